@@ -1,0 +1,112 @@
+"""The platform's extensions to moto 5.2.5, one module each, applied together by :func:`apply_all`.
+
+Each extension fills a gap listed in ``shared/research/spike.md``; each can be removed again, so
+tests prove that the behaviour they check comes from the extension and not from moto.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
+from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
+from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
+from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
+from embedded_aws.extensions.cfn_stackset import StackSetResource
+from embedded_aws.extensions.events_targets import EventTargetsDelivery
+from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
+from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
+from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
+from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
+from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi
+from embedded_aws.extensions.sts_trust import AssumeRoleTrust
+
+ALL: tuple[Extension, ...] = (
+    JsonSafeTaskResults(),
+    UniqueExecutionNames(),
+    CfnStateMachines(),
+    PythonLambdaRuntime(),
+    EventTargetsDelivery(),
+    ServiceCatalogAdminApi(),
+    ServiceCatalogResources(),
+    CodeBuildProjectResource(),
+    CodePipelineResource(),
+    StackSetResource(),
+    CloudWatchAlarmResource(),
+    AssumeRoleTrust(),
+)
+
+_lock = threading.RLock()
+_patchers: dict[str, Patcher] = {}
+
+
+def by_name(name: str) -> Extension:
+    """Return the extension called ``name``."""
+    for extension in ALL:
+        if extension.name == name:
+            return extension
+    raise KeyError(f"no embedded AWS extension named {name!r}; known: {', '.join(e.name for e in ALL)}")
+
+
+def apply(name: str) -> None:
+    """Install one extension (no-op when already installed)."""
+    with _lock:
+        if name in _patchers:
+            return
+        for requirement in by_name(name).requires:
+            apply(requirement)
+        patcher = Patcher()
+        try:
+            by_name(name).install(patcher)
+        except Exception:
+            patcher.undo()
+            raise
+        _patchers[name] = patcher
+
+
+def remove(name: str) -> None:
+    """Uninstall one extension, restoring moto's own behaviour."""
+    with _lock:
+        patcher = _patchers.pop(name, None)
+        if patcher is not None:
+            by_name(name).shutdown()
+            patcher.undo()
+
+
+def apply_all() -> None:
+    """Install every extension (idempotent)."""
+    for extension in ALL:
+        apply(extension.name)
+
+
+def installed() -> list[str]:
+    """Names of the installed extensions."""
+    with _lock:
+        return [e.name for e in ALL if e.name in _patchers]
+
+
+def reset_all() -> None:
+    """Clear the state extensions keep next to moto's backends."""
+    for extension in ALL:
+        extension.reset()
+
+
+def shutdown_all() -> None:
+    """Stop worker processes and threads started by extensions."""
+    for extension in ALL:
+        extension.shutdown()
+
+
+@contextlib.contextmanager
+def disabled(name: str) -> Iterator[None]:
+    """Run a block with one extension removed (for tests that show what moto alone does)."""
+    was_installed = name in installed()
+    remove(name)
+    try:
+        yield
+    finally:
+        if was_installed:
+            apply(name)

@@ -1,0 +1,62 @@
+"""What an extension is, and the reversible patching every extension uses."""
+
+from __future__ import annotations
+
+import abc
+import types
+from collections.abc import Callable
+from typing import Any
+
+_MISSING = object()
+
+
+class Patcher:
+    """Replaces attributes on moto's classes and modules and can put the originals back."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, str, Any]] = []
+        self._undo_callbacks: list[Callable[[], None]] = []
+
+    def replace(self, owner: Any, name: str, value: Any) -> Any:
+        """Set ``owner.name = value``; return the previous attribute (``None`` when there was none)."""
+        raw = vars(owner).get(name, _MISSING) if isinstance(owner, (type, types.ModuleType)) else _MISSING
+        previous = getattr(owner, name, None)
+        self._saved.append((owner, name, raw))
+        setattr(owner, name, value)
+        return previous
+
+    def on_undo(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the patches are undone (for registrations that are not attributes)."""
+        self._undo_callbacks.append(callback)
+
+    def undo(self) -> None:
+        """Restore every replaced attribute, newest first."""
+        while self._undo_callbacks:
+            self._undo_callbacks.pop()()
+        while self._saved:
+            owner, name, raw = self._saved.pop()
+            if raw is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, raw)
+
+
+class Extension(abc.ABC):
+    """One behaviour the platform needs from AWS that moto 5.2.5 lacks or gets wrong."""
+
+    #: Short identifier, used by ``embedded_aws.extensions.disabled(name)``.
+    name: str = ""
+    #: One line saying what real AWS does that moto does not.
+    summary: str = ""
+    #: Names of extensions this one builds on (installed first).
+    requires: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def install(self, patcher: Patcher) -> None:
+        """Patch moto through ``patcher`` (so that the patch can be removed)."""
+
+    def reset(self) -> None:
+        """Forget state kept outside moto's backends (called on ``/moto-api/reset``)."""
+
+    def shutdown(self) -> None:
+        """Release processes or threads the extension started."""

@@ -1,0 +1,54 @@
+"""CloudFormation creates stack sets and their instances (moto 5.2.5 skips ``AWS::CloudFormation::StackSet``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import ApiResource, cfn_tags, register_resource_types
+
+STACKSET_KEYS = ("Description", "TemplateBody", "TemplateURL", "Parameters", "Capabilities", "PermissionModel",
+                 "AdministrationRoleARN", "ExecutionRoleName", "AutoDeployment", "CallAs", "ManagedExecution")
+
+
+class StackSet(ApiResource):
+    TYPE = "AWS::CloudFormation::StackSet"
+    SERVICE = "cloudformation"
+    NAME_PROPERTY = "StackSetName"
+    ATTRIBUTES = ("StackSetId",)
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        request = {key: properties[key] for key in STACKSET_KEYS if key in properties}
+        stack_set_id = client.create_stack_set(StackSetName=name, Tags=cfn_tags(properties), **request)["StackSetId"]
+        for group in properties.get("StackInstancesGroup") or []:
+            targets = group["DeploymentTargets"]
+            instances: dict[str, Any] = {"StackSetName": name, "Regions": group["Regions"]}
+            if targets.get("Accounts"):
+                instances["Accounts"] = targets["Accounts"]
+            else:
+                instances["DeploymentTargets"] = targets
+            if group.get("ParameterOverrides"):
+                instances["ParameterOverrides"] = group["ParameterOverrides"]
+            if properties.get("OperationPreferences"):
+                instances["OperationPreferences"] = properties["OperationPreferences"]
+            client.create_stack_instances(**instances)
+        return stack_set_id, {"StackSetId": stack_set_id}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        name = physical_id.split(":", 1)[0]
+        instances = client.list_stack_instances(StackSetName=name)["Summaries"]
+        accounts = sorted({i["Account"] for i in instances})
+        regions = sorted({i["Region"] for i in instances})
+        if accounts:
+            client.delete_stack_instances(StackSetName=name, Accounts=accounts, Regions=regions, RetainStacks=False)
+        client.delete_stack_set(StackSetName=name)
+
+
+class StackSetResource(Extension):
+    name = "cfn-stackset"
+    summary = "AWS::CloudFormation::StackSet is created with its StackInstancesGroup deployed"
+
+    def install(self, patcher: Patcher) -> None:
+        register_resource_types(patcher, StackSet)

@@ -1,0 +1,72 @@
+"""A Lambda execution environment for Python handlers: one process, warm between invocations.
+
+Protocol: one JSON request per line on stdin, one JSON reply per line on the original stdout.
+Whatever the handler prints goes to stderr, as Lambda sends it to CloudWatch Logs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any, Callable
+
+
+class LambdaContext:
+    """The attributes and method of the context object the Lambda Python runtime passes."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.function_name: str = request["function_name"]
+        self.function_version = "$LATEST"
+        self.invoked_function_arn: str = request["function_arn"]
+        self.memory_limit_in_mb: int = int(request.get("memory_size", 128))
+        self.aws_request_id: str = request["request_id"]
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = self.aws_request_id
+        self._deadline = time.monotonic() + float(request.get("timeout", 3))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_handler(spec: str) -> Callable[[Any, Any], Any]:
+    """Import ``module.path.function`` as the Lambda runtime does."""
+    module_name, _, function_name = spec.rpartition(".")
+    if not module_name:
+        raise ValueError(f"Bad handler '{spec}': not enough values to unpack (expected 2, got 1)")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def serve(reply_stream: Any) -> None:
+    handlers: dict[str, Callable[[Any, Any], Any]] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            handler = handlers.get(request["handler"]) or load_handler(request["handler"])
+            handlers[request["handler"]] = handler
+            result = handler(request["event"], LambdaContext(request))
+            reply: dict[str, Any] = {"result": result}
+        except Exception as exc:  # the runtime reports every handler error to the caller
+            traceback.print_exc(file=sys.stderr)
+            reply = {
+                "error": {
+                    "errorMessage": str(exc),
+                    "errorType": type(exc).__name__,
+                    "stackTrace": traceback.format_tb(exc.__traceback__),
+                }
+            }
+        reply_stream.write(json.dumps(reply, default=str) + "\n")
+        reply_stream.flush()
+
+
+def main() -> None:
+    reply_stream = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout = sys.stderr
+    serve(reply_stream)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Packaging for the MLOps platform.
+
+Import packages and where they live (the prescribed top-level folders stay plain directories):
+  mlops_platform  stepfunctions/mlops_platform   runtime: services, Lambda handlers, CLI
+  mlops_infra     cfn_templates/mlops_infra      CDK app (the only code importing aws_cdk)
+  embedded_aws    embedded_aws                   moto server + the platform's extensions
+  pipelines       pipelines                      SageMaker pipelines (seed-code contract)
+"""
+
+from setuptools import find_packages, setup
+
+RUNTIME = [
+    "boto3==1.44.8",
+    "botocore==1.44.8",
+    "click==8.5.1",
+    "rich==14.3.4",
+    "aws-lambda-powertools==3.37.0",
+]
+LOCAL = ["moto[server]==5.2.5"]
+CDK = ["aws-cdk-lib==2.275.0", "constructs==10.8.1", "cdk-nag==3.0.2"]
+PIPELINES = ["sagemaker==3.27.0"]
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "cfn-lint==1.58.0"]
+
+setup(
+    name="mlops-platform",
+    version="0.1.0",
+    description="Self-service SageMaker notebooks and governed model build/deploy on AWS, runnable on a laptop",
+    python_requires=">=3.11,<3.12",
+    packages=(
+        find_packages(include=["pipelines", "pipelines.*", "embedded_aws", "embedded_aws.*"])
+        + find_packages(where="stepfunctions")
+        + find_packages(where="cfn_templates")
+    ),
+    package_dir={
+        "mlops_platform": "stepfunctions/mlops_platform",
+        "mlops_infra": "cfn_templates/mlops_infra",
+    },
+    include_package_data=True,
+    install_requires=RUNTIME,
+    extras_require={
+        "local": LOCAL,
+        "cdk": CDK,
+        "pipelines": PIPELINES,
+        "dev": LOCAL + CDK + PIPELINES + DEV,
+    },
+    entry_points={"console_scripts": ["mlops=mlops_platform.cli.main:main"]},
+)

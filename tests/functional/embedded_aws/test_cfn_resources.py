@@ -1,0 +1,162 @@
+"""Extensions cfn-servicecatalog, cfn-codebuild, cfn-codepipeline, cfn-stackset, cfn-cloudwatch-alarm.
+
+Each type is deployed through CloudFormation and then looked up through its own service API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from embedded_aws import EmbeddedAws, extensions
+
+ROLE = "arn:aws:iam::123456789012:role/service"
+
+
+def _deploy(aws: EmbeddedAws, resources: dict[str, Any], outputs: dict[str, Any] | None = None) -> dict[str, str]:
+    cfn = aws.client("cloudformation")
+    cfn.create_stack(StackName="ext", TemplateBody=json.dumps({"Resources": resources, "Outputs": outputs or {}}))
+    stack = cfn.describe_stacks(StackName="ext")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+CATALOG = {
+    "Portfolio": {"Type": "AWS::ServiceCatalog::Portfolio",
+                  "Properties": {"DisplayName": "Notebooks", "ProviderName": "Platform", "Tags": [{"Key": "project", "Value": "mlops"}]}},
+    "Product": {"Type": "AWS::ServiceCatalog::CloudFormationProduct",
+                "Properties": {"Name": "SageMaker notebook", "Owner": "Platform",
+                               "ProvisioningArtifactParameters": [
+                                   {"Name": "v1", "Info": {"LoadTemplateFromURL": "https://s3.amazonaws.com/b/notebook.json"}}]}},
+    "Association": {"Type": "AWS::ServiceCatalog::PortfolioProductAssociation",
+                    "Properties": {"PortfolioId": {"Ref": "Portfolio"}, "ProductId": {"Ref": "Product"}}},
+    "Analysts": {"Type": "AWS::ServiceCatalog::PortfolioPrincipalAssociation",
+                 "Properties": {"PortfolioId": {"Ref": "Portfolio"}, "PrincipalARN": "arn:aws:iam::123456789012:role/analyst", "PrincipalType": "IAM"}},
+    "Launch": {"Type": "AWS::ServiceCatalog::LaunchRoleConstraint", "DependsOn": "Association",
+               "Properties": {"PortfolioId": {"Ref": "Portfolio"}, "ProductId": {"Ref": "Product"}, "LocalRoleName": "notebook-launch"}},
+}
+CATALOG_OUTPUTS = {
+    "PortfolioId": {"Value": {"Ref": "Portfolio"}},
+    "ProductId": {"Value": {"Ref": "Product"}},
+    "ProductName": {"Value": {"Fn::GetAtt": ["Product", "ProductName"]}},
+    "Versions": {"Value": {"Fn::GetAtt": ["Product", "ProvisioningArtifactIds"]}},
+}
+
+
+def test_service_catalog_resources_are_created(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, CATALOG, CATALOG_OUTPUTS)
+    sc = aws.client("servicecatalog")
+    assert out["ProductName"] == "SageMaker notebook"
+    assert [p["Id"] for p in sc.list_portfolios_for_product(ProductId=out["ProductId"])["PortfolioDetails"]] == [out["PortfolioId"]]
+    assert sc.list_principals_for_portfolio(PortfolioId=out["PortfolioId"])["Principals"] == [
+        {"PrincipalARN": "arn:aws:iam::123456789012:role/analyst", "PrincipalType": "IAM"}
+    ]
+    [constraint] = sc.list_constraints_for_portfolio(PortfolioId=out["PortfolioId"])["ConstraintDetails"]
+    assert constraint["Type"] == "LAUNCH"
+    assert json.loads(sc.describe_constraint(Id=constraint["ConstraintId"])["ConstraintParameters"]) == {"LocalRoleName": "notebook-launch"}
+    [artifact] = sc.list_provisioning_artifacts(ProductId=out["ProductId"])["ProvisioningArtifactDetails"]
+    assert (artifact["Id"], artifact["Name"]) == (out["Versions"], "v1")
+
+
+def test_deleting_the_stack_removes_the_catalog(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, CATALOG, CATALOG_OUTPUTS)
+    aws.client("cloudformation").delete_stack(StackName="ext")
+    sc = aws.client("servicecatalog")
+    assert sc.list_portfolios()["PortfolioDetails"] == []
+    with pytest.raises(sc.exceptions.ResourceNotFoundException):
+        sc.describe_product(Id=out["ProductId"])
+
+
+def test_without_extension_catalog_getatt_crashes_the_stack(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-servicecatalog"), pytest.raises(Exception):
+        _deploy(aws, CATALOG, CATALOG_OUTPUTS)
+
+
+BUILD_AND_PIPELINE = {
+    "Build": {"Type": "AWS::CodeBuild::Project",
+              "Properties": {"Name": "model-build", "ServiceRole": ROLE,
+                             "Source": {"Type": "CODEPIPELINE", "BuildSpec": "buildspec.yml"},
+                             "Artifacts": {"Type": "CODEPIPELINE"},
+                             "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
+                                             "Image": "aws/codebuild/standard:7.0"}}},
+    "Pipeline": {"Type": "AWS::CodePipeline::Pipeline",
+                 "Properties": {"Name": "model-build", "RoleArn": ROLE,
+                                "ArtifactStore": {"Type": "S3", "Location": "artifacts"},
+                                "Stages": [
+                                    {"Name": "Source", "Actions": [{"Name": "Source", "ActionTypeId": {"Category": "Source", "Owner": "AWS", "Provider": "S3", "Version": "1"},
+                                                                    "Configuration": {"S3Bucket": "src", "S3ObjectKey": "repo.zip"},
+                                                                    "OutputArtifacts": [{"Name": "Src"}]}]},
+                                    {"Name": "Build", "Actions": [{"Name": "Build", "ActionTypeId": {"Category": "Build", "Owner": "AWS", "Provider": "CodeBuild", "Version": "1"},
+                                                                   "Configuration": {"ProjectName": {"Ref": "Build"}},
+                                                                   "InputArtifacts": [{"Name": "Src"}]}]}]}},
+}
+
+
+def test_codebuild_and_codepipeline_are_created(aws: EmbeddedAws) -> None:
+    aws.client("iam").create_role(RoleName="service", AssumeRolePolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    out = _deploy(aws, BUILD_AND_PIPELINE, {"BuildArn": {"Value": {"Fn::GetAtt": ["Build", "Arn"]}}})
+    [project] = aws.client("codebuild").batch_get_projects(names=["model-build"])["projects"]
+    assert project["source"] == {"type": "CODEPIPELINE", "buildspec": "buildspec.yml"}
+    assert out["BuildArn"] == project["arn"]
+    pipeline = aws.client("codepipeline").get_pipeline(name="model-build")["pipeline"]
+    assert [s["name"] for s in pipeline["stages"]] == ["Source", "Build"]
+    assert pipeline["stages"][1]["actions"][0]["configuration"] == {"ProjectName": "model-build"}
+
+
+def test_without_extension_codebuild_project_is_skipped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-codebuild"):
+        _deploy(aws, {"Build": BUILD_AND_PIPELINE["Build"]})
+    assert aws.client("codebuild").batch_get_projects(names=["model-build"])["projects"] == []
+
+
+ALARM = {"Errors": {"Type": "AWS::CloudWatch::Alarm",
+                    "Properties": {"AlarmName": "ep-5xx", "Namespace": "AWS/SageMaker", "MetricName": "Invocation5XXErrors",
+                                   "Dimensions": [{"Name": "EndpointName", "Value": "ep"}], "Statistic": "Sum",
+                                   "Period": "60", "EvaluationPeriods": "1", "Threshold": "1",
+                                   "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching"}}}
+
+
+def test_alarm_is_created(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, ALARM, {"Arn": {"Value": {"Fn::GetAtt": ["Errors", "Arn"]}}})
+    [alarm] = aws.client("cloudwatch").describe_alarms(AlarmNames=["ep-5xx"])["MetricAlarms"]
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["Period"]) == ("Invocation5XXErrors", 1.0, 60)
+    assert out["Arn"] == alarm["AlarmArn"]
+
+
+def test_without_extension_alarm_is_skipped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-cloudwatch-alarm"):
+        _deploy(aws, ALARM)
+    assert aws.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+STACKSET = {"Roles": {"Type": "AWS::CloudFormation::StackSet",
+                      "Properties": {"StackSetName": "endpoint", "PermissionModel": "SELF_MANAGED",
+                                     "TemplateBody": json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "endpoint-q"}}}}),
+                                     "StackInstancesGroup": [{"DeploymentTargets": {"Accounts": ["222222222222", "333333333333"]}, "Regions": ["us-east-1"]}]}}}
+
+
+def test_stackset_instances_are_deployed_in_target_accounts(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, STACKSET, {"Id": {"Value": {"Fn::GetAtt": ["Roles", "StackSetId"]}}})
+    cfn = aws.client("cloudformation")
+    assert cfn.describe_stack_set(StackSetName="endpoint")["StackSet"]["StackSetId"] == out["Id"]
+    assert sorted(i["Account"] for i in cfn.list_stack_instances(StackSetName="endpoint")["Summaries"]) == ["222222222222", "333333333333"]
+    for account in ("staging", "prod"):
+        assert aws.client("sqs", account).get_queue_url(QueueName="endpoint-q")["QueueUrl"]
+
+
+def test_deleting_the_stack_removes_stackset_and_instances(aws: EmbeddedAws) -> None:
+    _deploy(aws, STACKSET)
+    aws.client("cloudformation").delete_stack(StackName="ext")
+    assert aws.client("sqs", "staging").list_queues().get("QueueUrls", []) == []
+    cfn = aws.client("cloudformation")
+    with pytest.raises(cfn.exceptions.StackSetNotFoundException):
+        cfn.describe_stack_set(StackSetName="endpoint")
+
+
+def test_without_extension_stackset_is_skipped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-stackset"):
+        _deploy(aws, STACKSET)
+    assert aws.client("cloudformation").list_stack_sets()["Summaries"] == []

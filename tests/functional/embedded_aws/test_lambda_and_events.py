@@ -1,0 +1,133 @@
+"""Extensions lambda-python-runtime and events-targets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from embedded_aws import EmbeddedAws, extensions
+from embedded_aws.extensions.events_targets import render_input_template, target_payload
+from support import trust_policy, wait_for, wait_for_execution, zip_module
+
+HANDLER = '''
+import os, boto3
+
+def handler(event, context):
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/seen/" + event["name"], Value=os.environ["GREETING"], Type="String", Overwrite=True)
+    who = boto3.client("sts").get_caller_identity()["Arn"]
+    return {"who": who, "function": context.function_name, "left_ms": context.get_remaining_time_in_millis() > 0}
+
+def fail(event, context):
+    raise ValueError("bad input: " + event["name"])
+'''
+
+
+def _function(aws: EmbeddedAws, account: str = "tooling", handler: str = "app.handler") -> str:
+    iam, lam = aws.client("iam", account), aws.client("lambda", account)
+    role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    return lam.create_function(
+        FunctionName="fn", Runtime="python3.11", Role=role, Handler=handler, Timeout=30,
+        Code={"ZipFile": zip_module({"app.py": HANDLER})}, Environment={"Variables": {"GREETING": "hello"}},
+    )["FunctionArn"]
+
+
+def test_handler_runs_deployed_code_with_its_role_and_environment(aws: EmbeddedAws) -> None:
+    _function(aws, account="staging")
+    lam = aws.client("lambda", "staging")
+    response = lam.invoke(FunctionName="fn", Payload=json.dumps({"name": "a"}))
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {
+        "who": "arn:aws:sts::222222222222:assumed-role/fn-role/fn", "function": "fn", "left_ms": True,
+    }
+    assert aws.client("ssm", "staging").get_parameter(Name="/seen/a")["Parameter"]["Value"] == "hello"
+
+
+def test_handler_error_is_reported_as_function_error(aws: EmbeddedAws) -> None:
+    _function(aws, handler="app.fail")
+    response = aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "x"}))
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "bad input: x")
+
+
+def test_without_runtime_moto_echoes_the_payload(aws: EmbeddedAws) -> None:
+    _function(aws)
+    with extensions.disabled("lambda-python-runtime"):
+        response = aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "a"}))
+    assert json.loads(response["Payload"].read()) == {"name": "a"}
+
+
+def _rule_to(aws: EmbeddedAws, target: dict) -> None:
+    events = aws.client("events")
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["demo.app"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "t", **target}])
+
+
+def _emit(aws: EmbeddedAws, detail: dict) -> None:
+    aws.client("events").put_events(Entries=[{"Source": "demo.app", "DetailType": "Thing", "Detail": json.dumps(detail)}])
+
+
+def test_event_starts_state_machine_with_input_path(aws: EmbeddedAws) -> None:
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="on-event", roleArn="arn:aws:iam::123456789012:role/x",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+    )["stateMachineArn"]
+    _rule_to(aws, {"Arn": machine, "RoleArn": "arn:aws:iam::123456789012:role/events", "InputPath": "$.detail"})
+    _emit(aws, {"user": "ana"})
+    executions = wait_for(lambda: sfn.list_executions(stateMachineArn=machine)["executions"])
+    assert json.loads(wait_for_execution(sfn, executions[0]["executionArn"])["output"]) == {"user": "ana"}
+
+
+def test_event_invokes_lambda_handler(aws: EmbeddedAws) -> None:
+    arn = _function(aws)
+    _rule_to(aws, {"Arn": arn, "InputTransformer": {"InputPathsMap": {"n": "$.detail.user"}, "InputTemplate": '{"name": <n>}'}})
+    _emit(aws, {"user": "bo"})
+    ssm = aws.client("ssm")
+    assert wait_for(lambda: ssm.get_parameters(Names=["/seen/bo"])["Parameters"])[0]["Value"] == "hello"
+
+
+def test_without_delivery_put_events_fails_for_lambda_targets(aws: EmbeddedAws) -> None:
+    _rule_to(aws, {"Arn": _function(aws)})
+    with extensions.disabled("events-targets"), pytest.raises(ClientError) as raised:
+        _emit(aws, {"user": "x"})
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+EVENT = {"id": "1", "source": "s", "detail-type": "d", "time": 0, "region": "us-east-1", "account": "1", "resources": [], "detail": {"a": {"b": 2}}}
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({"Input": '{"fixed": true}'}, {"fixed": True}),
+        ({"InputPath": "$.detail.a"}, {"b": 2}),
+        ({"InputTransformer": {"InputPathsMap": {"b": "$.detail.a.b"}, "InputTemplate": '{"value": <b>}'}}, {"value": 2}),
+    ],
+    ids=["input", "input-path", "input-transformer"],
+)
+def test_target_payload(target: dict, expected: object) -> None:
+    assert target_payload(target, EVENT) == expected
+
+
+def test_whole_event_has_iso_time_and_no_internal_fields() -> None:
+    delivered = target_payload({}, {**EVENT, "ingestion-time": 1.5})
+    assert delivered["time"] == "1970-01-01T00:00:00Z"
+    assert "ingestion-time" not in delivered
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('{"name": <n>, "count": <c>}', {"name": "bo", "count": 2}),
+        ('"user <n> has <c>"', "user bo has 2"),
+        ('{"rule": "<aws.events.rule-name>", "missing": <nope>}', '{"rule": "r1", "missing": <nope>}'),
+    ],
+    ids=["json-positions", "inside-string", "predefined-and-unknown"],
+)
+def test_render_input_template(template: str, expected: object) -> None:
+    values = {"n": "bo", "c": 2, "aws.events.rule-name": "r1"}
+    assert render_input_template(template, values) == expected

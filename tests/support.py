@@ -1,0 +1,49 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.05) -> T:
+    """Call ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 15.0) -> dict[str, Any]:
+    """Return DescribeExecution once the execution has left RUNNING."""
+
+    def finished() -> dict[str, Any] | None:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        return described if described["status"] != "RUNNING" else None
+
+    return wait_for(finished, timeout)
+
+
+def zip_module(files: dict[str, str]) -> bytes:
+    """A Lambda deployment package holding ``files`` (path -> source)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, source in files.items():
+            archive.writestr(path, source)
+    return buffer.getvalue()
+
+
+def trust_policy(service: str) -> str:
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    )
