@@ -14,10 +14,13 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
+from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
+from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
+from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
 from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
 from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
 from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
@@ -36,6 +39,9 @@ ALL: tuple[Extension, ...] = (
     CodePipelineResource(),
     StackSetResource(),
     CloudWatchAlarmResource(),
+    KmsKeyResource(),
+    BucketPolicyResource(),
+    S3SecureTransport(),
     AssumeRoleTrust(),
 )
 

@@ -160,3 +160,38 @@ def test_without_extension_stackset_is_skipped(aws: EmbeddedAws) -> None:
     with extensions.disabled("cfn-stackset"):
         _deploy(aws, STACKSET)
     assert aws.client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+KEY_AND_POLICY = {
+    "Key": {"Type": "AWS::KMS::Key", "Properties": {
+        "KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]},
+        "EnableKeyRotation": True, "Tags": [{"Key": "owner", "Value": "platform"}]}},
+    "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "tls-only"}},
+    "Policy": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "Bucket"}, "PolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "arn:aws:s3:::tls-only/*",
+                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}},
+}
+
+
+def test_tagged_kms_key_and_bucket_policy_are_created(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, KEY_AND_POLICY, {"Key": {"Value": {"Ref": "Key"}}})
+    kms = aws.client("kms")
+    assert kms.list_resource_tags(KeyId=out["Key"])["Tags"] == [{"TagKey": "owner", "TagValue": "platform"}]
+    assert json.loads(kms.get_key_policy(KeyId=out["Key"], PolicyName="default")["Policy"])["Statement"][0]["Action"] == "kms:*"
+    policy = json.loads(aws.client("s3").get_bucket_policy(Bucket="tls-only")["Policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_without_kms_extension_tagged_key_breaks_the_stack(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-kms-key"), pytest.raises(Exception):
+        _deploy(aws, {"Key": KEY_AND_POLICY["Key"]})
+
+
+def test_without_policy_extension_bucket_policy_is_skipped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-s3-bucket-policy"):
+        _deploy(aws, {"Bucket": KEY_AND_POLICY["Bucket"], "Policy": KEY_AND_POLICY["Policy"]})
+    s3 = aws.client("s3")
+    with pytest.raises(s3.exceptions.ClientError) as raised:
+        s3.get_bucket_policy(Bucket="tls-only")
+    assert raised.value.response["Error"]["Code"] == "NoSuchBucketPolicy"

@@ -1,0 +1,52 @@
+"""Settings the CDK app is built from (no AWS lookups: everything is passed in)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Names and tags shared by every stack.
+
+    ``project`` prefixes physical names, so two platforms can share an account.
+    """
+
+    project: str = "mlops"
+    owner: str = "platform-team"
+    environment: str = "dev"
+    #: Keep the KMS key, buckets and table when the stack is deleted (production default).
+    retain_data: bool = True
+
+    def __post_init__(self) -> None:
+        for field_name in ("project", "environment"):
+            value = getattr(self, field_name)
+            if not _NAME.match(value):
+                raise ValueError(f"{field_name} must be 2-21 lowercase letters, digits or '-', starting with a letter: {value!r}")
+        if not self.owner.strip():
+            raise ValueError("owner must not be empty")
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every resource carries."""
+        return {"owner": self.owner, "project": self.project, "environment": self.environment}
+
+    # Physical names that cross stack or account boundaries -------------------------------
+    @property
+    def tooling_stack_name(self) -> str:
+        return f"{self.project}-tooling"
+
+    @property
+    def target_stack_name(self) -> str:
+        return f"{self.project}-target-account"
+
+    @property
+    def stackset_administration_role_name(self) -> str:
+        return f"{self.project}-stackset-administration"
+
+    @property
+    def stackset_execution_role_name(self) -> str:
+        return f"{self.project}-stackset-execution"

@@ -1,0 +1,1 @@
+"""Stacks: each composes constructs and declares the parameters that cross accounts."""

@@ -1,0 +1,29 @@
+"""The stack every target account (staging, prod) gets once, before models are deployed there."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.stackset_roles import StackSetExecutionRole
+from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
+
+
+class TargetAccountStack(cdk.Stack):
+    """StackSet execution role trusting the tooling account's administration role."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
+        super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
+        tooling = cdk.CfnParameter(self, "ToolingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
+                                   description="Account that runs the platform and its StackSets")
+        execution = StackSetExecutionRole(
+            self, "StackSetExecution",
+            role_name=config.stackset_execution_role_name,
+            project=config.project,
+            administration_role_arn=cdk.Fn.sub(
+                f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{config.stackset_administration_role_name}"
+            ),
+        )
+        del tooling  # referenced through Fn::Sub above
+        cdk.CfnOutput(self, "StackSetExecutionRoleArn", value=execution.role.role_arn)

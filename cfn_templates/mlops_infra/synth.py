@@ -1,0 +1,61 @@
+"""Synthesize the app into a cloud assembly and export its templates (offline)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlops_infra.app import build_app
+from mlops_infra.config import PlatformConfig
+
+#: Where the templates for users who deploy without CDK live (``cfn_templates/``).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    """One stack of the cloud assembly."""
+
+    stack_name: str
+    template_file: Path
+    assets_manifest: Path | None
+
+    @property
+    def template(self) -> dict:
+        return json.loads(self.template_file.read_text())
+
+
+def synthesize(config: PlatformConfig | None = None, outdir: str | Path | None = None) -> dict[str, SynthesizedStack]:
+    """Synthesize every stack (AwsSolutions checks included); return them by stack name."""
+    outdir = Path(outdir or tempfile.mkdtemp(prefix="mlops-cdk-"))
+    assembly = build_app(config, outdir=str(outdir)).synth()
+    stacks = {}
+    for stack in assembly.stacks:
+        manifest = outdir / f"{stack.id}.assets.json"
+        stacks[stack.stack_name] = SynthesizedStack(
+            stack_name=stack.stack_name,
+            template_file=outdir / stack.template_file,
+            assets_manifest=manifest if manifest.exists() else None,
+        )
+    return stacks
+
+
+def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformConfig | None = None) -> list[Path]:
+    """Write ``<stack-name>.template.json`` for every stack into ``destination``."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mlops-cdk-") as outdir:
+        written = []
+        for name, stack in sorted(synthesize(config, outdir).items()):
+            target = destination / f"{name}.template.json"
+            shutil.copyfile(stack.template_file, target)
+            written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    for path in export_templates():
+        print(path)

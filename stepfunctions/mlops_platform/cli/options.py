@@ -1,0 +1,62 @@
+"""Options shared by commands, resolved argument > environment > default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mlops_platform import settings
+from mlops_platform.aws.accounts import AccountClients, AwsAccounts, LocalAccounts
+from mlops_platform.errors import ConfigError
+from mlops_platform.local.state import running_state
+
+
+def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def apply(command: Any) -> Any:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+target_options = _compose(
+    click.option("--target", type=click.Choice(settings.TARGETS), help="local = embedded AWS (default), aws = real account. Env MLOPS_TARGET."),
+    click.option("--profile", help="AWS named profile for --target aws. Env AWS_PROFILE."),
+    click.option("--region", help="AWS region. Env AWS_REGION / AWS_DEFAULT_REGION; default us-east-1."),
+    click.option("--staging-account", help="Staging account id (--target aws). Env MLOPS_STAGING_ACCOUNT."),
+    click.option("--prod-account", help="Prod account id (--target aws). Env MLOPS_PROD_ACCOUNT."),
+    click.option("--target-role", help="Role assumed in staging/prod (--target aws). Env MLOPS_TARGET_ROLE; default OrganizationAccountAccessRole."),
+    click.option("--state-dir", type=click.Path(file_okay=False), help="Where the embedded AWS keeps its state file. Env MLOPS_STATE_DIR; default ~/.mlops."),
+)
+
+project_option = click.option(
+    "--project", default=lambda: settings.resolve(None, settings.PROJECT_ENV, "mlops"), show_default="mlops",
+    help="Project prefix of physical names. Env MLOPS_PROJECT.",
+)
+
+
+def platform_config(project: str) -> Any:
+    """``PlatformConfig`` for ``project``; bad names are a :class:`ConfigError`."""
+    from mlops_infra.config import PlatformConfig
+
+    try:
+        return PlatformConfig(project=project)
+    except ValueError as exc:
+        raise ConfigError(f"--project: {exc}") from exc
+
+
+def open_accounts(target: str | None, profile: str | None, region: str | None, staging_account: str | None,
+                  prod_account: str | None, target_role: str | None, state_dir: str | None) -> AccountClients:
+    """Clients for the chosen target: a running embedded AWS, or real AWS through a profile."""
+    resolved = settings.TargetSettings.resolve(target, region, profile, staging_account, prod_account, target_role)
+    if resolved.target == "local":
+        return LocalAccounts(running_state(settings.state_dir(state_dir)))
+    return AwsAccounts.from_profile(resolved.profile, resolved.region, resolved.staging_account, resolved.prod_account, resolved.target_role)
+
+
+def state_directory(state_dir: str | None) -> Path:
+    return settings.state_dir(state_dir)

@@ -1,0 +1,100 @@
+"""``mlops synth|deploy|destroy|stacks``: the platform's stacks on the embedded or a real AWS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mlops_platform.cli.options import open_accounts, platform_config, project_option, target_options
+from mlops_platform.cli.output import console, emit_json, output_option, progress, table
+from mlops_platform.deploy.platform import DeployedStack, deploy_platform, destroy_platform, list_stacks
+
+
+def synthesize(config: Any, outdir: str | None = None) -> dict[str, Any]:
+    """Synthesize the CDK app (imported here: only these commands need aws_cdk)."""
+    from mlops_infra.synth import synthesize as synth_app
+
+    return synth_app(config, outdir)
+
+
+@click.command()
+@click.option("--outdir", type=click.Path(file_okay=False), default="cdk.out", show_default=True, help="Cloud assembly folder.")
+@click.option("--export-templates", is_flag=True, help="Also refresh the templates in cfn_templates/.")
+@project_option
+@output_option
+def synth(outdir: str, export_templates: bool, project: str, output: str) -> None:
+    """Synthesize the platform's stacks (no AWS call; AwsSolutions checks must pass)."""
+    config = platform_config(project)
+    with progress("Synthesizing", enabled=output == "text"):
+        stacks = synthesize(config, outdir)
+        exported = []
+        if export_templates:
+            from mlops_infra.synth import export_templates as export
+
+            exported = [str(p) for p in export(config=config)]
+    rows = [{"stack_name": name, "template": str(s.template_file)} for name, s in sorted(stacks.items())]
+    if output == "json":
+        emit_json({"stacks": rows, "exported": exported})
+        return
+    table("Synthesized stacks", ["stack", "template"], [(r["stack_name"], r["template"]) for r in rows])
+    for path in exported:
+        console.print(f"exported {path}")
+
+
+@click.command()
+@target_options
+@project_option
+@output_option
+def deploy(project: str, output: str, **target: Any) -> None:
+    """Deploy the platform: tooling stack, then the target-account stack in staging and prod."""
+    config = platform_config(project)
+    accounts = open_accounts(**target)
+    with progress("Deploying the platform", enabled=output == "text") as report:
+        deployed = deploy_platform(accounts, config, synthesize(config), report)
+    show_deployed(deployed, output)
+
+
+def show_deployed(deployed: list[DeployedStack], output: str) -> None:
+    if output == "json":
+        emit_json([{"stack_name": d.stack_name, "account": d.account, "account_id": d.account_id, "outputs": d.outputs} for d in deployed])
+        return
+    table("Deployed stacks", ["account", "account id", "stack", "outputs"],
+          [(d.account, d.account_id, d.stack_name, ", ".join(f"{k}={v}" for k, v in sorted(d.outputs.items()))) for d in deployed])
+
+
+@click.command()
+@target_options
+@project_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed for --target aws without a terminal).")
+@output_option
+def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
+    """Delete the platform's stacks from the three accounts (data kept where the template retains it)."""
+    config = platform_config(project)
+    accounts = open_accounts(**target)
+    if not yes and target.get("target") == "aws":
+        click.confirm(f"Delete the {project} platform stacks from tooling, staging and prod?", abort=True)
+    with progress("Destroying the platform", enabled=output == "text") as report:
+        removed = destroy_platform(accounts, config, report)
+    rows = [{"stack_name": s.stack_name, "account": s.account} for s in removed]
+    if output == "json":
+        emit_json({"removed": rows})
+    elif rows:
+        table("Removed stacks", ["account", "stack"], [(r["account"], r["stack_name"]) for r in rows])
+    else:
+        console.print("nothing to remove")
+
+
+@click.command()
+@target_options
+@project_option
+@output_option
+def stacks(project: str, output: str, **target: Any) -> None:
+    """List the stacks in the tooling, staging and prod accounts."""
+    rows = list_stacks(open_accounts(**target), platform_config(project))
+    if output == "json":
+        emit_json(rows)
+        return
+    table("Stacks", ["account", "account id", "stack", "status", "platform"],
+          [(r["account"], r["account_id"], r["stack_name"], r["status"], "yes" if r["platform"] else "") for r in rows])
+

@@ -1,0 +1,1 @@
+"""Deploying synthesized stacks with the CloudFormation API: the same path for embedded and real AWS."""

@@ -1,0 +1,108 @@
+"""The platform's stacks: which account each goes to, the parameters that link them, deploy and destroy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from mlops_infra.config import PlatformConfig
+
+from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients
+from mlops_platform.deploy.assets import publish_assets
+from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress
+
+
+class Synthesized(Protocol):
+    """What deploying needs from a synthesized stack (``mlops_infra.synth.SynthesizedStack``)."""
+
+    stack_name: str
+    template_file: Path
+    assets_manifest: Path | None
+
+
+@dataclass(frozen=True)
+class StackDeployment:
+    """One stack instance: a template deployed into one account with its parameters."""
+
+    stack_name: str
+    account: str
+    parameters: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    stack_name: str
+    account: str
+    account_id: str
+    outputs: dict[str, str]
+
+
+def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[StackDeployment]:
+    """Tooling first, then the target-account stack in staging and prod (order matters for destroy)."""
+    staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
+    return [
+        StackDeployment(config.tooling_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod}),
+        StackDeployment(config.target_stack_name, "staging", {"ToolingAccountId": tooling}),
+        StackDeployment(config.target_stack_name, "prod", {"ToolingAccountId": tooling}),
+    ]
+
+
+def deploy_platform(
+    accounts: AccountClients,
+    config: PlatformConfig,
+    synthesized: Mapping[str, Synthesized],
+    progress: Progress = no_progress,
+) -> list[DeployedStack]:
+    """Publish assets and deploy every stack of the plan into its account."""
+    deployed = []
+    for step in platform_plan(config, accounts):
+        stack = synthesized[step.stack_name]
+        account_id = accounts.account_id(step.account)
+        template_url = None
+        if stack.assets_manifest is not None:
+            urls = publish_assets(accounts.client("s3", step.account), stack.assets_manifest, account_id, accounts.region, config.tags)
+            template_url = urls.get(stack.template_file.name)
+        progress(f"{step.stack_name} → {step.account} ({account_id})")
+        outputs = deploy_stack(
+            accounts.client("cloudformation", step.account),
+            step.stack_name,
+            stack.template_file.read_text(),
+            step.parameters,
+            config.tags,
+            template_url=template_url,
+            progress=progress,
+        )
+        deployed.append(DeployedStack(step.stack_name, step.account, account_id, outputs))
+    return deployed
+
+
+def destroy_platform(accounts: AccountClients, config: PlatformConfig, progress: Progress = no_progress) -> list[StackDeployment]:
+    """Delete the platform's stacks, targets first; return those that existed."""
+    removed = []
+    for step in reversed(platform_plan(config, accounts)):
+        if delete_stack(accounts.client("cloudformation", step.account), step.stack_name, progress):
+            removed.append(step)
+    return removed
+
+
+def list_stacks(accounts: AccountClients, config: PlatformConfig) -> list[dict[str, Any]]:
+    """Every live stack in the three accounts (platform stacks marked), for ``mlops stacks``."""
+    platform_names = {config.tooling_stack_name, config.target_stack_name}
+    rows = []
+    for account in ACCOUNT_NAMES:
+        cfn = accounts.client("cloudformation", account)
+        for summary in cfn.list_stacks()["StackSummaries"]:
+            if summary["StackStatus"] == "DELETE_COMPLETE":
+                continue
+            stack = describe_stack(cfn, summary["StackName"]) or {}
+            rows.append({
+                "account": account,
+                "account_id": accounts.account_id(account),
+                "stack_name": summary["StackName"],
+                "status": summary["StackStatus"],
+                "platform": summary["StackName"] in platform_names,
+                "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+            })
+    return rows

@@ -1,0 +1,25 @@
+"""Errors of the platform; each carries the CLI exit code it maps to."""
+
+from __future__ import annotations
+
+
+class MlopsError(Exception):
+    """Base class: a failure the user can act on, reported as one line."""
+
+    exit_code = 1
+
+
+class ConfigError(MlopsError):
+    """Bad input or settings (unknown profile, missing account id, bad flag value)."""
+
+    exit_code = 2
+
+
+class LocalNotRunningError(MlopsError):
+    """A command needs the embedded AWS but none is running."""
+
+    exit_code = 3
+
+
+class DeployError(MlopsError):
+    """A stack did not reach a complete state."""

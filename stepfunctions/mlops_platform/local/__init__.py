@@ -1,0 +1,1 @@
+"""Running the embedded AWS for the CLI: its state file and its background process."""

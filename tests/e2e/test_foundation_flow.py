@@ -1,0 +1,62 @@
+"""User flow: start the embedded AWS with the platform, reach it from a plain boto3 client, stop it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+MLOPS = [str(Path(sys.executable).parent / "mlops")]
+
+
+def _mlops(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MLOPS, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "MLOPS_STATE_DIR": str(tmp_path / "state")}
+
+
+@pytest.mark.slow
+def test_local_up_background_then_plain_clients_see_each_account(env: dict[str, str], tmp_path: Path) -> None:
+    assert shutil.which(MLOPS[0])
+    started = _mlops("local", "up", "--background", "--output", "json", env=env)
+    assert started.returncode == 0, started.stderr
+    try:
+        info = json.loads(started.stdout)
+        assert {s["stack_name"] + "@" + s["account"] for s in info["stacks"]} == {
+            "mlops-tooling@tooling", "mlops-target-account@staging", "mlops-target-account@prod"}
+        for name, expected_stack in (("tooling", "mlops-tooling"), ("staging", "mlops-target-account"), ("prod", "mlops-target-account")):
+            keys = info["accounts"][name]
+            session = boto3.session.Session(aws_access_key_id=keys["access_key_id"], aws_secret_access_key=keys["secret_access_key"], region_name=info["region"])
+            cfn = session.client("cloudformation", endpoint_url=info["endpoint_url"])
+            assert [s["StackName"] for s in cfn.describe_stacks()["Stacks"]] == [expected_stack]
+            assert session.client("sts", endpoint_url=info["endpoint_url"]).get_caller_identity()["Account"] == keys["account_id"]
+        listed = _mlops("stacks", "--output", "json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert sorted(r["account"] for r in json.loads(listed.stdout) if r["platform"]) == ["prod", "staging", "tooling"]
+        second = _mlops("local", "up", "--background", env=env)
+        assert second.returncode == 2 and "already runs at" in second.stderr
+    finally:
+        stopped = _mlops("local", "down", "--output", "json", env=env)
+    assert json.loads(stopped.stdout)["stopped"] is True
+    assert not (tmp_path / "state" / "local.json").exists()
+    after = _mlops("stacks", env=env)
+    assert after.returncode == 3
+
+
+@pytest.mark.slow
+def test_demo_deploys_the_platform_and_exits(env: dict[str, str]) -> None:
+    result = _mlops("demo", "--output", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["accounts"] == {"tooling": "123456789012", "staging": "222222222222", "prod": "333333333333"}
+    assert sorted(report["deployed"]) == ["mlops-target-account@prod", "mlops-target-account@staging", "mlops-tooling@tooling"]
+    assert all(s["status"] == "CREATE_COMPLETE" for s in report["stacks"])

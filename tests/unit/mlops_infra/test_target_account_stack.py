@@ -1,0 +1,35 @@
+"""Intent of the target-account stack: an execution role trusting only tooling's admin role, scoped by prefix."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Template
+
+
+def _statements(target_account: Template) -> dict[str, dict]:
+    [role] = target_account.find_resources("AWS::IAM::Role").values()
+    return {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+
+
+def test_execution_role_trusts_only_the_tooling_admin_role(target_account: Template) -> None:
+    target_account.has_resource_properties("AWS::IAM::Role", {
+        "RoleName": "mlops-stackset-execution",
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Action": "sts:AssumeRole", "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-stackset-administration"}}}]},
+    })
+
+
+def test_no_statement_allows_every_action_or_every_resource(target_account: Template) -> None:
+    for statement in _statements(target_account).values():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all(not a.endswith(":*") and a != "*" for a in actions), statement["Sid"]
+        assert statement["Resource"] != "*", statement["Sid"]
+
+
+def test_passrole_is_limited_to_sagemaker(target_account: Template) -> None:
+    assert _statements(target_account)["PassProjectModelRoles"]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_stack_permissions_cover_only_project_stackset_instances(target_account: Template) -> None:
+    resource = _statements(target_account)["ManageProjectStackSetInstances"]["Resource"]
+    assert resource["Fn::Join"][1][-1] == ":stack/StackSet-mlops-*/*"

@@ -1,0 +1,62 @@
+"""Shipped templates: cdk-nag clean, cfn-lint clean, and identical to what the CDK app synthesizes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.nag import enable_checks, suppress
+from mlops_infra.synth import SynthesizedStack
+
+
+def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedStack], templates_dir: Path) -> None:
+    for name, stack in synthesized.items():
+        shipped = templates_dir / f"{name}.template.json"
+        assert shipped.exists(), f"{shipped.name} is missing: run `mlops synth --export-templates`"
+        assert json.loads(shipped.read_text()) == stack.template, f"{shipped.name} drifted from the CDK app: run `mlops synth --export-templates`"
+    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized}
+
+
+def test_cfn_lint_is_clean_on_every_shipped_template(templates_dir: Path) -> None:
+    templates = sorted(str(p) for p in templates_dir.glob("*.template.json"))
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), *templates], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cdk_nag_fails_synthesis_on_an_unsuppressed_wildcard(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Probe")
+    iam.Role(stack, "Broad", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), inline_policies={
+        "all": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["s3:*"], resources=["*"])])})
+    enable_checks(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    rules = {v["ruleName"] for p in report["pluginReports"] for v in p["violations"]}
+    assert "AwsSolutions-IAM5[Action::s3:*]" in rules
+
+
+def test_suppression_without_a_reason_is_refused() -> None:
+    stack = cdk.Stack(cdk.App(), "Probe")
+    with pytest.raises(ValueError, match="needs a real reason"):
+        suppress(stack, "AwsSolutions-IAM5", "ok")
+
+
+def test_synthesis_report_has_no_unsuppressed_findings(synthesized: dict[str, SynthesizedStack]) -> None:
+    outdir = next(iter(synthesized.values())).template_file.parent
+    report = json.loads((outdir / "validation-report.json").read_text())
+    assert [p["conclusion"] for p in report["pluginReports"]] == ["success"] * len(report["pluginReports"])
+
+
+@pytest.mark.parametrize("project", ["Mlops", "a", "has_underscore", "x" * 30])
+def test_bad_project_names_are_rejected(project: str) -> None:
+    with pytest.raises(ValueError, match="project must be"):
+        PlatformConfig(project=project)

@@ -1,0 +1,62 @@
+"""Intent of the tooling stack: encrypted, private, TLS-only artifacts; PITR table; scoped StackSet admin."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match, Template
+
+TAGS = [{"Key": "environment", "Value": "dev"}, {"Key": "owner", "Value": "platform-team"}, {"Key": "project", "Value": "mlops"}]
+
+
+def test_artifacts_bucket_is_kms_encrypted_versioned_and_private(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::S3::Bucket", {
+        "BucketName": {"Fn::Sub": "mlops-artifacts-${AWS::AccountId}-${AWS::Region}"},
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
+            "BucketKeyEnabled": True,
+            "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": Match.any_value()}}]},
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "LoggingConfiguration": {"DestinationBucketName": Match.any_value(), "LogFilePrefix": "artifacts/"},
+        "Tags": TAGS,
+    })
+
+
+def test_every_bucket_denies_plain_http(tooling: Template) -> None:
+    policies = tooling.find_resources("AWS::S3::BucketPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+
+
+def test_key_rotates_and_is_retained(tooling: Template) -> None:
+    tooling.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
+
+
+def test_environment_table_has_pitr_cmk_and_owner_index(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::DynamoDB::Table", {
+        "TableName": "mlops-environments",
+        "KeySchema": [{"AttributeName": "environment_id", "KeyType": "HASH"}],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": Match.any_value()},
+        "GlobalSecondaryIndexes": [Match.object_like({"IndexName": "by-owner"})],
+        "BillingMode": "PAY_PER_REQUEST",
+    })
+
+
+def test_stackset_admin_role_assumes_only_the_target_execution_roles(tooling: Template) -> None:
+    [role] = tooling.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-stackset-administration"}}).values()
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    [policy] = role["Properties"]["Policies"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "sts:AssumeRole")
+    targets = {r["Fn::Join"][1][3]["Ref"]: r["Fn::Join"][1][4] for r in statement["Resource"]}
+    assert targets == {"StagingAccountId": ":role/mlops-stackset-execution", "ProdAccountId": ":role/mlops-stackset-execution"}
+
+
+def test_account_parameters_are_validated(tooling: Template) -> None:
+    for name in ("StagingAccountId", "ProdAccountId"):
+        tooling.has_parameter(name, {"Type": "String", "AllowedPattern": r"^\d{12}$"})
+
+
+def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
+    assert set(tooling.find_outputs("*")) == {"ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn"}
