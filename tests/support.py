@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -47,3 +48,19 @@ def trust_policy(service: str) -> str:
     return json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
     )
+
+
+@contextlib.contextmanager
+def server_error() -> Iterator[None]:
+    """Expect the call to fail with HTTP 500 (how moto answers what it cannot do)."""
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except ClientError as exc:
+        assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 500, exc
+    except ResponseParserError as exc:
+        assert "500 Internal Server Error" in str(exc), exc
+    else:
+        raise AssertionError("expected an HTTP 500 from the embedded AWS")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.cfn_resource import ApiResource, cfn_tags, register_resource_types
+from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension, cfn_tags
 
 ALARM_KEYS = (
     "AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions", "InsufficientDataActions", "MetricName",
@@ -39,9 +38,7 @@ class Alarm(ApiResource):
         client.delete_alarms(AlarmNames=[physical_id])
 
 
-class CloudWatchAlarmResource(Extension):
+class CloudWatchAlarmResource(ResourceTypesExtension):
     name = "cfn-cloudwatch-alarm"
     summary = "AWS::CloudWatch::Alarm is created through PutMetricAlarm"
-
-    def install(self, patcher: Patcher) -> None:
-        register_resource_types(patcher, Alarm)
+    resource_types = (Alarm,)

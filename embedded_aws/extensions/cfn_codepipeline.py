@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.cfn_resource import ApiResource, camel_keys, cfn_tags, register_resource_types
+from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension, camel_keys, cfn_tags
 
 PIPELINE_KEYS = ("RoleArn", "ArtifactStore", "ArtifactStores", "Stages", "PipelineType", "Variables", "Triggers",
                  "ExecutionMode")
@@ -39,9 +38,7 @@ class Pipeline(ApiResource):
         client.delete_pipeline(name=physical_id)
 
 
-class CodePipelineResource(Extension):
+class CodePipelineResource(ResourceTypesExtension):
     name = "cfn-codepipeline"
     summary = "AWS::CodePipeline::Pipeline is created through the CodePipeline API"
-
-    def install(self, patcher: Patcher) -> None:
-        register_resource_types(patcher, Pipeline)
+    resource_types = (Pipeline,)

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 
 from embedded_aws.clients import account_client
-from embedded_aws.extensions.base import Patcher
+from embedded_aws.extensions.base import Extension, Patcher
 
 
 def service_client(service: str, account_id: str, region: str) -> Any:
@@ -174,3 +174,12 @@ def register_resource_types(patcher: Patcher, *resource_types: type[ApiResource]
             _ADDED_TYPES.pop(cls.TYPE, None)
 
     patcher.on_undo(unregister)
+
+
+class ResourceTypesExtension(Extension):
+    """An extension that only adds CloudFormation resource types."""
+
+    resource_types: tuple[type[ApiResource], ...] = ()
+
+    def install(self, patcher: Patcher) -> None:
+        register_resource_types(patcher, *self.resource_types)

@@ -10,8 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.cfn_resource import ApiResource, register_resource_types
+from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension
 
 
 class BucketPolicy(ApiResource):
@@ -34,9 +33,7 @@ class BucketPolicy(ApiResource):
         client.delete_bucket_policy(Bucket=bucket)
 
 
-class BucketPolicyResource(Extension):
+class BucketPolicyResource(ResourceTypesExtension):
     name = "cfn-s3-bucket-policy"
     summary = "AWS::S3::BucketPolicy is applied through PutBucketPolicy"
-
-    def install(self, patcher: Patcher) -> None:
-        register_resource_types(patcher, BucketPolicy)
+    resource_types = (BucketPolicy,)

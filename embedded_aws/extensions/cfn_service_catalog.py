@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.cfn_resource import ApiResource, cfn_tags, register_resource_types
+from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension, cfn_tags
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi
 
 
@@ -130,10 +129,8 @@ class LaunchRoleConstraint(ApiResource):
 RESOURCE_TYPES = (Portfolio, CloudFormationProduct, PortfolioProductAssociation, PortfolioPrincipalAssociation, LaunchRoleConstraint)
 
 
-class ServiceCatalogResources(Extension):
+class ServiceCatalogResources(ResourceTypesExtension):
     name = "cfn-servicecatalog"
     summary = "AWS::ServiceCatalog::{Portfolio,CloudFormationProduct,PortfolioProductAssociation,PortfolioPrincipalAssociation,LaunchRoleConstraint} are created"
     requires = (ServiceCatalogAdminApi.name,)
-
-    def install(self, patcher: Patcher) -> None:
-        register_resource_types(patcher, *RESOURCE_TYPES)
+    resource_types = RESOURCE_TYPES

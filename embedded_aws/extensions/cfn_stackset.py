@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.cfn_resource import ApiResource, cfn_tags, register_resource_types
+from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension, cfn_tags
 
 STACKSET_KEYS = ("Description", "TemplateBody", "TemplateURL", "Parameters", "Capabilities", "PermissionModel",
                  "AdministrationRoleARN", "ExecutionRoleName", "AutoDeployment", "CallAs", "ManagedExecution")
@@ -46,9 +45,7 @@ class StackSet(ApiResource):
         client.delete_stack_set(StackSetName=name)
 
 
-class StackSetResource(Extension):
+class StackSetResource(ResourceTypesExtension):
     name = "cfn-stackset"
     summary = "AWS::CloudFormation::StackSet is created with its StackInstancesGroup deployed"
-
-    def install(self, patcher: Patcher) -> None:
-        register_resource_types(patcher, StackSet)
+    resource_types = (StackSet,)

@@ -60,3 +60,29 @@ def test_demo_deploys_the_platform_and_exits(env: dict[str, str]) -> None:
     assert report["accounts"] == {"tooling": "123456789012", "staging": "222222222222", "prod": "333333333333"}
     assert sorted(report["deployed"]) == ["mlops-target-account@prod", "mlops-target-account@staging", "mlops-tooling@tooling"]
     assert all(s["status"] == "CREATE_COMPLETE" for s in report["stacks"])
+
+
+@pytest.mark.slow
+def test_local_up_in_the_foreground_stops_cleanly_on_interrupt(env: dict[str, str], tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from mlops_platform.local.state import load_state
+
+    process = subprocess.Popen([*MLOPS, "local", "up", "--no-deploy", "--output", "json"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        state = None
+        while state is None and time.monotonic() < deadline and process.poll() is None:
+            state = load_state(tmp_path / "state")
+            time.sleep(0.1)
+        assert state is not None and state.pid == process.pid
+        assert state.answers()
+        status = _mlops("local", "status", "--output", "json", env=env)
+        assert json.loads(status.stdout)["running"] is True
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    assert load_state(tmp_path / "state") is None
