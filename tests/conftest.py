@@ -15,6 +15,11 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        # emulated transitions: quick, but slow enough that intermediate states are observable
+        "EMBEDDED_AWS_NOTEBOOK_PENDING": "0.5",
+        "EMBEDDED_AWS_NOTEBOOK_STOPPING": "0.3",
+        "EMBEDDED_AWS_NOTEBOOK_DELETING": "0.3",
+        "EMBEDDED_AWS_NOTEBOOK_UPDATING": "0.3",
     }
 )
 for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "MOTO_ACCOUNT_ID"):

@@ -20,7 +20,9 @@ from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
+from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
+from embedded_aws.extensions.sagemaker_notebooks import NotebookLifecycle
 from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
 from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
 from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
@@ -43,6 +45,8 @@ ALL: tuple[Extension, ...] = (
     BucketPolicyResource(),
     S3SecureTransport(),
     AssumeRoleTrust(),
+    NotebookLifecycle(),
+    CfnNotebookInstances(),
 )
 
 _lock = threading.RLock()
