@@ -15,6 +15,7 @@ from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
+from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstraints
 from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
@@ -27,6 +28,7 @@ from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
 from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
 from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi
+from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogProvisioning
 from embedded_aws.extensions.sts_trust import AssumeRoleTrust
 
 ALL: tuple[Extension, ...] = (
@@ -37,11 +39,13 @@ ALL: tuple[Extension, ...] = (
     EventTargetsDelivery(),
     ServiceCatalogAdminApi(),
     ServiceCatalogResources(),
+    ServiceCatalogProvisioning(),
     CodeBuildProjectResource(),
     CodePipelineResource(),
     StackSetResource(),
     CloudWatchAlarmResource(),
     KmsKeyResource(),
+    CfnParameterConstraints(),
     BucketPolicyResource(),
     S3SecureTransport(),
     AssumeRoleTrust(),

@@ -77,6 +77,9 @@ class CatalogState:
     product_portfolios: dict[str, set[str]] = field(default_factory=dict)  # product id -> portfolio ids
     principals: dict[str, dict[str, str]] = field(default_factory=dict)  # portfolio id -> arn -> type
     constraints: dict[str, Constraint] = field(default_factory=dict)
+    provisioned: dict[str, Any] = field(default_factory=dict)  # provisioned product id -> ProvisionedProduct
+    records: dict[str, Any] = field(default_factory=dict)  # record id -> Record
+    tokens: dict[str, str] = field(default_factory=dict)  # provision/terminate token -> record id
 
 
 def catalog_state(backend: ServiceCatalogBackend) -> CatalogState:

@@ -1,0 +1,90 @@
+"""CloudFormation enforces parameter constraints (AllowedValues, AllowedPattern, Min/Max) at CreateStack/UpdateStack.
+
+moto 5.2.5 accepts any parameter value, so a product template's allow-lists and bounds never
+bite. Messages are CloudFormation's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.utils import yaml_tag_constructor
+
+from embedded_aws.extensions.base import Extension, Patcher
+
+
+def parse_template(template: str) -> dict[str, Any]:
+    try:
+        return json.loads(template)
+    except ValueError:
+        yaml.add_multi_constructor("", yaml_tag_constructor)
+        return yaml.load(template, Loader=yaml.Loader)  # noqa: S506 (moto's own loader, CFN tags)
+
+
+def _number(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValidationError(message=f"Parameter '{name}' must be a number.") from None
+
+
+def violation(name: str, spec: dict[str, Any], value: str) -> str | None:
+    """CloudFormation's message for the first constraint ``value`` breaks, or ``None``."""
+    kind = spec.get("Type", "String")
+    values = [v.strip() for v in value.split(",")] if kind.startswith("List<") or kind == "CommaDelimitedList" else [value]
+    for item in values:
+        if "AllowedValues" in spec and item not in [str(v) for v in spec["AllowedValues"]]:
+            return f"Parameter '{name}' must be one of AllowedValues"
+        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], item):
+            return f"Parameter '{name}' must match pattern {spec['AllowedPattern']}"
+        if "MinLength" in spec and len(item) < int(spec["MinLength"]):
+            return f"Parameter '{name}' must contain at least {spec['MinLength']} characters"
+        if "MaxLength" in spec and len(item) > int(spec["MaxLength"]):
+            return f"Parameter '{name}' must contain at most {spec['MaxLength']} characters"
+        if kind == "Number":
+            number = _number(name, item)
+            if "MinValue" in spec and number < float(spec["MinValue"]):
+                return f"Parameter '{name}' must be a number not less than {spec['MinValue']}"
+            if "MaxValue" in spec and number > float(spec["MaxValue"]):
+                return f"Parameter '{name}' must be a number not greater than {spec['MaxValue']}"
+    return None
+
+
+def check_parameters(template: str, parameters: dict[str, str]) -> None:
+    """Raise CloudFormation's ``ValidationError`` for the first parameter that breaks its constraints."""
+    declared = (parse_template(template) or {}).get("Parameters") or {}
+    for name, spec in declared.items():
+        value = parameters.get(name, spec.get("Default"))
+        if value is None:
+            continue
+        message = violation(name, spec, str(value))
+        if message:
+            raise ValidationError(message=message)
+
+
+class CfnParameterConstraints(Extension):
+    name = "cfn-parameter-constraints"
+    summary = "CreateStack/UpdateStack reject parameter values that break AllowedValues, AllowedPattern, lengths or bounds"
+
+    def install(self, patcher: Patcher) -> None:
+        create, update = CloudFormationBackend.create_stack, CloudFormationBackend.update_stack
+
+        def create_stack(self: Any, name: str, template: str, parameters: dict[str, str], *args: Any, **kwargs: Any) -> Any:
+            check_parameters(template, parameters)
+            return create(self, name, template, parameters, *args, **kwargs)
+
+        def update_stack(self: Any, name: str, template: str, role_arn: str | None, parameters: list[dict[str, Any]],
+                         *args: Any, **kwargs: Any) -> Any:
+            stack = self.get_stack(name)
+            values = dict(stack.parameters or {})
+            values.update({p["ParameterKey"]: p["ParameterValue"] for p in parameters if not p.get("UsePreviousValue")})
+            check_parameters(template or stack.template, values)
+            return update(self, name, template, role_arn, parameters, *args, **kwargs)
+
+        patcher.replace(CloudFormationBackend, "create_stack", create_stack)
+        patcher.replace(CloudFormationBackend, "update_stack", update_stack)

@@ -1,0 +1,271 @@
+"""Service Catalog provisions products: ProvisionProduct creates a real stack from the product's template.
+
+moto 5.2.5 has no ProvisionProduct, DescribeRecord, TerminateProvisionedProduct or provisioned
+product queries. Here provisioning is asynchronous, as in Service Catalog: the call returns a
+``CREATED`` record, a worker creates the CloudFormation stack ``SC-<account>-<pp-id>`` from the
+template at ``LoadTemplateFromURL`` (read from S3) with the launch constraint's role, and the
+record becomes ``SUCCEEDED`` with the stack outputs or ``FAILED`` with the error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from botocore.exceptions import ClientError
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+from moto.servicecatalog.exceptions import InvalidParametersException, ResourceNotFoundException
+from moto.servicecatalog.models import ServiceCatalogBackend
+from moto.servicecatalog.responses import ServiceCatalogResponse
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import service_client
+from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi, artifacts_of, catalog_state, new_id
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$")
+
+
+class DuplicateResourceException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("DuplicateResourceException", message)
+
+
+@dataclass
+class Record:
+    id: str
+    type: str
+    provisioned_product_id: str
+    provisioned_product_name: str
+    product_id: str
+    artifact_id: str
+    path_id: str
+    launch_role_arn: str | None
+    status: str = "CREATED"
+    errors: list[dict[str, str]] = field(default_factory=list)
+    outputs: list[dict[str, str]] = field(default_factory=list)
+    tags: list[dict[str, str]] = field(default_factory=list)
+    created: Any = field(default_factory=utcnow)
+    updated: Any = field(default_factory=utcnow)
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "RecordId": self.id, "ProvisionedProductName": self.provisioned_product_name, "Status": self.status,
+            "CreatedTime": self.created, "UpdatedTime": self.updated, "ProvisionedProductType": "CFN_STACK",
+            "RecordType": self.type, "ProvisionedProductId": self.provisioned_product_id, "ProductId": self.product_id,
+            "ProvisioningArtifactId": self.artifact_id, "PathId": self.path_id, "RecordErrors": self.errors,
+            "RecordTags": self.tags, **({"LaunchRoleArn": self.launch_role_arn} if self.launch_role_arn else {}),
+        }
+
+    def finish(self, status: str, errors: list[dict[str, str]] | None = None, outputs: list[dict[str, str]] | None = None) -> None:
+        self.status, self.errors, self.outputs, self.updated = status, errors or [], outputs or [], utcnow()
+
+
+@dataclass
+class ProvisionedProduct:
+    id: str
+    name: str
+    arn: str
+    product_id: str
+    artifact_id: str
+    token: str
+    launch_role_arn: str | None
+    stack_name: str
+    status: str = "UNDER_CHANGE"
+    status_message: str = ""
+    last_record_id: str = ""
+    last_success_record_id: str | None = None
+    created: Any = field(default_factory=utcnow)
+
+    def detail(self) -> dict[str, Any]:
+        detail = {
+            "Name": self.name, "Arn": self.arn, "Type": "CFN_STACK", "Id": self.id, "Status": self.status,
+            "StatusMessage": self.status_message, "CreatedTime": self.created, "IdempotencyToken": self.token,
+            "LastRecordId": self.last_record_id, "LastProvisioningRecordId": self.last_record_id,
+            "ProductId": self.product_id, "ProvisioningArtifactId": self.artifact_id,
+            "LaunchRoleArn": self.launch_role_arn,
+        }
+        if self.last_success_record_id:
+            detail["LastSuccessfulProvisioningRecordId"] = self.last_success_record_id
+        return {k: v for k, v in detail.items() if v is not None}
+
+
+def template_location(url: str) -> tuple[str, str]:
+    """Bucket and key of an S3 HTTPS URL (virtual-hosted or path style)."""
+    parsed = urlparse(url)
+    host, path = parsed.netloc, parsed.path.lstrip("/")
+    if ".s3" in host and not host.startswith("s3."):
+        return host.split(".s3", 1)[0], path
+    bucket, _, key = path.partition("/")
+    return bucket, key
+
+
+def launch_role(backend: ServiceCatalogBackend, product_id: str) -> tuple[str | None, str]:
+    """The launch constraint's role ARN for the product, and the portfolio (path) it comes from."""
+    state = catalog_state(backend)
+    portfolios = sorted(state.product_portfolios.get(product_id, ()))
+    for constraint in state.constraints.values():
+        if constraint.product_id == product_id and constraint.type == "LAUNCH":
+            parameters = json.loads(constraint.parameters)
+            role = parameters.get("RoleArn") or f"arn:aws:iam::{backend.account_id}:role/{parameters['LocalRoleName']}"
+            return role, constraint.portfolio_id
+    return None, portfolios[0] if portfolios else ""
+
+
+def _provision(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct, template_url: str,
+               parameters: list[dict[str, str]], tags: list[dict[str, str]]) -> None:
+    """Worker: create the stack and settle the record."""
+    record.status = "IN_PROGRESS"
+    cfn = service_client("cloudformation", backend.account_id, backend.region_name)
+    try:
+        bucket, key = template_location(template_url)
+        body = service_client("s3", backend.account_id, backend.region_name).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        request: dict[str, Any] = {
+            "StackName": product.stack_name, "TemplateBody": body, "Tags": tags,
+            "Parameters": [{"ParameterKey": p["Key"], "ParameterValue": p["Value"]} for p in parameters],
+            "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        }
+        if product.launch_role_arn:
+            request["RoleARN"] = product.launch_role_arn
+        cfn.create_stack(**request)
+        stack = cfn.describe_stacks(StackName=product.stack_name)["Stacks"][0]
+    except ClientError as exc:
+        error = exc.response["Error"]
+        record.finish("FAILED", [{"Code": error.get("Code", "Error"), "Description": error.get("Message", "")}])
+        product.status, product.status_message = "ERROR", error.get("Message", "")
+        return
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        record.finish("FAILED", [{"Code": stack["StackStatus"], "Description": stack.get("StackStatusReason", "")}])
+        product.status, product.status_message = "ERROR", stack.get("StackStatusReason", stack["StackStatus"])
+        return
+    outputs = [{"OutputKey": o["OutputKey"], "OutputValue": o["OutputValue"], "Description": o.get("Description", "")}
+               for o in stack.get("Outputs", [])]
+    record.finish("SUCCEEDED", outputs=outputs)
+    product.status, product.last_success_record_id = "AVAILABLE", record.id
+
+
+def _terminate(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct) -> None:
+    record.status = "IN_PROGRESS"
+    try:
+        service_client("cloudformation", backend.account_id, backend.region_name).delete_stack(StackName=product.stack_name)
+    except ClientError as exc:
+        error = exc.response["Error"]
+        record.finish("FAILED", [{"Code": error.get("Code", "Error"), "Description": error.get("Message", "")}])
+        product.status, product.status_message = "ERROR", error.get("Message", "")
+        return
+    record.finish("SUCCEEDED")
+    catalog_state(backend).provisioned.pop(product.id, None)
+
+
+def _in_background(target: Any, *args: Any) -> None:
+    threading.Thread(target=target, args=args, daemon=True).start()
+
+
+def find_provisioned(backend: ServiceCatalogBackend, product_id: str | None = None, name: str | None = None) -> ProvisionedProduct:
+    for product in catalog_state(backend).provisioned.values():
+        if product.id == product_id or (name is not None and product.name == name):
+            return product
+    raise ResourceNotFoundException(f"Provisioned product {product_id or name} not found.")
+
+
+class _Api:
+    @staticmethod
+    def provision_product(self: Any) -> ActionResult:
+        params = json.loads(self.body)
+        backend, state = self.servicecatalog_backend, catalog_state(self.servicecatalog_backend)
+        token = params.get("ProvisionToken")
+        if not token:
+            raise InvalidParametersException("ProvisionToken is required")
+        if token in state.tokens:
+            return ActionResult({"RecordDetail": state.records[state.tokens[token]].detail()})
+        product = backend.describe_product(None, params.get("ProductId"), params.get("ProductName"))
+        artifact_id, artifact_name = params.get("ProvisioningArtifactId"), params.get("ProvisioningArtifactName")
+        artifact = next((a for a in artifacts_of(backend, product.id)
+                         if a.active and (a.id == artifact_id if artifact_id else a.name == artifact_name)), None)
+        if artifact is None:
+            raise ResourceNotFoundException(f"Provisioning artifact {artifact_id or artifact_name} not found for product {product.id}.")
+        name = params.get("ProvisionedProductName", "")
+        if not NAME_PATTERN.match(name):
+            raise InvalidParametersException(f"ProvisionedProductName {name!r} must match {NAME_PATTERN.pattern}")
+        if any(p.name == name for p in state.provisioned.values()):
+            raise DuplicateResourceException(f"A provisioned product with the name {name} already exists.")
+        role, path = launch_role(backend, product.id)
+        pp_id = new_id("pp-")
+        provisioned = ProvisionedProduct(
+            id=pp_id, name=name, product_id=product.id, artifact_id=artifact.id, token=token, launch_role_arn=role,
+            arn=f"arn:aws:servicecatalog:{backend.region_name}:{backend.account_id}:stack/{name}/{pp_id}",
+            stack_name=f"SC-{backend.account_id}-{pp_id}",
+        )
+        record = Record(id=new_id("rec-"), type="PROVISION_PRODUCT", provisioned_product_id=pp_id, provisioned_product_name=name,
+                        product_id=product.id, artifact_id=artifact.id, path_id=params.get("PathId") or path,
+                        launch_role_arn=role, tags=params.get("Tags") or [])
+        provisioned.last_record_id = record.id
+        state.provisioned[pp_id], state.records[record.id], state.tokens[token] = provisioned, record, record.id
+        tags = (params.get("Tags") or []) + [{"Key": "aws:servicecatalog:provisionedProductArn", "Value": provisioned.arn}]
+        created = record.detail()
+        _in_background(_provision, backend, record, provisioned, artifact.info["LoadTemplateFromURL"],
+                       params.get("ProvisioningParameters") or [], tags)
+        return ActionResult({"RecordDetail": created})
+
+    @staticmethod
+    def describe_record(self: Any) -> ActionResult:
+        record = catalog_state(self.servicecatalog_backend).records.get(json.loads(self.body)["Id"])
+        if record is None:
+            raise ResourceNotFoundException("Record not found.")
+        return ActionResult({"RecordDetail": record.detail(), "RecordOutputs": record.outputs})
+
+    @staticmethod
+    def terminate_provisioned_product(self: Any) -> ActionResult:
+        params = json.loads(self.body)
+        backend, state = self.servicecatalog_backend, catalog_state(self.servicecatalog_backend)
+        token = params.get("TerminateToken")
+        if token in state.tokens:
+            return ActionResult({"RecordDetail": state.records[state.tokens[token]].detail()})
+        product = find_provisioned(backend, params.get("ProvisionedProductId"), params.get("ProvisionedProductName"))
+        record = Record(id=new_id("rec-"), type="TERMINATE_PROVISIONED_PRODUCT", provisioned_product_id=product.id,
+                        provisioned_product_name=product.name, product_id=product.product_id, artifact_id=product.artifact_id,
+                        path_id="", launch_role_arn=product.launch_role_arn)
+        product.status, product.last_record_id = "UNDER_CHANGE", record.id
+        state.records[record.id] = record
+        if token:
+            state.tokens[token] = record.id
+        created = record.detail()
+        _in_background(_terminate, backend, record, product)
+        return ActionResult({"RecordDetail": created})
+
+    @staticmethod
+    def describe_provisioned_product(self: Any) -> ActionResult:
+        params = json.loads(self.body)
+        product = find_provisioned(self.servicecatalog_backend, params.get("Id"), params.get("Name"))
+        return ActionResult({"ProvisionedProductDetail": product.detail(), "CloudWatchDashboards": []})
+
+    @staticmethod
+    def scan_provisioned_products(self: Any) -> ActionResult:
+        products = catalog_state(self.servicecatalog_backend).provisioned.values()
+        return ActionResult({"ProvisionedProducts": [p.detail() for p in products]})
+
+    @staticmethod
+    def search_provisioned_products(self: Any) -> ActionResult:
+        params = json.loads(self.body)
+        queries = (params.get("Filters") or {}).get("SearchQuery", [])
+        names = {q.split(":", 1)[1] for q in queries if q.startswith("name:")}
+        products = [p for p in catalog_state(self.servicecatalog_backend).provisioned.values() if not names or p.name in names]
+        return ActionResult({"ProvisionedProducts": [p.detail() for p in products], "TotalResultsCount": len(products)})
+
+
+class ServiceCatalogProvisioning(Extension):
+    name = "servicecatalog-provisioning"
+    summary = "ProvisionProduct/TerminateProvisionedProduct create and delete real stacks asynchronously, with records"
+    requires = (ServiceCatalogAdminApi.name,)
+
+    def install(self, patcher: Patcher) -> None:
+        for name, method in vars(_Api).items():
+            if isinstance(method, staticmethod):
+                patcher.replace(ServiceCatalogResponse, name, method.__func__)

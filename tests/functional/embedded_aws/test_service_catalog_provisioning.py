@@ -1,0 +1,122 @@
+"""Extension servicecatalog-provisioning: products become real stacks, asynchronously, with records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from embedded_aws import EmbeddedAws, extensions
+from embedded_aws.extensions.service_catalog_provisioning import template_location
+from support import server_error, wait_for
+
+PRODUCT_TEMPLATE = {
+    "Parameters": {"UserName": {"Type": "String", "AllowedPattern": "^[a-z]+$"}},
+    "Resources": {"Notebook": {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+        "NotebookInstanceName": {"Fn::Sub": "${UserName}-Notebook"}, "InstanceType": "ml.t3.medium",
+        "RoleArn": "arn:aws:iam::123456789012:role/notebook"}}},
+    "Outputs": {"NotebookName": {"Value": {"Fn::GetAtt": ["Notebook", "NotebookInstanceName"]}}},
+}
+
+
+def _product(aws: EmbeddedAws, launch_role: bool = True) -> str:
+    s3, sc = aws.client("s3"), aws.client("servicecatalog")
+    s3.create_bucket(Bucket="products")
+    s3.put_object(Bucket="products", Key="notebook.json", Body=json.dumps(PRODUCT_TEMPLATE).encode())
+    portfolio = sc.create_portfolio(DisplayName="p", ProviderName="platform")["PortfolioDetail"]["Id"]
+    product = sc.create_product(Name="notebook", Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE",
+                                ProvisioningArtifactParameters={"Name": "v1", "Info": {
+                                    "LoadTemplateFromURL": "https://products.s3.us-east-1.amazonaws.com/notebook.json"}})
+    product_id = product["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    sc.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)
+    if launch_role:
+        sc.create_constraint(PortfolioId=portfolio, ProductId=product_id, Type="LAUNCH", Parameters=json.dumps({"LocalRoleName": "launch"}))
+    return product_id
+
+
+def _provision(aws: EmbeddedAws, product_id: str, user: str = "ana", token: str = "t-1") -> dict:
+    return aws.client("servicecatalog").provision_product(
+        ProductId=product_id, ProvisioningArtifactName="v1", ProvisionedProductName=f"{user}-Notebook",
+        ProvisionToken=token, ProvisioningParameters=[{"Key": "UserName", "Value": user}],
+        Tags=[{"Key": "owner", "Value": user}])["RecordDetail"]
+
+
+def _settled(aws: EmbeddedAws, record_id: str) -> dict:
+    sc = aws.client("servicecatalog")
+    return wait_for(lambda: (r := sc.describe_record(Id=record_id))["RecordDetail"]["Status"] in ("SUCCEEDED", "FAILED") and r)
+
+
+def test_provisioning_creates_the_stack_with_the_launch_role(aws: EmbeddedAws) -> None:
+    record = _provision(aws, _product(aws))
+    assert record["Status"] == "CREATED" and record["RecordType"] == "PROVISION_PRODUCT"
+    settled = _settled(aws, record["RecordId"])
+    assert settled["RecordDetail"]["Status"] == "SUCCEEDED"
+    assert settled["RecordOutputs"] == [{"OutputKey": "NotebookName", "OutputValue": "ana-Notebook", "Description": ""}]
+    assert settled["RecordDetail"]["LaunchRoleArn"] == "arn:aws:iam::123456789012:role/launch"
+    stack = aws.client("cloudformation").describe_stacks(StackName=f"SC-123456789012-{record['ProvisionedProductId']}")["Stacks"][0]
+    assert stack["RoleARN"] == "arn:aws:iam::123456789012:role/launch"
+    assert {"Key": "owner", "Value": "ana"} in stack["Tags"]
+    assert aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="ana-Notebook")["NotebookInstanceStatus"] in ("Pending", "InService")
+    detail = aws.client("servicecatalog").describe_provisioned_product(Name="ana-Notebook")["ProvisionedProductDetail"]
+    assert (detail["Status"], detail["LastSuccessfulProvisioningRecordId"]) == ("AVAILABLE", record["RecordId"])
+
+
+def test_same_token_returns_the_same_record_and_provisions_once(aws: EmbeddedAws) -> None:
+    product_id = _product(aws)
+    first, second = _provision(aws, product_id), _provision(aws, product_id)
+    assert first["RecordId"] == second["RecordId"]
+    _settled(aws, first["RecordId"])
+    assert len(aws.client("servicecatalog").scan_provisioned_products()["ProvisionedProducts"]) == 1
+
+
+def test_duplicate_name_with_a_new_token_is_refused(aws: EmbeddedAws) -> None:
+    product_id = _product(aws)
+    _provision(aws, product_id)
+    with pytest.raises(ClientError) as raised:
+        _provision(aws, product_id, token="t-2")
+    assert raised.value.response["Error"] == {"Code": "DuplicateResourceException",
+                                              "Message": "A provisioned product with the name ana-Notebook already exists."}
+
+
+def test_bad_parameter_fails_the_record_with_the_stack_error(aws: EmbeddedAws) -> None:
+    record = _provision(aws, _product(aws), user="Ana-1")
+    settled = _settled(aws, record["RecordId"])
+    assert settled["RecordDetail"]["Status"] == "FAILED"
+    [error] = settled["RecordDetail"]["RecordErrors"]
+    assert "UserName" in error["Description"]
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
+
+
+def test_terminate_deletes_the_stack_and_the_notebook(aws: EmbeddedAws) -> None:
+    sc, sm = aws.client("servicecatalog"), aws.client("sagemaker")
+    record = _provision(aws, _product(aws))
+    _settled(aws, record["RecordId"])
+    wait_for(lambda: sm.describe_notebook_instance(NotebookInstanceName="ana-Notebook")["NotebookInstanceStatus"] == "InService")
+    terminated = sc.terminate_provisioned_product(ProvisionedProductName="ana-Notebook", TerminateToken="x-1")["RecordDetail"]
+    assert _settled(aws, terminated["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    wait_for(lambda: not sm.list_notebook_instances()["NotebookInstances"])
+    assert sc.scan_provisioned_products()["ProvisionedProducts"] == []
+
+
+def test_unknown_artifact_is_refused(aws: EmbeddedAws) -> None:
+    product_id = _product(aws)
+    with pytest.raises(ClientError) as raised:
+        aws.client("servicecatalog").provision_product(ProductId=product_id, ProvisioningArtifactName="v9",
+                                                       ProvisionedProductName="x", ProvisionToken="t")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://b.s3.us-east-1.amazonaws.com/k/t.json", ("b", "k/t.json")),
+    ("https://b.s3.amazonaws.com/t.json", ("b", "t.json")),
+    ("https://s3.amazonaws.com/b/t.json", ("b", "t.json")),
+])
+def test_template_location(url: str, expected: tuple[str, str]) -> None:
+    assert template_location(url) == expected
+
+
+def test_without_extension_provision_product_is_not_implemented(aws: EmbeddedAws) -> None:
+    product_id = _product(aws)
+    with extensions.disabled("servicecatalog-provisioning"), server_error():
+        _provision(aws, product_id)
