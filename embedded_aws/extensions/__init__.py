@@ -20,6 +20,7 @@ from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
+from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
@@ -36,6 +37,7 @@ ALL: tuple[Extension, ...] = (
     UniqueExecutionNames(),
     CfnStateMachines(),
     PythonLambdaRuntime(),
+    PublicLayers(),
     EventTargetsDelivery(),
     ServiceCatalogAdminApi(),
     ServiceCatalogResources(),

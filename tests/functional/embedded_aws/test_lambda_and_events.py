@@ -131,3 +131,28 @@ def test_whole_event_has_iso_time_and_no_internal_fields() -> None:
 def test_render_input_template(template: str, expected: object) -> None:
     values = {"n": "bo", "c": 2, "aws.events.rule-name": "r1"}
     assert render_input_template(template, values) == expected
+
+
+POWERTOOLS = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
+
+
+def _function_with_layer(aws: EmbeddedAws, layer: str) -> dict:
+    role = aws.client("iam").create_role(RoleName="layered", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    return aws.client("lambda").create_function(FunctionName="layered", Runtime="python3.11", Role=role, Handler="app.handler",
+                                                Code={"ZipFile": zip_module({"app.py": "def handler(e, c):\n    return 1\n"})}, Layers=[layer])
+
+
+def test_public_powertools_layer_is_accepted(aws: EmbeddedAws) -> None:
+    assert _function_with_layer(aws, POWERTOOLS)["Layers"][0]["Arn"] == POWERTOOLS
+
+
+def test_unknown_private_layer_is_still_refused(aws: EmbeddedAws) -> None:
+    with pytest.raises(ClientError) as raised:
+        _function_with_layer(aws, "arn:aws:lambda:us-east-1:123456789012:layer:mine:1")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_without_extension_public_layer_is_refused(aws: EmbeddedAws) -> None:
+    with extensions.disabled("lambda-public-layers"), pytest.raises(ClientError) as raised:
+        _function_with_layer(aws, POWERTOOLS)
+    assert raised.value.response["Error"]["Message"] == f"One or more LayerVersion does not exist ['{POWERTOOLS}']"
