@@ -20,6 +20,9 @@ class PlatformConfig:
     environment: str = "dev"
     #: Keep the KMS key, buckets and table when the stack is deleted (production default).
     retain_data: bool = True
+    #: Notebook provisioning: poll fallback interval and how many polls before giving up.
+    notebook_poll_seconds: int = 60
+    notebook_max_polls: int = 45
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):

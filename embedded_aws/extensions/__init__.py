@@ -14,6 +14,8 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
+from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
+from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
 from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstraints
 from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
@@ -47,6 +49,8 @@ ALL: tuple[Extension, ...] = (
     StackSetResource(),
     CloudWatchAlarmResource(),
     KmsKeyResource(),
+    CfnDeleteOrder(),
+    IamGroupResource(),
     CfnParameterConstraints(),
     BucketPolicyResource(),
     S3SecureTransport(),

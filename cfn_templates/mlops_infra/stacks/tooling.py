@@ -7,14 +7,20 @@ from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
+from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
+from mlops_infra.constructs.notebook_catalog import NotebookCatalog
+from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
+from mlops_platform.environment_types import get_type
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
+NOTEBOOK_TYPE = "sagemaker-notebook"
+URL_PARAMETER_PREFIX = "/SageMaker/Notebooks/"
 
 
 class ToolingStack(cdk.Stack):
-    """Artifact store, environment table and StackSet administration role."""
+    """Artifact store, environment table, notebook self-service, StackSet administration role."""
 
     def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
@@ -27,6 +33,17 @@ class ToolingStack(cdk.Stack):
         store = ArtifactStore(self, "Artifacts", project=config.project, removal_policy=removal)
         environments = EnvironmentTable(self, "Environments", table_name=f"{config.project}-environments",
                                         key=store.key, removal_policy=removal)
+        notebook_type = get_type(NOTEBOOK_TYPE)
+        catalog = NotebookCatalog(self, "NotebookCatalog", project=config.project, product_name=notebook_type.product_name,
+                                  product_version=notebook_type.product_version, template_path=str(notebook_type.template_path),
+                                  key=store.key, url_parameter_prefix=URL_PARAMETER_PREFIX)
+        provisioning = NotebookProvisioning(self, "NotebookProvisioning", project=config.project, table=environments.table,
+                                            key=store.key, product=catalog.product, product_version=notebook_type.product_version,
+                                            notebook_role=catalog.notebook_role, url_parameter_prefix=URL_PARAMETER_PREFIX,
+                                            poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls)
+        EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
+                          event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
+                          waiting_state_machine_names=[provisioning.state_machine_name])
         administration = StackSetAdministrationRole(
             self, "StackSetAdministration",
             role_name=config.stackset_administration_role_name,
@@ -38,3 +55,7 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "ArtifactsKeyArn", value=store.key.key_arn)
         cdk.CfnOutput(self, "EnvironmentTableName", value=environments.table.table_name)
         cdk.CfnOutput(self, "StackSetAdministrationRoleArn", value=administration.role.role_arn)
+        cdk.CfnOutput(self, "NotebookProvisioningStateMachineArn", value=provisioning.state_machine.state_machine_arn)
+        cdk.CfnOutput(self, "NotebookPortfolioId", value=catalog.portfolio.portfolio_id)
+        cdk.CfnOutput(self, "NotebookProductId", value=catalog.product.product_id)
+        cdk.CfnOutput(self, "AnalystsGroupName", value=catalog.analysts.group_name)

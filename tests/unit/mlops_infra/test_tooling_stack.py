@@ -59,4 +59,6 @@ def test_account_parameters_are_validated(tooling: Template) -> None:
 
 
 def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
-    assert set(tooling.find_outputs("*")) == {"ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn"}
+    assert set(tooling.find_outputs("*")) == {
+        "ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn",
+        "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName"}

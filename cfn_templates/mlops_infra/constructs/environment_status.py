@@ -1,0 +1,36 @@
+"""The environment status handler: EventBridge events → conditional record updates → released waiters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from mlops_infra.constructs.platform_function import PlatformFunction
+
+
+class EnvironmentStatus(Construct):
+    """Function ``<project>-environment-status`` subscribed to every event the environment types map."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable,
+                 event_sources: Sequence[tuple[str, str]], waiting_state_machine_names: Sequence[str]) -> None:
+        super().__init__(scope, id_)
+        partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
+        self.handler = PlatformFunction(self, "Handler", project=project, name="environment-status", handler_module="status_events",
+                                        description="Maps environment events to stored status and releases waiting executions",
+                                        environment={"TABLE_NAME": table.table_name})
+        self.handler.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table.table_arn]))
+        self.handler.role.add_to_policy(iam.PolicyStatement(
+            actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+            resources=[f"arn:{partition}:states:{region}:{account}:stateMachine:{name}" for name in waiting_state_machine_names]))
+        self.rules = []
+        for index, (source, detail_type) in enumerate(sorted(set(event_sources))):
+            rule = events.Rule(self, f"Events{index}", description=f"{source}: {detail_type} → environment status",
+                               event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]))
+            rule.add_target(targets.LambdaFunction(self.handler.function, retry_attempts=8, max_event_age=cdk.Duration.hours(2)))
+            self.rules.append(rule)

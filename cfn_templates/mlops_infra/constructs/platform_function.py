@@ -1,0 +1,56 @@
+"""A Python Lambda function running a handler of the ``mlops_platform`` package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from mlops_infra.nag import suppress
+
+#: The folder holding the ``mlops_platform`` package (the Lambda asset root).
+CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
+#: Only the runtime the functions need: no CLI, no deployer, no caches.
+CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md", "mlops_platform/cli",
+                 "mlops_platform/local", "mlops_platform/deploy"]
+#: Powertools for AWS Lambda (Python), the public layer AWS publishes.
+POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
+
+
+class PlatformFunction(Construct):
+    """Function ``<project>-<name>`` with its own log group and a role that may only write to it."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, name: str, handler_module: str, description: str,
+                 environment: dict[str, str] | None = None, timeout_seconds: int = 30) -> None:
+        super().__init__(scope, id_)
+        function_name = f"{project}-{name}"
+        self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{function_name}",
+                                       retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                             description=f"Execution role of {function_name}")
+        self.role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                                    resources=[f"{self.log_group.log_group_arn}:*"]))
+        suppress(self.role, "AwsSolutions-IAM5", "Log streams are created per invocation inside the function's own log group",
+                 applies_to=[f"Resource::<{cdk.Stack.of(self).get_logical_id(self.log_group.node.default_child)}.Arn>:*"])
+        self.function = lambda_.Function(
+            self, "Function",
+            function_name=function_name,
+            description=description,
+            runtime=lambda_.Runtime.PYTHON_3_11,
+            architecture=lambda_.Architecture.X86_64,
+            handler=f"mlops_platform.handlers.{handler_module}.handler",
+            code=lambda_.Code.from_asset(str(CODE_ROOT), exclude=CODE_EXCLUDES),
+            layers=[lambda_.LayerVersion.from_layer_version_arn(
+                self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION))],
+            memory_size=256,
+            timeout=cdk.Duration.seconds(timeout_seconds),
+            role=self.role,
+            log_group=self.log_group,
+            environment={"POWERTOOLS_SERVICE_NAME": name, **(environment or {})},
+        )
+        suppress(self.function, "AwsSolutions-L1", "Python 3.11 is the platform's runtime: the Powertools layer build and the "
+                                                    "embedded AWS worker run 3.11; upgraded together with them")

@@ -1,0 +1,93 @@
+"""Environment types as data: each is a folder with ``type.json`` and its product template.
+
+Adding a type means adding a folder; the catalog, the validator and the status handler read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+TYPES_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class EventMapping:
+    """How one kind of EventBridge event tells an environment's status (SWB-style locations)."""
+
+    source: str
+    detail_type: str
+    status_location: str
+    instance_id_location: str
+    time_location: str
+    reason_location: str
+    statuses: dict[str, str]
+    alternate_statuses: dict[str, dict[str, str]]
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        return event.get("source") == self.source and event.get("detail-type") == self.detail_type
+
+
+@dataclass(frozen=True)
+class EnvironmentType:
+    name: str
+    description: str
+    folder: Path
+    product_name: str
+    product_version: str
+    template_file: str
+    resource_name_format: str
+    url_parameter_format: str
+    request_parameters: dict[str, str]
+    events: tuple[EventMapping, ...]
+
+    def resource_name(self, user: str) -> str:
+        """Name of the environment's main resource (the notebook instance), also the environment id."""
+        return self.resource_name_format.format(user=user)
+
+    def url_parameter(self, user: str) -> str:
+        return self.url_parameter_format.format(user=user)
+
+    @property
+    def template_path(self) -> Path:
+        return self.folder / self.template_file
+
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.template_path.read_text())
+
+    def parameter_specs(self) -> dict[str, dict[str, Any]]:
+        """The product template's parameter declarations (the single source of limits)."""
+        return self.template()["Parameters"]
+
+
+def _load(folder: Path) -> EnvironmentType:
+    data = json.loads((folder / "type.json").read_text())
+    return EnvironmentType(
+        name=data["name"],
+        description=data["description"],
+        folder=folder,
+        product_name=data["product"]["name"],
+        product_version=data["product"]["version"],
+        template_file=data["product"]["template"],
+        resource_name_format=data["resource_name"],
+        url_parameter_format=data["url_parameter"],
+        request_parameters=data["request_parameters"],
+        events=tuple(EventMapping(**mapping) for mapping in data["events"]),
+    )
+
+
+@cache
+def all_types() -> dict[str, EnvironmentType]:
+    """Every environment type shipped with the platform, by name."""
+    types = (_load(folder) for folder in sorted(TYPES_DIR.iterdir()) if (folder / "type.json").exists())
+    return {t.name: t for t in types}
+
+
+def get_type(name: str) -> EnvironmentType:
+    try:
+        return all_types()[name]
+    except KeyError:
+        raise KeyError(f"unknown environment type {name!r}; known: {', '.join(all_types())}") from None

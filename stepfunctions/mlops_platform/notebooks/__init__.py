@@ -1,0 +1,1 @@
+"""Self-service notebooks: requests, environment records, status events, URLs."""
