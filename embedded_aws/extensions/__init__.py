@@ -30,6 +30,7 @@ from embedded_aws.extensions.sagemaker_notebooks import NotebookLifecycle
 from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
 from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
 from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
+from embedded_aws.extensions.sfn_task_failure_cause import TaskFailureCause
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi
 from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogProvisioning
 from embedded_aws.extensions.sts_trust import AssumeRoleTrust
@@ -38,6 +39,7 @@ ALL: tuple[Extension, ...] = (
     JsonSafeTaskResults(),
     UniqueExecutionNames(),
     CfnStateMachines(),
+    TaskFailureCause(),
     PythonLambdaRuntime(),
     PublicLayers(),
     EventTargetsDelivery(),

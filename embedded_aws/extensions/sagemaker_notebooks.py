@@ -1,8 +1,8 @@
 """Notebook instances take time and announce it: Pending → InService, Stopping → Stopped, Deleting.
 
 moto 5.2.5 makes notebooks InService (and Stopped) instantly, emits no EventBridge events, has no
-state guards on stop, no ``PlatformIdentifier``, no ``UpdateNotebookInstance`` and no
-``CreatePresignedNotebookInstanceUrl``. Here each transition takes ``TIMINGS`` seconds, emits a
+state guards on stop, no ``PlatformIdentifier``, no ``UpdateNotebookInstance``, no
+``CreatePresignedNotebookInstanceUrl``, and an outdated instance-type list (no ``ml.g4dn``). Here each transition takes ``TIMINGS`` seconds, emits a
 ``SageMaker Notebook Instance State Change`` event on the default bus, and the API refuses
 transitions from the wrong state with SageMaker's own messages.
 """
@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from functools import cache
 from typing import Any
+
+import botocore.session
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
@@ -107,6 +110,20 @@ def _require(instance: Any, allowed: tuple[str, ...], target: str) -> None:
             message=f"Status ({instance.status}) not in ([{', '.join(allowed)}]). Unable to transition to ({target}) "
                     f"for Notebook Instance ({instance.arn})"
         )
+
+
+@cache
+def notebook_instance_types() -> frozenset[str]:
+    """Instance types CreateNotebookInstance accepts, from the SageMaker API model botocore ships."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(model.shape_for("InstanceType").enum)
+
+
+def validate_instance_type(self: Any, instance_type: str) -> None:
+    """Replacement for moto's list, which misses current types such as ml.g4dn.xlarge."""
+    if instance_type not in notebook_instance_types():
+        raise ValidationError(message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                                      f"Member must satisfy enum value set: [{', '.join(sorted(notebook_instance_types()))}]")
 
 
 def validate_platform_identifier(value: str | None) -> str:
@@ -220,6 +237,7 @@ class NotebookLifecycle(Extension):
     def install(self, patcher: Patcher) -> None:
         # moto's constructor calls start(): that is the launch of a new instance
         patcher.replace(FakeSagemakerNotebookInstance, "start", _launch)
+        patcher.replace(FakeSagemakerNotebookInstance, "validate_instance_type", validate_instance_type)
         for name, method in vars(_Backend).items():
             if isinstance(method, staticmethod):
                 patcher.replace(SageMakerModelBackend, name, method.__func__)

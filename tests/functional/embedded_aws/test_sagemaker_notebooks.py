@@ -155,3 +155,11 @@ def test_without_cfn_extension_the_name_is_generated(aws: EmbeddedAws) -> None:
         aws.client("cloudformation").create_stack(StackName="nb", TemplateBody=json.dumps(NOTEBOOK_STACK))
     [instance] = aws.client("sagemaker").list_notebook_instances()["NotebookInstances"]
     assert instance["NotebookInstanceName"] != "ana-Notebook"
+
+
+def test_current_instance_types_are_accepted_and_unknown_ones_refused(aws: EmbeddedAws) -> None:
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(NotebookInstanceName="gpu", InstanceType="ml.g4dn.xlarge", RoleArn=ROLE)
+    with pytest.raises(ClientError) as raised:
+        sm.create_notebook_instance(NotebookInstanceName="odd", InstanceType="ml.x9.mega", RoleArn=ROLE)
+    assert raised.value.response["Error"]["Message"].startswith("Value 'ml.x9.mega' at 'instanceType' failed to satisfy constraint")

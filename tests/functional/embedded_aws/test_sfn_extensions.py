@@ -122,3 +122,31 @@ def test_without_cfn_extension_state_machine_is_invisible(aws: EmbeddedAws) -> N
 def test_resolve_definition_prefers_definition_string() -> None:
     resolved = resolve_definition({"DefinitionString": "{\"a\":\"${X}\"}", "DefinitionSubstitutions": {"X": 1}})
     assert resolved == {"DefinitionString": "{\"a\":\"1\"}"}
+
+
+CALLBACK = {"StartAt": "Wait", "States": {
+    "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+             "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": {"token.$": "$$.Task.Token"}},
+             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}], "End": True},
+    "Caught": {"Type": "Pass", "OutputPath": "$.error", "End": True}}}
+
+
+def _failed_callback(aws: EmbeddedAws) -> dict:
+    sqs, sfn = aws.client("sqs"), aws.client("stepfunctions")
+    queue = sqs.create_queue(QueueName="tokens")["QueueUrl"]
+    arn = sfn.create_state_machine(name="cb", definition=json.dumps(CALLBACK), roleArn=ROLE)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"queue": queue}))["executionArn"]
+    from support import wait_for
+
+    message = wait_for(lambda: sqs.receive_message(QueueUrl=queue).get("Messages"))[0]
+    sfn.send_task_failure(taskToken=json.loads(message["Body"])["token"], error="NotebookFailed", cause="no capacity")
+    return json.loads(wait_for_execution(sfn, execution)["output"])
+
+
+def test_task_failure_cause_reaches_the_catch(aws: EmbeddedAws) -> None:
+    assert _failed_callback(aws) == {"Error": "NotebookFailed", "Cause": "no capacity"}
+
+
+def test_without_extension_the_cause_is_lost(aws: EmbeddedAws) -> None:
+    with extensions.disabled("sfn-task-failure-cause"):
+        assert _failed_callback(aws) == {"Error": "NotebookFailed", "Cause": None}

@@ -1,0 +1,43 @@
+"""A platform deployed once per test module (deploying takes seconds); tests use distinct users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from embedded_aws import EmbeddedAws
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import synthesize
+from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.deploy.platform import deploy_platform
+from mlops_platform.local.state import LocalState
+from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
+
+CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=2, notebook_max_polls=15)
+USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus")
+
+
+@dataclass
+class Platform:
+    aws: EmbeddedAws
+    accounts: LocalAccounts
+    outputs: dict[str, str]
+    service: NotebookService
+
+    def client(self, name: str) -> Any:
+        return self.aws.client(name)
+
+
+@pytest.fixture(scope="module")
+def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    embedded_server.reset()
+    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
+    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
+    iam = embedded_server.client("iam")
+    for user in USERS:
+        iam.create_user(UserName=user)
+        iam.add_user_to_group(GroupName=outputs["AnalystsGroupName"], UserName=user)
+    service = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
+    return Platform(embedded_server, accounts, outputs, service)

@@ -1,0 +1,98 @@
+"""Notebook provisioning on the embedded AWS: the deployed state machine, Lambdas, catalog and status handler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import Platform
+
+from embedded_aws.faults import FAULTS
+from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest
+from mlops_platform.notebooks.service import ProvisioningFailed
+from support import wait_for, wait_for_execution
+
+
+def _history(platform: Platform, execution_arn: str) -> list[dict]:
+    return platform.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+
+def test_request_ends_with_url_in_owner_only_secure_string(platform: Platform) -> None:
+    result = platform.service.request(NotebookRequest(user="ana", request_id="req-ana"))
+    assert (result["status"], result["notebook_status"], result["owner"]) == ("COMPLETED", "InService", "ana")
+    ssm = platform.client("ssm")
+    parameter = ssm.get_parameter(Name="/SageMaker/Notebooks/ana-Notebook", WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString"
+    assert parameter["Value"].startswith("https://ana-Notebook.notebook.us-east-1.sagemaker.aws?authToken=")
+    described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/SageMaker/Notebooks/ana-Notebook"]}])["Parameters"][0]
+    assert described["KeyId"] == platform.outputs["ArtifactsKeyArn"]
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/SageMaker/Notebooks/ana-Notebook")["TagList"]
+    assert tags == [{"Key": "owner", "Value": "ana"}]
+    assert result["url_parameter"] == "/SageMaker/Notebooks/ana-Notebook"
+    notebook = platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="ana-Notebook")
+    assert (notebook["InstanceType"], notebook["PlatformIdentifier"], notebook["VolumeSizeInGB"]) == ("ml.t3.medium", "notebook-al2023-v1", 20)
+    assert notebook["RoleArn"] == "arn:aws:iam::123456789012:role/mlops-notebook-execution"
+
+
+def test_provisioning_uses_the_callback_not_a_poll_loop(platform: Platform) -> None:
+    result = platform.service.request(NotebookRequest(user="bob", instance_type="ml.t3.large", request_id="req-bob"))
+    states = [e["stateEnteredEventDetails"]["name"] for e in _history(platform, result["execution_arn"]) if "stateEnteredEventDetails" in e]
+    assert "Wait for notebook" in states
+    assert "Check progress" not in states  # released by the event (or at registration), never by polling
+    assert len(states) <= 15
+
+
+def test_duplicate_request_events_provision_one_notebook(platform: Platform) -> None:
+    events = platform.client("events")
+    detail = json.dumps({"user": "cy", "request_id": "req-cy"})
+    for _ in range(3):
+        events.put_events(Entries=[{"Source": "mlops.notebooks", "DetailType": "Notebook Requested", "Detail": detail}])
+    sfn = platform.client("stepfunctions")
+    arn = platform.outputs["NotebookProvisioningStateMachineArn"]
+    executions = wait_for(lambda: len(e := [x for x in sfn.list_executions(stateMachineArn=arn)["executions"]
+                                           if "req-cy" in json.dumps(sfn.describe_execution(executionArn=x["executionArn"])["input"])]) == 3 and e)
+    outcomes = sorted(wait_for_execution(sfn, e["executionArn"], timeout=30)["status"] for e in executions)
+    assert outcomes == ["SUCCEEDED"] * 3
+    products = platform.client("servicecatalog").search_provisioned_products(Filters={"SearchQuery": ["name:cy-Notebook"]})
+    assert products["TotalResultsCount"] == 1
+    names = [n["NotebookInstanceName"] for n in platform.client("sagemaker").list_notebook_instances()["NotebookInstances"]]
+    assert names.count("cy-Notebook") == 1
+
+
+def test_launch_failure_is_recorded_with_its_reason_and_leaves_no_url(platform: Platform) -> None:
+    FAULTS.exhaust_capacity("ml.g4dn.xlarge")
+    with pytest.raises(ProvisioningFailed) as raised:
+        platform.service.request(NotebookRequest(user="dee", instance_type="ml.g4dn.xlarge", request_id="req-dee"))
+    assert "NotebookFailed" in str(raised.value) and "InsufficientInstanceCapacity" in str(raised.value)
+    record = platform.service.status("dee")
+    assert record["status"] == "FAILED"
+    assert record["failure_reason"].startswith("InsufficientInstanceCapacity: We currently do not have sufficient ml.g4dn.xlarge")
+    with pytest.raises(ClientError) as missing:
+        platform.client("ssm").get_parameter(Name="/SageMaker/Notebooks/dee-Notebook")
+    assert missing.value.response["Error"]["Code"] == "ParameterNotFound"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"user": "eve", "instance_type": "ml.p4d.24xlarge"}, "instance type 'ml.p4d.24xlarge' is not allowed; choose one of: ml.t3.medium"),
+    ({"user": "e" * 41}, f"user name '{'e' * 41}' is too long: at most 40 characters"),
+    ({"user": "zed"}, "unknown user 'zed': no IAM user of that name in the platform account"),
+    ({"user": "eve", "volume_size_gb": 4096}, "volume size (GB) 4096 is out of bounds: 5-512"),
+], ids=["instance-type", "name-too-long", "unknown-user", "volume-too-big"])
+def test_bad_requests_are_refused_before_anything_is_created(platform: Platform, fields: dict, message: str) -> None:
+    sfn = platform.client("stepfunctions")
+    before = len(sfn.list_executions(stateMachineArn=platform.outputs["NotebookProvisioningStateMachineArn"])["executions"])
+    with pytest.raises(InvalidRequest) as raised:
+        platform.service.request(NotebookRequest(**fields))
+    assert str(raised.value).startswith(message)
+    assert len(sfn.list_executions(stateMachineArn=platform.outputs["NotebookProvisioningStateMachineArn"])["executions"]) == before
+
+
+def test_state_machine_refuses_bad_input_without_recording_anything(platform: Platform) -> None:
+    sfn = platform.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=platform.outputs["NotebookProvisioningStateMachineArn"],
+                                    input=json.dumps({"user": "zed", "request_id": "req-zed"}))["executionArn"]
+    described = wait_for_execution(sfn, execution)
+    assert (described["status"], described["error"]) == ("FAILED", "InvalidRequest")
+    assert "unknown user 'zed'" in described["cause"]
+    assert platform.service.records.get("zed-Notebook") is None
