@@ -1,0 +1,66 @@
+"""Environment lifecycle on the embedded AWS: refresh, stop, start, terminate, with state guards."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import Platform
+
+from mlops_platform.notebooks.requests import NotebookRequest
+from mlops_platform.notebooks.service import InvalidTransition, NotebookNotFound
+from support import wait_for
+
+
+def _status_becomes(platform: Platform, user: str, status: str) -> str:
+    return wait_for(lambda: platform.service.status(user)["status"] == status and status, timeout=15)
+
+
+def test_full_lifecycle_request_refresh_stop_start_terminate(platform: Platform) -> None:
+    service, user = platform.service, "eve"
+    service.request(NotebookRequest(user=user, request_id="req-eve"))
+    first = service.url(user)
+
+    refreshed = service.refresh(user)
+    assert refreshed.url != first and service.url(user) == refreshed.url
+
+    service.stop(user)
+    _status_becomes(platform, user, "STOPPED")
+    with pytest.raises(InvalidTransition, match=r"cannot stop eve-Notebook: it is STOPPED \(needs COMPLETED\)"):
+        service.stop(user)
+    with pytest.raises(InvalidTransition, match="cannot refresh the URL of eve-Notebook: it is STOPPED"):
+        service.refresh(user)
+
+    service.start(user)
+    assert _status_becomes(platform, user, "COMPLETED")
+    history = [service.status(user)["status"]]
+    assert history == ["COMPLETED"]
+
+    service.terminate(user)
+    assert _status_becomes(platform, user, "TERMINATED")
+    with pytest.raises(NotebookNotFound):
+        service.url(user)
+    with pytest.raises(ClientError):
+        platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="eve-Notebook")
+    assert platform.client("servicecatalog").search_provisioned_products(Filters={"SearchQuery": ["name:eve-Notebook"]})["TotalResultsCount"] == 0
+    with pytest.raises(InvalidTransition, match="already TERMINATED"):
+        service.terminate(user)
+
+
+def test_a_terminated_user_can_request_again(platform: Platform) -> None:
+    service, user = platform.service, "fay"
+    service.request(NotebookRequest(user=user, request_id="req-fay-1"))
+    service.terminate(user)
+    _status_becomes(platform, user, "TERMINATED")
+    again = service.request(NotebookRequest(user=user, request_id="req-fay-2"))
+    assert (again["status"], again["request_id"]) == ("COMPLETED", "req-fay-2")
+
+
+def test_unknown_environment_is_a_clear_error(platform: Platform) -> None:
+    with pytest.raises(NotebookNotFound, match="'gus' has no notebook environment"):
+        platform.service.stop("gus")
+
+
+def test_list_filters_by_owner(platform: Platform) -> None:
+    platform.service.request(NotebookRequest(user="gus", request_id="req-gus"))
+    assert [r["environment_id"] for r in platform.service.list("gus")] == ["gus-Notebook"]
+    assert "gus-Notebook" in [r["environment_id"] for r in platform.service.list()]
