@@ -10,9 +10,12 @@ from pathlib import Path
 
 from mlops_infra.app import build_app
 from mlops_infra.config import PlatformConfig
+from mlops_infra.render import state_machines
 
 #: Where the templates for users who deploy without CDK live (``cfn_templates/``).
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent
+#: Where rendered state machine definitions live, for review (``stepfunctions/definitions/``).
+DEFINITIONS_DIR = TEMPLATES_DIR.parent / "stepfunctions" / "definitions"
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,22 @@ def synthesize(config: PlatformConfig | None = None, outdir: str | Path | None =
     return stacks
 
 
-def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformConfig | None = None) -> list[Path]:
-    """Write ``<stack-name>.template.json`` for every stack into ``destination``."""
-    destination = Path(destination)
+def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformConfig | None = None,
+                     definitions: str | Path = DEFINITIONS_DIR) -> list[Path]:
+    """Write ``<stack-name>.template.json`` for every stack, and ``<state-machine>.asl.json`` for each state machine."""
+    destination, definitions = Path(destination), Path(definitions)
     destination.mkdir(parents=True, exist_ok=True)
+    definitions.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlops-cdk-") as outdir:
         written = []
         for name, stack in sorted(synthesize(config, outdir).items()):
             target = destination / f"{name}.template.json"
             shutil.copyfile(stack.template_file, target)
             written.append(target)
+            for machine, asl in sorted(state_machines(stack.template).items()):
+                rendered = definitions / f"{machine}.asl.json"
+                rendered.write_text(json.dumps(asl, indent=2, sort_keys=False) + "\n")
+                written.append(rendered)
     return written
 
 

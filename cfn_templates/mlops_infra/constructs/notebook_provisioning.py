@@ -102,7 +102,6 @@ class NotebookProvisioning(Construct):
         failed = self._failure_path(table, parameter_arn)
         validate = tasks.LambdaInvoke(self, "Validate request", lambda_function=self.validate_fn.function,
                                       payload_response_only=True, result_path="$")
-        validate.add_retry(errors=["Lambda.ServiceException", "Lambda.TooManyRequestsException"], max_attempts=3)
         validate.add_catch(sfn.Fail(self, "Invalid request", error="InvalidRequest", cause_path="$.error.Cause"),
                            errors=["InvalidRequest"], result_path="$.error")
         settings = sfn.Pass(self, "Apply platform settings", parameters={**self.settings, "polls": 0}, result_path="$.wait")
