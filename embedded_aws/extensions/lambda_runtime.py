@@ -2,7 +2,8 @@
 
 moto without Docker only echoes the payload back; handler code never runs. Here the function's
 code zip is unpacked, its handler runs in a separate Python process whose environment holds the
-function's variables, credentials of its execution role and the embedded endpoint.
+function's variables, credentials of its execution role and the embedded endpoint. What the
+handler writes goes to the function's CloudWatch log group ``/aws/lambda/<name>``, as in Lambda.
 """
 
 from __future__ import annotations
@@ -16,37 +17,65 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import logging
 import threading
+import time
 import uuid
 import zipfile
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
 
 WORKER_MODULE = "embedded_aws.lambda_worker"
+logger = logging.getLogger(__name__)
 
 
 class FunctionTimeout(Exception):
     """The handler ran longer than the function's timeout."""
 
 
+class LogSink:
+    """Appends a worker's output to the function's log group, one stream per execution environment."""
+
+    def __init__(self, account_id: str, region: str, function_name: str) -> None:
+        self.backend = logs_backends[account_id][region]
+        self.group = f"/aws/lambda/{function_name}"
+        self.stream = time.strftime("%Y/%m/%d") + f"/[$LATEST]{uuid.uuid4().hex}"
+
+    def write(self, line: str) -> None:
+        try:
+            if self.group not in self.backend.groups:
+                self.backend.create_log_group(self.group, {})
+            self.backend.ensure_log_stream(self.group, self.stream)
+            self.backend.put_log_events(self.group, self.stream, [{"timestamp": int(time.time() * 1000), "message": line.rstrip("\n")}])
+        except Exception:  # logging must never break an invocation
+            logger.debug("could not store a log line of %s", self.group, exc_info=True)
+
+
 class Worker:
     """One warm execution environment for one version of one function."""
 
-    def __init__(self, code_dir: str, env: dict[str, str]) -> None:
+    def __init__(self, code_dir: str, env: dict[str, str], sink: LogSink) -> None:
         self.lock = threading.Lock()
         self.process = subprocess.Popen(
             [sys.executable, "-m", WORKER_MODULE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=None,
+            stderr=subprocess.PIPE,
             cwd=code_dir,
             env=env,
             text=True,
         )
+        threading.Thread(target=self._forward, args=(sink,), daemon=True).start()
+
+    def _forward(self, sink: LogSink) -> None:
+        assert self.process.stderr
+        for line in self.process.stderr:
+            sink.write(line)
 
     def invoke(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         assert self.process.stdin and self.process.stdout
@@ -104,7 +133,8 @@ class PythonRuntime:
             worker = self._workers.get(key)
             if worker is None or not worker.alive():
                 code_dir = self._unpack(fn.code_bytes, fn.code_sha_256)
-                worker = Worker(code_dir, self._environment(fn, account_id, region, code_dir))
+                worker = Worker(code_dir, self._environment(fn, account_id, region, code_dir),
+                                LogSink(account_id, region, fn.function_name))
                 self._workers[key] = worker
             return worker
 

@@ -53,13 +53,16 @@ def test_local_up_background_then_plain_clients_see_each_account(env: dict[str, 
 
 
 @pytest.mark.slow
-def test_demo_deploys_the_platform_and_exits(env: dict[str, str]) -> None:
+def test_demo_deploys_the_platform_and_gets_a_notebook_url(env: dict[str, str]) -> None:
     result = _mlops("demo", "--output", "json", env=env)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["accounts"] == {"tooling": "123456789012", "staging": "222222222222", "prod": "333333333333"}
     assert sorted(report["deployed"]) == ["mlops-target-account@prod", "mlops-target-account@staging", "mlops-tooling@tooling"]
     assert all(s["status"] == "CREATE_COMPLETE" for s in report["stacks"])
+    notebook = report["notebook"]
+    assert (notebook["environment_id"], notebook["status"], notebook["notebook_status"]) == ("ana-Notebook", "COMPLETED", "InService")
+    assert notebook["url"].startswith("https://ana-Notebook.notebook.us-east-1.sagemaker.aws?authToken=")
 
 
 @pytest.mark.slow

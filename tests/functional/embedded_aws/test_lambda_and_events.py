@@ -156,3 +156,15 @@ def test_without_extension_public_layer_is_refused(aws: EmbeddedAws) -> None:
     with extensions.disabled("lambda-public-layers"), pytest.raises(ClientError) as raised:
         _function_with_layer(aws, POWERTOOLS)
     assert raised.value.response["Error"]["Message"] == f"One or more LayerVersion does not exist ['{POWERTOOLS}']"
+
+
+def test_handler_output_lands_in_the_function_log_group(aws: EmbeddedAws) -> None:
+    _function(aws, handler="app.fail")
+    aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "x"}))
+    logs = aws.client("logs")
+
+    def messages() -> list[str]:
+        streams = logs.describe_log_streams(logGroupName="/aws/lambda/fn").get("logStreams", [])
+        return [e["message"] for s in streams for e in logs.get_log_events(logGroupName="/aws/lambda/fn", logStreamName=s["logStreamName"])["events"]]
+
+    assert any("ValueError: bad input: x" in m for m in wait_for(lambda: messages() if any("ValueError" in m for m in messages()) else None))
