@@ -40,6 +40,7 @@ def credentials_client(
     secret_access_key: str,
     session_token: str | None = None,
     region: str = DEFAULT_REGION,
+    config: Config | None = None,
 ) -> Any:
     """Return a client signed with the given keys, as any AWS SDK user would create it."""
     return boto3.session.Session().client(
@@ -49,5 +50,5 @@ def credentials_client(
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
         aws_session_token=session_token,
-        config=CLIENT_CONFIG,
+        config=CLIENT_CONFIG.merge(config) if config else CLIENT_CONFIG,
     )

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 import requests
+from botocore.config import Config
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from embedded_aws import extensions
@@ -151,11 +152,11 @@ class EmbeddedAws:
         self.bootstrap_accounts()
 
     # -- access ----------------------------------------------------------------------------
-    def client(self, service: str, account: str = "tooling", region: str | None = None) -> Any:
+    def client(self, service: str, account: str = "tooling", region: str | None = None, config: Config | None = None) -> Any:
         """A boto3 client signed with the admin keys of ``account`` (tooling, staging or prod)."""
         creds = self.credentials[account]
         return credentials_client(
-            self.endpoint_url, service, creds.access_key_id, creds.secret_access_key, region=region or self.region
+            self.endpoint_url, service, creds.access_key_id, creds.secret_access_key, region=region or self.region, config=config
         )
 
     def describe(self) -> dict[str, Any]:
