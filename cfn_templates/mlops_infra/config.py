@@ -23,6 +23,8 @@ class PlatformConfig:
     #: Notebook provisioning: poll fallback interval and how many polls before giving up.
     notebook_poll_seconds: int = 60
     notebook_max_polls: int = 45
+    #: Notebooks stop themselves after this many minutes without kernel or terminal activity.
+    notebook_idle_minutes: int = 60
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):

@@ -10,6 +10,7 @@ from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
+from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_platform.environment_types import get_type
@@ -37,10 +38,13 @@ class ToolingStack(cdk.Stack):
         catalog = NotebookCatalog(self, "NotebookCatalog", project=config.project, product_name=notebook_type.product_name,
                                   product_version=notebook_type.product_version, template_path=str(notebook_type.template_path),
                                   key=store.key, url_parameter_prefix=URL_PARAMETER_PREFIX)
+        lifecycle = NotebookLifecycle(self, "NotebookLifecycle", project=config.project, idle_minutes=config.notebook_idle_minutes)
         provisioning = NotebookProvisioning(self, "NotebookProvisioning", project=config.project, table=environments.table,
                                             key=store.key, product=catalog.product, product_version=notebook_type.product_version,
                                             notebook_role=catalog.notebook_role, url_parameter_prefix=URL_PARAMETER_PREFIX,
-                                            poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls)
+                                            poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
+                                            lifecycle_config_name=lifecycle.name)
+        provisioning.node.add_dependency(lifecycle)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name])

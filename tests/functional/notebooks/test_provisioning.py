@@ -33,6 +33,9 @@ def test_request_ends_with_url_in_owner_only_secure_string(platform: Platform) -
     notebook = platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="ana-Notebook")
     assert (notebook["InstanceType"], notebook["PlatformIdentifier"], notebook["VolumeSizeInGB"]) == ("ml.t3.medium", "notebook-al2023-v1", 20)
     assert notebook["RoleArn"] == "arn:aws:iam::123456789012:role/mlops-notebook-execution"
+    assert notebook["NotebookInstanceLifecycleConfigName"] == "mlops-notebook-lifecycle"
+    assert notebook["KmsKeyId"] == platform.outputs["ArtifactsKeyArn"]
+    assert notebook["DirectInternetAccess"] == "Enabled" and "SubnetId" not in notebook
 
 
 def test_provisioning_uses_the_callback_not_a_poll_loop(platform: Platform) -> None:
