@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mlops_infra.constructs.platform_function import PlatformFunction
+from mlops_infra.nag import suppress
 
 
 class EnvironmentStatus(Construct):
@@ -28,6 +29,19 @@ class EnvironmentStatus(Construct):
         self.handler.role.add_to_policy(iam.PolicyStatement(
             actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
             resources=[f"arn:{partition}:states:{region}:{account}:stateMachine:{name}" for name in waiting_state_machine_names]))
+        self.reconciler = PlatformFunction(self, "Reconciler", project=project, name="environment-reconciler", handler_module="reconcile",
+                                           description="Every 15 minutes: fixes records that drifted from their notebooks",
+                                           environment={"TABLE_NAME": table.table_name}, timeout_seconds=300)
+        self.reconciler.role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem"],
+                                                               resources=[table.table_arn]))
+        self.reconciler.role.add_to_policy(iam.PolicyStatement(
+            actions=["sagemaker:DescribeNotebookInstance"],
+            resources=[f"arn:{partition}:sagemaker:{region}:{account}:notebook-instance/*-notebook"]))
+        suppress(self.reconciler.role, "AwsSolutions-IAM5", "Reconciles every analyst's notebook (<user>-Notebook)",
+                 applies_to=["Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
+        schedule = events.Rule(self, "Schedule", description="Reconcile environment records",
+                               schedule=events.Schedule.rate(cdk.Duration.minutes(15)))
+        schedule.add_target(targets.LambdaFunction(self.reconciler.function, retry_attempts=2))
         self.rules = []
         for index, (source, detail_type) in enumerate(sorted(set(event_sources))):
             rule = events.Rule(self, f"Events{index}", description=f"{source}: {detail_type} → environment status",

@@ -125,3 +125,29 @@ def _lifecycle(action: str, help_text: str) -> click.Command:
 _lifecycle("stop", "Stop USER's running notebook (the record follows the SageMaker events).")
 _lifecycle("start", "Start USER's stopped notebook.")
 _lifecycle("terminate", "Delete USER's notebook, its provisioned product and its URL parameter.")
+
+
+@notebook.command("reconcile")
+@target_options
+@project_option
+@output_option
+def reconcile(project: str, output: str, **target: Any) -> None:
+    """Fix environment records that drifted from their notebooks (also runs every 15 minutes)."""
+    fixed = service(project, target).reconcile()
+    if output == "json":
+        emit_json(fixed)
+    elif fixed:
+        table("Reconciled", ["environment", "recorded", "actual"], [(d["environment_id"], d["recorded"], d["actual"]) for d in fixed])
+    else:
+        console.print("every record matches its notebook")
+
+
+@notebook.command("connect")
+@user_option
+@target_options
+@project_option
+@output_option
+def connect(user: str, project: str, output: str, **target: Any) -> None:
+    """Open USER's notebook: issue a fresh URL (valid 5 minutes) and print it."""
+    issued = service(project, target).refresh(user)
+    emit_json(issued.to_dict()) if output == "json" else console.print(issued.url, soft_wrap=True)

@@ -155,6 +155,12 @@ class NotebookService:
             self.records.set_status(record["environment_id"], statuses.TERMINATED)  # nothing was provisioned
         return self._public(self._record(user))
 
+    def reconcile(self) -> list[dict[str, str]]:
+        """Fix records that drifted from their notebooks (what the scheduled reconciler does)."""
+        from mlops_platform.notebooks.reconcile import reconcile
+
+        return [drift.to_dict() for drift in reconcile(self.records, self.client("sagemaker"), self.env_type)]
+
     # -- helpers --------------------------------------------------------------------------
     def _record(self, user: str) -> dict[str, Any]:
         record = self.records.get(self.env_type.resource_name(user))

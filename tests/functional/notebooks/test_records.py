@@ -91,3 +91,44 @@ def test_failure_is_released_with_the_recorded_reason(records: EnvironmentRecord
     change = records.apply_status("ana-Notebook", MAPPING.statuses, MAPPING.alternate_statuses, "Failed", 7, reason="no capacity")
     release_on_change(sfn, records, change)  # type: ignore[arg-type]
     assert sfn.calls == [("failure", {"taskToken": "tok-2", "error": "NotebookFailed", "cause": "no capacity"})]
+
+
+ROLE = "arn:aws:iam::123456789012:role/notebook"
+
+
+def _notebook_in_service(aws: EmbeddedAws) -> None:
+    from support import wait_for
+
+    sm = aws.client("sagemaker")
+    sm.create_notebook_instance(NotebookInstanceName="ana-Notebook", InstanceType="ml.t3.medium", RoleArn=ROLE)
+    wait_for(lambda: sm.describe_notebook_instance(NotebookInstanceName="ana-Notebook")["NotebookInstanceStatus"] == "InService")
+
+
+def test_reconciler_catches_a_lost_stop_event(aws: EmbeddedAws, records: EnvironmentRecords) -> None:
+    from mlops_platform.notebooks.reconcile import reconcile
+    from support import wait_for
+
+    # no status handler watches this table: every event is "lost"
+    _notebook_in_service(aws)
+    aws.client("dynamodb").update_item(TableName="envs", Key={"environment_id": {"S": "ana-Notebook"}},
+                                       UpdateExpression="SET #s = :c, environment_type = :t", ExpressionAttributeNames={"#s": "status"},
+                                       ExpressionAttributeValues={":c": {"S": "COMPLETED"}, ":t": {"S": "sagemaker-notebook"}})
+    sm = aws.client("sagemaker")
+    sm.stop_notebook_instance(NotebookInstanceName="ana-Notebook")
+    wait_for(lambda: sm.describe_notebook_instance(NotebookInstanceName="ana-Notebook")["NotebookInstanceStatus"] == "Stopped")
+    drifts = reconcile(records, sm, get_type("sagemaker-notebook"))
+    assert [d.to_dict() for d in drifts] == [{"environment_id": "ana-Notebook", "recorded": "COMPLETED", "actual": "STOPPED"}]
+    assert reconcile(records, sm, get_type("sagemaker-notebook")) == []  # nothing left to fix
+
+
+def test_reconciler_fails_a_record_whose_notebook_vanished(aws: EmbeddedAws, records: EnvironmentRecords) -> None:
+    from mlops_platform.notebooks.reconcile import reconcile
+
+    aws.client("dynamodb").update_item(TableName="envs", Key={"environment_id": {"S": "ana-Notebook"}},
+                                       UpdateExpression="SET #s = :c, environment_type = :t, created_at = :old",
+                                       ExpressionAttributeNames={"#s": "status"},
+                                       ExpressionAttributeValues={":c": {"S": "COMPLETED"}, ":t": {"S": "sagemaker-notebook"},
+                                                                  ":old": {"S": "2026-01-01T00:00:00Z"}})
+    drifts = reconcile(records, aws.client("sagemaker"), get_type("sagemaker-notebook"))
+    assert [d.actual for d in drifts] == ["FAILED"]
+    assert records.get("ana-Notebook")["failure_reason"] == "the notebook instance no longer exists"  # type: ignore[index]
