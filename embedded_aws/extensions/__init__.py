@@ -10,7 +10,9 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
+from embedded_aws.extensions.apigateway_execute import ApiGatewayExecute
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_apigateway_stage import ApiGatewayStageResource
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
@@ -59,6 +61,8 @@ ALL: tuple[Extension, ...] = (
     AssumeRoleTrust(),
     NotebookLifecycle(),
     CfnNotebookInstances(),
+    ApiGatewayStageResource(),
+    ApiGatewayExecute(),
 )
 
 _lock = threading.RLock()

@@ -1,0 +1,113 @@
+"""Extensions apigateway-execute and cfn-apigateway-stage: deployed REST APIs answer, with IAM auth."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from embedded_aws import EmbeddedAws, extensions
+from support import trust_policy, zip_module
+
+HANDLER = '''
+import json
+
+def handler(event, context):
+    body = {"user": event["requestContext"]["identity"].get("userArn"), "path": event["path"],
+            "method": event["httpMethod"], "params": event["pathParameters"], "body": event["body"]}
+    return {"statusCode": 201 if event["httpMethod"] == "POST" else 200, "headers": {"x-demo": "1"}, "body": json.dumps(body)}
+'''
+
+
+def _api(aws: EmbeddedAws, authorization: str = "AWS_IAM") -> str:
+    iam, lam, apigw = aws.client("iam"), aws.client("lambda"), aws.client("apigateway")
+    role = iam.create_role(RoleName="api-fn", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    fn = lam.create_function(FunctionName="api-fn", Runtime="python3.11", Role=role, Handler="app.handler",
+                             Code={"ZipFile": zip_module({"app.py": HANDLER})})["FunctionArn"]
+    api = apigw.create_rest_api(name="demo")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    users = apigw.create_resource(restApiId=api, parentId=root, pathPart="users")["id"]
+    user = apigw.create_resource(restApiId=api, parentId=users, pathPart="{name}")["id"]
+    for method in ("GET", "POST"):
+        apigw.put_method(restApiId=api, resourceId=user, httpMethod=method, authorizationType=authorization)
+        apigw.put_integration(restApiId=api, resourceId=user, httpMethod=method, type="AWS_PROXY", integrationHttpMethod="POST",
+                              uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn}/invocations")
+    apigw.create_deployment(restApiId=api, stageName="v1")
+    return f"{aws.endpoint_url}/restapis/{api}/v1/_user_request_"
+
+
+def _signed(method: str, url: str, access_key: str, secret: str, body: str = "") -> requests.Response:
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(access_key, secret), "execute-api", "us-east-1").add_auth(request)
+    return requests.request(method, url, data=body, headers=dict(request.headers), timeout=30)
+
+
+def test_signed_request_reaches_lambda_with_the_callers_identity(aws: EmbeddedAws) -> None:
+    base = _api(aws)
+    keys = aws.credentials["tooling"]
+    response = _signed("POST", f"{base}/users/ana", keys.access_key_id, keys.secret_access_key, body='{"a": 1}')
+    assert (response.status_code, response.headers["x-demo"]) == (201, "1")
+    assert response.json() == {"user": "arn:aws:iam::123456789012:user/embedded-admin", "path": "/users/ana", "method": "POST",
+                               "params": {"name": "ana"}, "body": '{"a": 1}'}
+
+
+def test_assumed_role_identity_is_the_session_arn(aws: EmbeddedAws) -> None:
+    base = _api(aws)
+    creds = aws.client("sts").assume_role(RoleArn="arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+                                          RoleSessionName="deploy")["Credentials"]
+    request = AWSRequest(method="GET", url=f"{base}/users/bo")
+    SigV4Auth(Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]), "execute-api", "us-east-1").add_auth(request)
+    response = requests.get(f"{base}/users/bo", headers=dict(request.headers), timeout=30)
+    assert response.json()["user"] == "arn:aws:sts::222222222222:assumed-role/OrganizationAccountAccessRole/deploy"
+
+
+@pytest.mark.parametrize(("sign_with", "message"), [
+    (None, "Missing Authentication Token"),
+    (("AKIAUNKNOWNKEY000000", "x"), "The security token included in the request is invalid."),
+], ids=["unsigned", "unknown-key"])
+def test_iam_methods_refuse_unsigned_or_unknown_callers(aws: EmbeddedAws, sign_with: tuple | None, message: str) -> None:
+    base = _api(aws)
+    response = _signed("GET", f"{base}/users/ana", *sign_with) if sign_with else requests.get(f"{base}/users/ana", timeout=30)
+    assert (response.status_code, response.json()) == (403, {"message": message})
+
+
+def test_unknown_path_or_stage(aws: EmbeddedAws) -> None:
+    base = _api(aws)
+    assert requests.get(f"{base}/nothing", timeout=30).json() == {"message": "Missing Authentication Token"}
+    assert requests.get(base.replace("/v1/", "/v9/") + "/users/a", timeout=30).status_code == 403
+
+
+def test_without_extension_the_api_does_not_answer(aws: EmbeddedAws) -> None:
+    base = _api(aws, authorization="NONE")
+    with extensions.disabled("apigateway-execute"):
+        response = requests.get(f"{base}/users/ana", timeout=30)
+    assert response.status_code != 200
+
+
+STAGE_TEMPLATE = {"Resources": {
+    "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "cfn-api"}},
+    "Root": {"Type": "AWS::ApiGateway::Method", "Properties": {
+        "RestApiId": {"Ref": "Api"}, "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "HttpMethod": "GET",
+        "AuthorizationType": "NONE", "Integration": {"Type": "MOCK", "IntegrationHttpMethod": "POST", "Uri": ""}}},
+    "Deployment": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Root", "Properties": {"RestApiId": {"Ref": "Api"}}},
+    "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod",
+                                                               "DeploymentId": {"Ref": "Deployment"}}},
+}}
+
+
+def test_cloudformation_stage_is_created(aws: EmbeddedAws) -> None:
+    aws.client("cloudformation").create_stack(StackName="api", TemplateBody=json.dumps(STAGE_TEMPLATE))
+    apigw = aws.client("apigateway")
+    api = apigw.get_rest_apis()["items"][0]["id"]
+    assert [s["stageName"] for s in apigw.get_stages(restApiId=api)["item"]] == ["prod"]
+
+
+def test_without_stage_extension_the_stage_is_missing(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-apigateway-stage"):
+        aws.client("cloudformation").create_stack(StackName="api", TemplateBody=json.dumps(STAGE_TEMPLATE))
+    apigw = aws.client("apigateway")
+    assert apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"] == []
