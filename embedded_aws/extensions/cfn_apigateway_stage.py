@@ -1,4 +1,4 @@
-"""CloudFormation creates API Gateway stages (moto 5.2.5 skips ``AWS::ApiGateway::Stage``).
+"""CloudFormation creates API Gateway stages and request validators (moto 5.2.5 skips both types).
 
 ``Ref`` of a deployment also returns its id (moto hands the stage the Python object).
 """
@@ -33,10 +33,27 @@ class Stage(ApiResource):
         client.delete_stage(restApiId=properties["RestApiId"], stageName=physical_id)
 
 
+class RequestValidator(ApiResource):
+    TYPE = "AWS::ApiGateway::RequestValidator"
+    SERVICE = "apigateway"
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        validator = client.create_request_validator(
+            restApiId=properties["RestApiId"], name=properties.get("Name", name),
+            validateRequestBody=str(properties.get("ValidateRequestBody", False)).lower() == "true",
+            validateRequestParameters=str(properties.get("ValidateRequestParameters", False)).lower() == "true")
+        return validator["id"], {"RequestValidatorId": validator["id"]}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        client.delete_request_validator(restApiId=properties["RestApiId"], requestValidatorId=physical_id)
+
+
 class ApiGatewayStageResource(ResourceTypesExtension):
-    name = "cfn-apigateway-stage"
-    summary = "AWS::ApiGateway::Stage is created, so a CDK RestApi has its stage"
-    resource_types = (Stage,)
+    name = "cfn-apigateway"
+    summary = "AWS::ApiGateway::Stage and RequestValidator are created, so a CDK RestApi has its stage and validator"
+    resource_types = (Stage, RequestValidator)
 
     def install(self, patcher: Patcher) -> None:
         patcher.replace(Deployment, "physical_resource_id", property(lambda deployment: deployment.id))

@@ -12,6 +12,7 @@ from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
+from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_platform.environment_types import get_type
 
@@ -45,6 +46,8 @@ class ToolingStack(cdk.Stack):
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
                                             lifecycle_config_name=lifecycle.name)
         provisioning.node.add_dependency(lifecycle)
+        url_api = NotebookUrlApi(self, "NotebookUrlApi", project=config.project, table=environments.table, key=store.key,
+                                 url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name])
@@ -63,3 +66,5 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "NotebookPortfolioId", value=catalog.portfolio.portfolio_id)
         cdk.CfnOutput(self, "NotebookProductId", value=catalog.product.product_id)
         cdk.CfnOutput(self, "AnalystsGroupName", value=catalog.analysts.group_name)
+        cdk.CfnOutput(self, "NotebookUrlApiId", value=url_api.api.rest_api_id)
+        cdk.CfnOutput(self, "NotebookUrlApiUrl", value=url_api.api.url)

@@ -96,6 +96,8 @@ STAGE_TEMPLATE = {"Resources": {
     "Deployment": {"Type": "AWS::ApiGateway::Deployment", "DependsOn": "Root", "Properties": {"RestApiId": {"Ref": "Api"}}},
     "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod",
                                                                "DeploymentId": {"Ref": "Deployment"}}},
+    "Validator": {"Type": "AWS::ApiGateway::RequestValidator", "Properties": {"RestApiId": {"Ref": "Api"}, "Name": "all",
+                                                                            "ValidateRequestBody": True, "ValidateRequestParameters": True}},
 }}
 
 
@@ -104,10 +106,12 @@ def test_cloudformation_stage_is_created(aws: EmbeddedAws) -> None:
     apigw = aws.client("apigateway")
     api = apigw.get_rest_apis()["items"][0]["id"]
     assert [s["stageName"] for s in apigw.get_stages(restApiId=api)["item"]] == ["prod"]
+    [validator] = apigw.get_request_validators(restApiId=api)["items"]
+    assert (validator["name"], validator["validateRequestBody"], validator["validateRequestParameters"]) == ("all", True, True)
 
 
 def test_without_stage_extension_the_stage_is_missing(aws: EmbeddedAws) -> None:
-    with extensions.disabled("cfn-apigateway-stage"):
+    with extensions.disabled("cfn-apigateway"):
         aws.client("cloudformation").create_stack(StackName="api", TemplateBody=json.dumps(STAGE_TEMPLATE))
     apigw = aws.client("apigateway")
     assert apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"] == []

@@ -61,4 +61,12 @@ def test_account_parameters_are_validated(tooling: Template) -> None:
 def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
     assert set(tooling.find_outputs("*")) == {
         "ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn",
-        "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName"}
+        "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName",
+        "NotebookUrlApiId", "NotebookUrlApiUrl"}
+
+
+def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:
+    methods = tooling.find_resources("AWS::ApiGateway::Method")
+    assert sorted(m["Properties"]["HttpMethod"] for m in methods.values()) == ["GET", "POST"]
+    assert {m["Properties"]["AuthorizationType"] for m in methods.values()} == {"AWS_IAM"}
+    assert {m["Properties"]["Integration"]["Type"] for m in methods.values()} == {"AWS_PROXY"}

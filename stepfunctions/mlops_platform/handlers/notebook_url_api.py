@@ -1,0 +1,50 @@
+"""API Gateway (IAM auth) proxy: GET/POST /notebooks/url for the caller's own notebook."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mlops_platform.aws.clients import client
+from mlops_platform.environment_types import get_type
+from mlops_platform.notebooks.records import EnvironmentRecords
+from mlops_platform.notebooks.url_api import ApiError, caller_user, notebook_url, refresh_url, require_own
+
+logger = Logger(service="notebook-url-api")
+app = APIGatewayRestResolver()
+NOTEBOOK = "sagemaker-notebook"
+
+
+def _caller() -> str:
+    user = caller_user(app.current_event.request_context.identity.user_arn)
+    require_own(user, (app.current_event.query_string_parameters or {}).get("user"))
+    return user
+
+
+def _records() -> EnvironmentRecords:
+    return EnvironmentRecords(client("dynamodb"), os.environ["TABLE_NAME"])
+
+
+@app.get("/notebooks/url")
+def get_url() -> dict[str, str]:
+    return notebook_url(_caller(), _records(), client("ssm"), get_type(NOTEBOOK))
+
+
+@app.post("/notebooks/url")
+def post_url() -> dict[str, str]:
+    return refresh_url(_caller(), _records(), client("sagemaker"), client("ssm"), get_type(NOTEBOOK), os.environ.get("KMS_KEY_ID"))
+
+
+@app.exception_handler(ApiError)
+def api_error(error: ApiError) -> Response:
+    return Response(status_code=error.status, content_type="application/json", body=json.dumps({"message": error.message}))
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,63 @@
+"""The URL API's service: the caller's identity decides the notebook; nobody gets someone else's URL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mlops_platform.environment_types import EnvironmentType
+from mlops_platform.notebooks import statuses
+from mlops_platform.notebooks.records import EnvironmentRecords
+from mlops_platform.notebooks.urls import issue_url
+
+IAM_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?(?P<name>[^/]+)$")
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def caller_user(user_arn: str | None) -> str:
+    """The analyst behind a SigV4 identity; only IAM users (analysts) have notebooks."""
+    found = IAM_USER_ARN.match(user_arn or "")
+    if not found:
+        raise ApiError(403, "only analysts (IAM users) have notebooks")
+    return found.group("name")
+
+
+def require_own(caller: str, requested: str | None) -> None:
+    """A request naming another user is refused outright (never silently answered for the caller)."""
+    if requested not in (None, "", caller):
+        raise ApiError(403, "you can only obtain the URL of your own notebook")
+
+
+def _live_record(caller: str, records: EnvironmentRecords, env_type: EnvironmentType) -> dict[str, Any]:
+    record = records.get(env_type.resource_name(caller))
+    if record is None or record.get("status") in (statuses.TERMINATED, statuses.TERMINATING):
+        raise ApiError(404, f"{caller} has no notebook")
+    return record
+
+
+def notebook_url(caller: str, records: EnvironmentRecords, ssm: Any, env_type: EnvironmentType) -> dict[str, str]:
+    """The caller's stored URL."""
+    record = _live_record(caller, records, env_type)
+    try:
+        value = ssm.get_parameter(Name=env_type.url_parameter(caller), WithDecryption=True)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        raise ApiError(404, f"{caller}'s notebook has no URL yet (status {record.get('status')})") from None
+    return {"user": caller, "notebook": record["environment_id"], "url": value}
+
+
+def refresh_url(caller: str, records: EnvironmentRecords, sagemaker: Any, ssm: Any, env_type: EnvironmentType,
+                key_id: str | None) -> dict[str, str]:
+    """A new URL for the caller's running notebook, stored in their parameter."""
+    record = _live_record(caller, records, env_type)
+    if record.get("status") != statuses.COMPLETED:
+        raise ApiError(409, f"{record['environment_id']} is {record.get('status')}; start it before refreshing its URL")
+    issued = issue_url(sagemaker, ssm, env_type, caller, key_id)
+    return {"user": caller, "notebook": issued.notebook_name, "url": issued.url}
