@@ -151,3 +151,17 @@ def connect(user: str, project: str, output: str, **target: Any) -> None:
     """Open USER's notebook: issue a fresh URL (valid 5 minutes) and print it."""
     issued = service(project, target).refresh(user)
     emit_json(issued.to_dict()) if output == "json" else console.print(issued.url, soft_wrap=True)
+
+
+@notebook.command("migrate")
+@user_option
+@click.option("--platform-identifier", required=True, help="Target platform, e.g. notebook-al2023-v1.")
+@target_options
+@project_option
+@output_option
+def migrate(user: str, platform_identifier: str, project: str, output: str, **target: Any) -> None:
+    """Move USER's notebook to another platform, keeping its volume (stop, update, start, new URL)."""
+    notebooks = service(project, target)
+    with progress(f"Migrating {user}'s notebook", enabled=output == "text") as report:
+        result = notebooks.migrate(user, platform_identifier, report)
+    show_record(result, output, f"Notebook of {user}")

@@ -136,6 +136,49 @@ class NotebookService:
         self.client("sagemaker").start_notebook_instance(NotebookInstanceName=record["environment_id"])
         return self._public(record)
 
+    def migrate(self, user: str, platform_identifier: str, progress: Progress = lambda _: None, timeout: float = 1800.0) -> dict[str, Any]:
+        """Move the notebook to another platform (e.g. AL2 → AL2023) keeping its EBS volume.
+
+        Stop → UpdateNotebookInstance(PlatformIdentifier) → start → new URL. The volume with
+        /home/ec2-user/SageMaker survives the update, so no backup/restore round trip is needed;
+        the shipped backup lifecycle script still snapshots it hourly for safety.
+        """
+        from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
+
+        provisioning_parameters(NotebookRequest(user=user, platform_identifier=platform_identifier), self.env_type)
+        record = self._require(user, {statuses.COMPLETED, statuses.STOPPED}, "migrate")
+        name, sagemaker = record["environment_id"], self.client("sagemaker")
+        current = sagemaker.describe_notebook_instance(NotebookInstanceName=name).get("PlatformIdentifier")
+        if current == platform_identifier:
+            raise InvalidRequest(f"{name} already runs on {platform_identifier}")
+        if record["status"] == statuses.COMPLETED:
+            progress(f"stopping {name}")
+            sagemaker.stop_notebook_instance(NotebookInstanceName=name)
+        self._await_notebook(name, "Stopped", timeout)
+        progress(f"updating {name}: {current} → {platform_identifier}")
+        sagemaker.update_notebook_instance(NotebookInstanceName=name, PlatformIdentifier=platform_identifier)
+        self._await_notebook(name, "Stopped", timeout)
+        progress(f"starting {name}")
+        sagemaker.start_notebook_instance(NotebookInstanceName=name)
+        self._await_notebook(name, "InService", timeout)
+        self._await_record(name, statuses.COMPLETED, timeout)
+        issue_url(sagemaker, self.client("ssm"), self.env_type, user, self.platform.key_arn)
+        return {**self.status(user), "platform_identifier": platform_identifier, "previous_platform_identifier": current}
+
+    def _await_notebook(self, name: str, status: str, timeout: float) -> None:
+        deadline, sagemaker = time.monotonic() + timeout, self.client("sagemaker")
+        while (current := sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]) != status:
+            if current == "Failed" or time.monotonic() > deadline:
+                raise ProvisioningFailed(f"{name} is {current}, expected {status}")
+            time.sleep(0.5)
+
+    def _await_record(self, environment_id: str, status: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while (self.records.get(environment_id) or {}).get("status") != status:
+            if time.monotonic() > deadline:
+                raise ProvisioningFailed(f"{environment_id} did not reach {status} within {timeout:.0f} s")
+            time.sleep(0.5)
+
     def terminate(self, user: str) -> dict[str, Any]:
         """Remove the URL parameter and the provisioned product (which deletes the notebook)."""
         record = self._record(user)

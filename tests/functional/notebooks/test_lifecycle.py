@@ -64,3 +64,23 @@ def test_list_filters_by_owner(platform: Platform) -> None:
     platform.service.request(NotebookRequest(user="gus", request_id="req-gus"))
     assert [r["environment_id"] for r in platform.service.list("gus")] == ["gus-Notebook"]
     assert "gus-Notebook" in [r["environment_id"] for r in platform.service.list()]
+
+
+def test_migrate_moves_the_platform_and_issues_a_new_url(platform: Platform) -> None:
+    service, user = platform.service, "hal"
+    service.request(NotebookRequest(user=user, platform_identifier="notebook-al2-v3", request_id="req-hal"))
+    before = service.url(user)
+    steps: list[str] = []
+    result = service.migrate(user, "notebook-al2023-v1", steps.append)
+    assert (result["previous_platform_identifier"], result["platform_identifier"], result["status"]) == (
+        "notebook-al2-v3", "notebook-al2023-v1", "COMPLETED")
+    assert steps[0] == "stopping hal-Notebook" and steps[-1] == "starting hal-Notebook"
+    described = platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="hal-Notebook")
+    assert (described["PlatformIdentifier"], described["NotebookInstanceStatus"]) == ("notebook-al2023-v1", "InService")
+    assert service.url(user) != before
+    from mlops_platform.notebooks.requests import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="already runs on notebook-al2023-v1"):
+        service.migrate(user, "notebook-al2023-v1")
+    with pytest.raises(InvalidRequest, match="platform identifier 'notebook-al2-v1' is not allowed"):
+        service.migrate(user, "notebook-al2-v1")
