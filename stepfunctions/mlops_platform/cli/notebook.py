@@ -101,7 +101,7 @@ def url(user: str, project: str, output: str, **target: Any) -> None:
 @project_option
 @output_option
 def refresh(user: str, project: str, output: str, **target: Any) -> None:
-    """Issue a new URL for USER's running notebook and store it."""
+    """Issue a new URL for USER's running notebook, store it and print it (alias: connect)."""
     issued = service(project, target).refresh(user)
     emit_json(issued.to_dict()) if output == "json" else console.print(issued.url, soft_wrap=True)
 
@@ -142,16 +142,8 @@ def reconcile(project: str, output: str, **target: Any) -> None:
         console.print("every record matches its notebook")
 
 
-@notebook.command("connect")
-@user_option
-@target_options
-@project_option
-@output_option
-def connect(user: str, project: str, output: str, **target: Any) -> None:
-    """Open USER's notebook: issue a fresh URL (valid 5 minutes) and print it."""
-    issued = service(project, target).refresh(user)
-    emit_json(issued.to_dict()) if output == "json" else console.print(issued.url, soft_wrap=True)
 
+notebook.add_command(refresh, "connect")  # opening a notebook = a fresh URL (valid for 5 minutes)
 
 @notebook.command("migrate")
 @user_option

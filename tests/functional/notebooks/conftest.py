@@ -16,7 +16,7 @@ from mlops_platform.local.state import LocalState
 from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
 
 CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=2, notebook_max_polls=15)
-USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal")
+USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy")
 
 
 @dataclass
