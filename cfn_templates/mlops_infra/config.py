@@ -25,6 +25,8 @@ class PlatformConfig:
     notebook_max_polls: int = 45
     #: Notebooks stop themselves after this many minutes without kernel or terminal activity.
     notebook_idle_minutes: int = 60
+    #: Days notebook backups are kept.
+    notebook_backup_days: int = 30
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):

@@ -21,6 +21,7 @@ from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
 from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstraints
 from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
+from embedded_aws.extensions.cfn_s3_bucket_settings import BucketSettings
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
@@ -57,6 +58,7 @@ ALL: tuple[Extension, ...] = (
     IamGroupResource(),
     CfnParameterConstraints(),
     BucketPolicyResource(),
+    BucketSettings(),
     S3SecureTransport(),
     AssumeRoleTrust(),
     NotebookLifecycle(),

@@ -42,7 +42,7 @@ class NotebookProvisioning(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable, key: kms.IKey,
                  product: servicecatalog.IProduct, product_version: str, notebook_role: iam.IRole, url_parameter_prefix: str,
-                 poll_seconds: int, max_polls: int, lifecycle_config_name: str) -> None:
+                 poll_seconds: int, max_polls: int, lifecycle_config_name: str, backup_bucket: str) -> None:
         super().__init__(scope, id_)
         self.settings = {"poll_seconds": poll_seconds, "max_polls": max_polls, "url_session_seconds": URL_SESSION_SECONDS}
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
@@ -56,7 +56,8 @@ class NotebookProvisioning(Construct):
                                             description="Validates notebook requests against the product's limits",
                                             environment={**environment, "NOTEBOOK_ROLE_ARN": notebook_role.role_arn,
                                                          "NOTEBOOK_KMS_KEY_ID": key.key_arn,
-                                                         "NOTEBOOK_LIFECYCLE_CONFIG": lifecycle_config_name})
+                                                         "NOTEBOOK_LIFECYCLE_CONFIG": lifecycle_config_name,
+                                                         "NOTEBOOK_BACKUP_BUCKET": backup_bucket})
         self.validate_fn.role.add_to_policy(iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"]))
         self.waiter_fn = PlatformFunction(self, "Waiter", project=project, name="notebook-waiter", handler_module="register_waiter",
                                           description="Parks the provisioning task token on the environment record", environment=environment)

@@ -9,6 +9,7 @@ from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
+from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
@@ -39,12 +40,14 @@ class ToolingStack(cdk.Stack):
         catalog = NotebookCatalog(self, "NotebookCatalog", project=config.project, product_name=notebook_type.product_name,
                                   product_version=notebook_type.product_version, template_path=str(notebook_type.template_path),
                                   key=store.key, url_parameter_prefix=URL_PARAMETER_PREFIX)
+        backups = NotebookBackups(self, "NotebookBackups", project=config.project, access_logs=store.access_logs,
+                                  notebook_role=catalog.notebook_role, retention_days=config.notebook_backup_days, removal_policy=removal)
         lifecycle = NotebookLifecycle(self, "NotebookLifecycle", project=config.project, idle_minutes=config.notebook_idle_minutes)
         provisioning = NotebookProvisioning(self, "NotebookProvisioning", project=config.project, table=environments.table,
                                             key=store.key, product=catalog.product, product_version=notebook_type.product_version,
                                             notebook_role=catalog.notebook_role, url_parameter_prefix=URL_PARAMETER_PREFIX,
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
-                                            lifecycle_config_name=lifecycle.name)
+                                            lifecycle_config_name=lifecycle.name, backup_bucket=backups.bucket.bucket_name)
         provisioning.node.add_dependency(lifecycle)
         url_api = NotebookUrlApi(self, "NotebookUrlApi", project=config.project, table=environments.table, key=store.key,
                                  url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)

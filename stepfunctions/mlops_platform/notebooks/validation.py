@@ -12,7 +12,8 @@ from mlops_platform.environment_types import get_type
 from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
 
 #: Platform settings the product needs besides the analyst's choices (set on the validation function).
-PLATFORM_PARAMETERS = {"NotebookRoleArn": "NOTEBOOK_ROLE_ARN", "KmsKeyId": "NOTEBOOK_KMS_KEY_ID", "LifecycleConfigName": "NOTEBOOK_LIFECYCLE_CONFIG"}
+PLATFORM_PARAMETERS = {"NotebookRoleArn": "NOTEBOOK_ROLE_ARN", "KmsKeyId": "NOTEBOOK_KMS_KEY_ID",
+                       "LifecycleConfigName": "NOTEBOOK_LIFECYCLE_CONFIG", "BackupBucket": "NOTEBOOK_BACKUP_BUCKET"}
 
 
 def parse_request(data: dict[str, Any]) -> NotebookRequest:

@@ -197,3 +197,55 @@ def test_without_policy_extension_bucket_policy_is_skipped(aws: EmbeddedAws) -> 
     with pytest.raises(s3.exceptions.ClientError) as raised:
         s3.get_bucket_policy(Bucket="tls-only")
     assert raised.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+
+
+RETAINED_BUCKET = {"Backups": {"Type": "AWS::S3::Bucket", "Properties": {
+    "BucketName": "backups-b", "VersioningConfiguration": {"Status": "Enabled"},
+    "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "ExpirationInDays": 30, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}]}}}}
+
+
+def test_bucket_lifecycle_and_versioning_are_applied(aws: EmbeddedAws) -> None:
+    _deploy(aws, RETAINED_BUCKET)
+    s3 = aws.client("s3")
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket="backups-b")["Rules"]
+    assert (rule["Expiration"], rule["NoncurrentVersionExpiration"], rule["Status"]) == ({"Days": 30}, {"NoncurrentDays": 7}, "Enabled")
+    assert s3.get_bucket_versioning(Bucket="backups-b")["Status"] == "Enabled"
+
+
+def test_without_extension_the_lifecycle_is_dropped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-s3-bucket-settings"):
+        _deploy(aws, RETAINED_BUCKET)
+    s3 = aws.client("s3")
+    with pytest.raises(s3.exceptions.ClientError) as raised:
+        s3.get_bucket_lifecycle_configuration(Bucket="backups-b")
+    assert raised.value.response["Error"]["Code"] == "NoSuchLifecycleConfiguration"
+
+
+CODEPIPELINE_ONLY = {"Pipeline": BUILD_AND_PIPELINE["Pipeline"]}
+
+
+def test_without_extension_codepipeline_is_skipped(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-codepipeline"):
+        _deploy(aws, CODEPIPELINE_ONLY)
+    assert aws.client("codepipeline").list_pipelines()["pipelines"] == []
+
+
+GROUP = {"Analysts": {"Type": "AWS::IAM::Group", "Properties": {"GroupName": "analysts", "Policies": [{
+    "PolicyName": "read", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}]}},
+    "Attached": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "extra", "Groups": [{"Ref": "Analysts"}], "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"}]}}}}
+
+
+def test_iam_group_is_created_with_its_policies(aws: EmbeddedAws) -> None:
+    out = _deploy(aws, GROUP, {"Arn": {"Value": {"Fn::GetAtt": ["Analysts", "Arn"]}}})
+    iam = aws.client("iam")
+    assert out["Arn"] == "arn:aws:iam::123456789012:group/analysts"
+    assert sorted(iam.list_group_policies(GroupName="analysts")["PolicyNames"]) == ["extra", "read"]
+    aws.client("cloudformation").delete_stack(StackName="ext")
+    assert iam.list_groups()["Groups"] == []
+
+
+def test_without_extension_a_policy_on_the_group_breaks_the_stack(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-iam-group"), pytest.raises(Exception) as raised:
+        _deploy(aws, GROUP)
+    assert "Group" in str(raised.value) and "not found" in str(raised.value)

@@ -36,6 +36,11 @@ def test_request_ends_with_url_in_owner_only_secure_string(platform: Platform) -
     assert notebook["NotebookInstanceLifecycleConfigName"] == "mlops-notebook-lifecycle"
     assert notebook["KmsKeyId"] == platform.outputs["ArtifactsKeyArn"]
     assert notebook["DirectInternetAccess"] == "Enabled" and "SubnetId" not in notebook
+    tags = {t["Key"]: t["Value"] for t in platform.client("sagemaker").list_tags(ResourceArn=notebook["NotebookInstanceArn"])["Tags"]}
+    assert tags["ebs-backup-bucket"] == "mlops-notebook-backups-123456789012-us-east-1"
+    assert (tags["owner"], tags["backup-snapshot"]) == ("ana", "none")
+    rules = platform.client("s3").get_bucket_lifecycle_configuration(Bucket=tags["ebs-backup-bucket"])["Rules"]
+    assert rules[0]["Expiration"] == {"Days": 30}
 
 
 def test_provisioning_uses_the_callback_not_a_poll_loop(platform: Platform) -> None:

@@ -5,7 +5,7 @@ set -euo pipefail
 NAME=$(python3 -c 'import json; print(json.load(open("/opt/ml/metadata/resource-metadata.json"))["ResourceName"])')
 ARN=$(python3 -c 'import json; print(json.load(open("/opt/ml/metadata/resource-metadata.json"))["ResourceArn"])')
 BUCKET=$(aws sagemaker list-tags --resource-arn "$ARN" --query "Tags[?Key=='ebs-backup-bucket'].Value" --output text)
-if [ -z "$BUCKET" ] || [ "$BUCKET" = "None" ]; then
+if [ -z "$BUCKET" ] || [ "$BUCKET" = "None" ] || [ "$BUCKET" = "none" ]; then
   echo "no ebs-backup-bucket tag: nothing to back up"; exit 0
 fi
 SNAPSHOT="${NAME}_$(date -u +%Y-%m-%d-%H-%M-%S)"

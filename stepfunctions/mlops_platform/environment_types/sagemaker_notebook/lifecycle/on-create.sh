@@ -1,13 +1,13 @@
 #!/bin/bash
 # OnCreate lifecycle script (mlops platform): restore a backup into a new instance (migration).
-# Tags ebs-backup-bucket and backup-snapshot name the backup. A missing or incomplete snapshot
+# Tags ebs-backup-bucket and backup-snapshot name the backup ("none": nothing to restore). A missing or incomplete snapshot
 # is an error: the instance fails to create instead of reporting a sync that never happened.
 set -euo pipefail
 ARN=$(python3 -c 'import json; print(json.load(open("/opt/ml/metadata/resource-metadata.json"))["ResourceArn"])')
 tag() { aws sagemaker list-tags --resource-arn "$ARN" --query "Tags[?Key=='$1'].Value" --output text; }
 BUCKET=$(tag ebs-backup-bucket)
 SNAPSHOT=$(tag backup-snapshot)
-if [ -z "$SNAPSHOT" ] || [ "$SNAPSHOT" = "None" ]; then
+if [ -z "$SNAPSHOT" ] || [ "$SNAPSHOT" = "None" ] || [ "$SNAPSHOT" = "none" ]; then
   echo "no backup-snapshot tag: new, empty notebook"; exit 0
 fi
 if ! aws s3api head-object --bucket "$BUCKET" --key "$SNAPSHOT/BACKUP_COMPLETE" > /dev/null 2>&1; then

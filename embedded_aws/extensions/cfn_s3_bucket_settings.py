@@ -1,0 +1,51 @@
+"""CloudFormation buckets get their lifecycle rules and versioning (moto 5.2.5 applies only encryption and tags).
+
+Without it, retention rules written in a template (backup expiry, log expiry) never exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.s3.models import FakeBucket
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import service_client
+
+
+def lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation ``LifecycleConfiguration.Rules`` item as the S3 API's rule."""
+    api: dict[str, Any] = {"Status": rule.get("Status", "Enabled"), "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if rule.get("Id"):
+        api["ID"] = rule["Id"]
+    if "ExpirationInDays" in rule:
+        api["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    noncurrent = rule.get("NoncurrentVersionExpiration") or (
+        {"NoncurrentDays": rule["NoncurrentVersionExpirationInDays"]} if "NoncurrentVersionExpirationInDays" in rule else None)
+    if noncurrent:
+        api["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(noncurrent["NoncurrentDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        api["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])}
+    return api
+
+
+class BucketSettings(Extension):
+    name = "cfn-s3-bucket-settings"
+    summary = "Buckets created by CloudFormation get their LifecycleConfiguration and VersioningConfiguration"
+
+    def install(self, patcher: Patcher) -> None:
+        create = FakeBucket.create_from_cloudformation_json
+
+        def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str, **kwargs: Any) -> Any:
+            bucket = create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            properties = cloudformation_json.get("Properties") or {}
+            s3 = service_client("s3", account_id, region_name)
+            if properties.get("VersioningConfiguration"):
+                s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": properties["VersioningConfiguration"]["Status"]})
+            rules = (properties.get("LifecycleConfiguration") or {}).get("Rules")
+            if rules:
+                s3.put_bucket_lifecycle_configuration(Bucket=bucket.name, LifecycleConfiguration={"Rules": [lifecycle_rule(r) for r in rules]})
+            return bucket
+
+        patcher.replace(FakeBucket, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
