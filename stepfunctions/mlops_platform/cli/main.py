@@ -11,6 +11,7 @@ import click
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from mlops_platform import __version__  # noqa: E402
+from mlops_platform.cli.analysts import analysts  # noqa: E402
 from mlops_platform.cli.demo import demo  # noqa: E402
 from mlops_platform.cli.local import local  # noqa: E402
 from mlops_platform.cli.notebook import notebook  # noqa: E402
@@ -35,7 +36,7 @@ def cli() -> None:
     """Self-service SageMaker notebooks and governed model delivery, on AWS or on the embedded AWS."""
 
 
-for command in (local, synth, deploy, destroy, stacks, notebook, demo):
+for command in (local, synth, deploy, destroy, stacks, analysts, notebook, demo):
     cli.add_command(command)
 
 

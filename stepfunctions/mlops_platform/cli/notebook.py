@@ -16,14 +16,19 @@ from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
 user_option = click.option("--user", required=True, help="Analyst (IAM user name) who owns the notebook.")
 
 
-def service(project: str, target: dict[str, Any]) -> NotebookService:
-    """The notebook service of the deployed platform in the chosen target."""
-    accounts = open_accounts(**target)
+def platform_outputs(accounts: Any, project: str) -> dict[str, str]:
+    """Outputs of the deployed tooling stack (a clear error when the platform is not deployed)."""
     config = platform_config(project)
     stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
     if stack is None:
         raise ConfigError(f"the platform is not deployed ({config.tooling_stack_name} not found): run mlops deploy")
-    return NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs_of(stack)))
+    return outputs_of(stack)
+
+
+def service(project: str, target: dict[str, Any]) -> NotebookService:
+    """The notebook service of the deployed platform in the chosen target."""
+    accounts = open_accounts(**target)
+    return NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(platform_outputs(accounts, project)))
 
 
 def show_record(record: dict[str, Any], output: str, title: str) -> None:
