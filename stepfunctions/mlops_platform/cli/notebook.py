@@ -48,15 +48,17 @@ def notebook() -> None:
 @click.option("--instance-type", help="Instance type from the product's allow-list (default ml.t3.medium).")
 @click.option("--volume-size", type=int, help="EBS volume size in GB (5-512, default 20).")
 @click.option("--platform-identifier", help="notebook-al2023-v1 (default) or notebook-al2-v3.")
+@click.option("--restore-snapshot", help="Backup to restore into the new notebook (<user>-Notebook_<timestamp>).")
 @click.option("--request-id", help="Idempotency key: the same id never provisions twice (default: new UUID).")
 @click.option("--no-wait", is_flag=True, help="Return once provisioning has started.")
 @target_options
 @project_option
 @output_option
-def request(user: str, instance_type: str | None, volume_size: int | None, platform_identifier: str | None, request_id: str | None,
-            no_wait: bool, project: str, output: str, **target: Any) -> None:
+def request(user: str, instance_type: str | None, volume_size: int | None, platform_identifier: str | None,
+            restore_snapshot: str | None, request_id: str | None, no_wait: bool, project: str, output: str, **target: Any) -> None:
     """Request a notebook for USER and (unless --no-wait) wait until its URL is stored."""
-    fields = {"user": user, "instance_type": instance_type, "volume_size_gb": volume_size, "platform_identifier": platform_identifier}
+    fields = {"user": user, "instance_type": instance_type, "volume_size_gb": volume_size, "platform_identifier": platform_identifier,
+              "restore_snapshot": restore_snapshot}
     notebook_request = NotebookRequest(**fields, **({"request_id": request_id} if request_id else {}))
     notebooks = service(project, target)
     with progress(f"Provisioning a notebook for {user}", enabled=output == "text") as report:

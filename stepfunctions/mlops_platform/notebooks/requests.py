@@ -21,6 +21,8 @@ class NotebookRequest:
     instance_type: str | None = None
     volume_size_gb: int | None = None
     platform_identifier: str | None = None
+    #: A backup (``<user>-Notebook_<timestamp>``) restored into the new notebook by its OnCreate script.
+    restore_snapshot: str | None = None
     environment_type: str = "sagemaker-notebook"
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
@@ -30,7 +32,7 @@ class NotebookRequest:
 
 def _check(name: str, spec: dict[str, Any], value: str) -> None:
     label = {"UserName": "user name", "InstanceType": "instance type", "VolumeSizeInGB": "volume size (GB)",
-             "PlatformIdentifier": "platform identifier"}.get(name, name)
+             "PlatformIdentifier": "platform identifier", "BackupSnapshot": "backup to restore"}.get(name, name)
     if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
         raise InvalidRequest(f"{label} {value!r} is not allowed; choose one of: {', '.join(map(str, spec['AllowedValues']))}")
     if "MaxLength" in spec and len(value) > int(spec["MaxLength"]):

@@ -44,7 +44,11 @@ def test_request_ends_with_url_in_owner_only_secure_string(platform: Platform) -
 
 
 def test_provisioning_uses_the_callback_not_a_poll_loop(platform: Platform) -> None:
-    result = platform.service.request(NotebookRequest(user="bob", instance_type="ml.t3.large", request_id="req-bob"))
+    result = platform.service.request(NotebookRequest(user="bob", instance_type="ml.t3.large", request_id="req-bob",
+                                                      restore_snapshot="bob-Notebook_2026-11-24-10-00-00"))
+    arn = platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="bob-Notebook")["NotebookInstanceArn"]
+    tags = {t["Key"]: t["Value"] for t in platform.client("sagemaker").list_tags(ResourceArn=arn)["Tags"]}
+    assert tags["backup-snapshot"] == "bob-Notebook_2026-11-24-10-00-00"
     states = [e["stateEnteredEventDetails"]["name"] for e in _history(platform, result["execution_arn"]) if "stateEnteredEventDetails" in e]
     assert "Wait for notebook" in states
     assert "Check progress" not in states  # released by the event (or at registration), never by polling

@@ -22,6 +22,7 @@ def test_parameters_are_those_the_product_declares() -> None:
     ({"user": "Ana"}, "user name 'Ana' is not valid: 2-40 lowercase letters, digits or '-', starting with a letter"),
     ({"user": "ana", "platform_identifier": "notebook-al2-v1"}, "platform identifier 'notebook-al2-v1' is not allowed"),
     ({"user": "ana", "volume_size_gb": 4}, "volume size (GB) 4 is out of bounds: 5-512"),
+    ({"user": "ana", "restore_snapshot": "s3://somewhere"}, "backup to restore 's3://somewhere' is not valid: a backup name <user>-Notebook_"),
 ])
 def test_violations_name_the_limit(fields: dict, message: str) -> None:
     with pytest.raises(InvalidRequest) as raised:
@@ -41,3 +42,8 @@ def test_malformed_requests(data: dict, message: str) -> None:
 
 def test_names_follow_the_type() -> None:
     assert (NOTEBOOK.resource_name("ana"), NOTEBOOK.url_parameter("ana")) == ("ana-Notebook", "/SageMaker/Notebooks/ana-Notebook")
+
+
+def test_restore_snapshot_becomes_the_backup_snapshot_parameter() -> None:
+    params = provisioning_parameters(NotebookRequest(user="ana", restore_snapshot="ana-Notebook_2026-11-24-10-00-00"), NOTEBOOK)
+    assert {"Key": "BackupSnapshot", "Value": "ana-Notebook_2026-11-24-10-00-00"} in params
