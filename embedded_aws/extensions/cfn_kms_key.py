@@ -12,6 +12,7 @@ from typing import Any
 from moto.kms.models import Key
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import transform_cfn_properties
 
 
 def kms_properties(properties: dict[str, Any]) -> dict[str, Any]:
@@ -28,12 +29,4 @@ class KmsKeyResource(Extension):
     summary = "Tagged AWS::KMS::Key resources are created (moto expects KMS-style tags from templates)"
 
     def install(self, patcher: Patcher) -> None:
-        create = Key.create_from_cloudformation_json
-
-        def create_from_cloudformation_json(
-            cls: type, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-        ) -> Any:
-            converted = {**cloudformation_json, "Properties": kms_properties(cloudformation_json["Properties"])}
-            return create(resource_name, converted, account_id, region_name, **kwargs)
-
-        patcher.replace(Key, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
+        transform_cfn_properties(patcher, Key, kms_properties)

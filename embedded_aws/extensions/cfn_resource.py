@@ -176,6 +176,18 @@ def register_resource_types(patcher: Patcher, *resource_types: type[ApiResource]
     patcher.on_undo(unregister)
 
 
+def transform_cfn_properties(patcher: Patcher, model: type, transform: Any) -> None:
+    """Make ``model``'s CloudFormation create see ``transform(properties)`` (moto's model does the rest)."""
+    create = model.create_from_cloudformation_json
+
+    def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        converted = {**cloudformation_json, "Properties": transform(cloudformation_json.get("Properties") or {})}
+        return create(resource_name, converted, account_id, region_name, **kwargs)
+
+    patcher.replace(model, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
+
+
 class ResourceTypesExtension(Extension):
     """An extension that only adds CloudFormation resource types."""
 

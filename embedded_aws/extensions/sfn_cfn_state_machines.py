@@ -15,6 +15,7 @@ from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.responses import get_backend
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import transform_cfn_properties
 
 
 class _ActiveBackends:
@@ -53,14 +54,8 @@ class CfnStateMachines(Extension):
 
     def install(self, patcher: Patcher) -> None:
         patcher.replace(sfn_models, "stepfunctions_backends", _ActiveBackends())
-        create = StateMachine.create_from_cloudformation_json
+        transform_cfn_properties(patcher, StateMachine, resolve_definition)
         update = StateMachine.update_from_cloudformation_json
-
-        def create_from_cloudformation_json(
-            cls: type, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-        ) -> Any:
-            resolved = {**cloudformation_json, "Properties": resolve_definition(cloudformation_json["Properties"])}
-            return create(resource_name, resolved, account_id, region_name, **kwargs)
 
         def update_from_cloudformation_json(
             cls: type, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
@@ -70,5 +65,4 @@ class CfnStateMachines(Extension):
             resolved = {**cloudformation_json, "Properties": properties}
             return update(original_resource, new_resource_name, resolved, account_id, region_name)
 
-        patcher.replace(StateMachine, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
         patcher.replace(StateMachine, "update_from_cloudformation_json", classmethod(update_from_cloudformation_json))

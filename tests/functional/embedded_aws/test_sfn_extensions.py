@@ -150,3 +150,14 @@ def test_task_failure_cause_reaches_the_catch(aws: EmbeddedAws) -> None:
 def test_without_extension_the_cause_is_lost(aws: EmbeddedAws) -> None:
     with extensions.disabled("sfn-task-failure-cause"):
         assert _failed_callback(aws) == {"Error": "NotebookFailed", "Cause": None}
+
+
+def test_stack_update_applies_new_substitutions(aws: EmbeddedAws) -> None:
+    _start_cfn_machine(aws)
+    updated = json.loads(json.dumps(CFN_STATE_MACHINE))
+    updated["Resources"]["Machine"]["Properties"]["DefinitionSubstitutions"] = {"Bucket": "artifacts-456"}
+    cfn, sfn = aws.client("cloudformation"), aws.client("stepfunctions")
+    cfn.update_stack(StackName="sm", TemplateBody=json.dumps(updated))
+    arn = cfn.describe_stacks(StackName="sm")["Stacks"][0]["Outputs"][0]["OutputValue"]
+    described = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert json.loads(described["output"]) == {"bucket": "artifacts-456"}
