@@ -43,5 +43,8 @@ setup(
         "pipelines": PIPELINES,
         "dev": LOCAL + CDK + PIPELINES + DEV,
     },
-    entry_points={"console_scripts": ["mlops=mlops_platform.cli.main:main"]},
+    entry_points={"console_scripts": [
+        "mlops=mlops_platform.cli.main:main",
+        "get-pipeline-definition=pipelines.get_pipeline_definition:main",
+    ]},
 )
