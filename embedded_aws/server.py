@@ -144,9 +144,13 @@ class EmbeddedAws:
             iam.put_role_policy(RoleName=ACCESS_ROLE_NAME, PolicyName="AdministratorAccess", PolicyDocument=ADMIN_POLICY)
 
     def reset(self) -> None:
-        """Forget every resource and recreate the accounts (fast: no restart)."""
-        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+        """Forget every resource and recreate the accounts (fast: no restart).
+
+        Work the extensions still have in flight is drained or cancelled first, so nothing from
+        before the reset lands after it.
+        """
         extensions.reset_all()
+        requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
         self.credentials.clear()
         self.configure()
         self.bootstrap_accounts()

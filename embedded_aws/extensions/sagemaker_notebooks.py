@@ -77,17 +77,34 @@ def set_status(instance: Any, status: str, failure_reason: str | None = None) ->
     events_backends[account_id][instance.region_name].put_events([state_change_event(instance)])
 
 
+_timers: set[threading.Timer] = set()
+_timers_lock = threading.Lock()
+
+
 def _later(seconds: float, instance: Any, expected: str, action: Any) -> None:
     """Run ``action`` after ``seconds`` if the instance is still ``expected`` (not changed meanwhile)."""
     generation = getattr(instance, "generation", 0)
 
     def fire() -> None:
+        with _timers_lock:
+            _timers.discard(timer)
         if instance.status == expected and getattr(instance, "generation", 0) == generation:
             action()
 
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
+    with _timers_lock:
+        _timers.add(timer)
     timer.start()
+
+
+def cancel_pending_transitions() -> None:
+    """Forget every scheduled transition (a reset must not let old instances announce themselves)."""
+    with _timers_lock:
+        pending = list(_timers)
+        _timers.clear()
+    for timer in pending:
+        timer.cancel()
 
 
 def _launch(instance: Any) -> None:
@@ -246,4 +263,8 @@ class NotebookLifecycle(Extension):
                 patcher.replace(SageMakerResponse, name, method.__func__)
 
     def reset(self) -> None:
+        cancel_pending_transitions()
         FAULTS.clear()
+
+    def shutdown(self) -> None:
+        cancel_pending_transitions()

@@ -164,8 +164,31 @@ def _terminate(backend: ServiceCatalogBackend, record: Record, product: Provisio
     catalog_state(backend).provisioned.pop(product.id, None)
 
 
+_workers: set[threading.Thread] = set()
+_workers_lock = threading.Lock()
+
+
 def _in_background(target: Any, *args: Any) -> None:
-    threading.Thread(target=target, args=args, daemon=True).start()
+    """Run a provisioning worker; :func:`drain_workers` waits for it."""
+    def run() -> None:
+        try:
+            target(*args)
+        finally:
+            with _workers_lock:
+                _workers.discard(thread)
+
+    thread = threading.Thread(target=run, daemon=True)
+    with _workers_lock:
+        _workers.add(thread)
+    thread.start()
+
+
+def drain_workers(timeout: float = 30.0) -> None:
+    """Wait for provisioning and termination workers still running (before a reset wipes their world)."""
+    with _workers_lock:
+        running = list(_workers)
+    for thread in running:
+        thread.join(timeout)
 
 
 def find_provisioned(backend: ServiceCatalogBackend, product_id: str | None = None, name: str | None = None) -> ProvisionedProduct:
@@ -269,3 +292,6 @@ class ServiceCatalogProvisioning(Extension):
         for name, method in vars(_Api).items():
             if isinstance(method, staticmethod):
                 patcher.replace(ServiceCatalogResponse, name, method.__func__)
+
+    def reset(self) -> None:
+        drain_workers()
