@@ -1,0 +1,48 @@
+"""``run_locally``: the real steps on real data, then a real registration in the embedded model registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+from embedded_aws import EmbeddedAws
+from pipelines.local_run import run_locally
+
+
+def _data(tmp_path: Path, shuffle: bool = False) -> Path:
+    frame = load_breast_cancer(as_frame=True).frame
+    if shuffle:
+        frame["target"] = np.random.default_rng(0).permutation(frame["target"].to_numpy())
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def clients(aws: EmbeddedAws) -> tuple:
+    aws.client("s3").create_bucket(Bucket="artifacts")
+    return aws.client("s3"), aws.client("sagemaker")
+
+
+def test_good_data_registers_a_pending_model_with_metrics(tmp_path: Path, clients: tuple) -> None:
+    s3, sm = clients
+    steps: list[str] = []
+    run = run_locally(_data(tmp_path), s3, sm, "artifacts", "mlops-models", "us-east-1", progress=steps.append)
+    assert run.passed and run.metrics["binary_classification_metrics"]["accuracy"]["value"] >= 0.9
+    assert steps[:3] == ["Preprocess", "Train", "Evaluate"] and steps[-1] == "Register"
+    [package] = sm.list_model_packages(ModelPackageGroupName="mlops-models")["ModelPackageSummaryList"]
+    assert package["ModelApprovalStatus"] == "PendingManualApproval" and package["ModelPackageArn"] == run.model_package_arn
+    described = sm.describe_model_package(ModelPackageName=run.model_package_arn)
+    assert described["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == "s3://artifacts/local-runs/mlops-models/model.tar.gz"
+    assert s3.head_object(Bucket="artifacts", Key="local-runs/mlops-models/model.tar.gz")["ContentLength"] > 1000
+
+
+def test_noise_stops_at_the_gate_and_registers_nothing(tmp_path: Path, clients: tuple) -> None:
+    s3, sm = clients
+    run = run_locally(_data(tmp_path, shuffle=True), s3, sm, "artifacts", "mlops-models", "us-east-1")
+    assert (run.passed, run.model_package_arn) == (False, None)
+    with pytest.raises(sm.exceptions.ClientError):
+        sm.describe_model_package_group(ModelPackageGroupName="mlops-models")
