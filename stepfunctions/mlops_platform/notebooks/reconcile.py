@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from mlops_platform.environment_types import EnvironmentType
 from mlops_platform.notebooks import statuses
+from mlops_platform.notebooks.events import epoch_ms
 from mlops_platform.notebooks.records import EnvironmentRecords
 
 VANISHED = "the notebook instance no longer exists"
@@ -32,13 +33,8 @@ class Drift:
 
 
 def _age_seconds(record: dict[str, Any], now: float) -> float:
-    import datetime
-
-    created = record.get("created_at")
-    if not created:
-        return float("inf")
-    moment = datetime.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
-    return now - moment.timestamp()
+    """Seconds since the record was created (a record without a creation time counts as old)."""
+    return now - epoch_ms(record.get("created_at"), None) / 1000
 
 
 def reconcile(records: EnvironmentRecords, sagemaker: Any, env_type: EnvironmentType, now: float | None = None) -> list[Drift]:

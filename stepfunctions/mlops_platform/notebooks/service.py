@@ -14,7 +14,8 @@ from mlops_platform.environment_types import EnvironmentType, get_type
 from mlops_platform.errors import ConfigError, MlopsError
 from mlops_platform.notebooks import statuses
 from mlops_platform.notebooks.records import EnvironmentRecords
-from mlops_platform.notebooks.requests import NotebookRequest
+from mlops_platform.notebooks.reconcile import reconcile
+from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
 from mlops_platform.notebooks.urls import IssuedUrl, delete_url, issue_url
 from mlops_platform.notebooks.validation import expand_request
 
@@ -143,8 +144,6 @@ class NotebookService:
         /home/ec2-user/SageMaker survives the update, so no backup/restore round trip is needed;
         the shipped backup lifecycle script still snapshots it hourly for safety.
         """
-        from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
-
         provisioning_parameters(NotebookRequest(user=user, platform_identifier=platform_identifier), self.env_type)
         record = self._require(user, {statuses.COMPLETED, statuses.STOPPED}, "migrate")
         name, sagemaker = record["environment_id"], self.client("sagemaker")
@@ -200,8 +199,6 @@ class NotebookService:
 
     def reconcile(self) -> list[dict[str, str]]:
         """Fix records that drifted from their notebooks (what the scheduled reconciler does)."""
-        from mlops_platform.notebooks.reconcile import reconcile
-
         return [drift.to_dict() for drift in reconcile(self.records, self.client("sagemaker"), self.env_type)]
 
     # -- helpers --------------------------------------------------------------------------
