@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from sagemaker.core import image_uris
+from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.core.network import NetworkConfig
 from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
 from sagemaker.core.workflow import (
     ConditionGreaterThanOrEqualTo,
+    Join,
     JsonGet,
     ParameterFloat,
     ParameterInteger,
@@ -44,6 +46,24 @@ def _s3_output(name: str, bucket: str, prefix: str) -> ProcessingOutput:
 def _s3_input(name: str, source: Any, destination: str) -> ProcessingInput:
     return ProcessingInput(input_name=name, s3_input=ProcessingS3Input(
         s3_uri=source, local_path=destination, s3_data_type="S3Prefix", s3_input_mode="File"))
+
+
+def _repack_settings(bucket: str, prefix: str, subnets: list[str] | None, security_group_ids: list[str] | None,
+                    kms_key: str | None) -> dict[str, Any]:
+    """The SDK's repack job (inference code packed into the model) gets the same VPC and KMS as the other jobs."""
+    settings: dict[str, Any] = {
+        "base_job_name": f"{prefix.split('/')[0]}-repack",
+        "output_data_config": OutputDataConfig(s3_output_path=f"s3://{bucket}/{prefix}/packed-model", kms_key_id=kms_key)}
+    if subnets:
+        settings.update(subnets=subnets, security_group_ids=security_group_ids)
+    return settings
+
+
+def _encrypt_repack_volume(register: ModelStep, kms_key: str | None) -> None:
+    """The SDK builds the repack job's compute itself, without a volume key: add it to that job's trainer."""
+    for step in register.steps:
+        if step is not register and step.step_args is not None:
+            step.step_args.func_args[0].compute.volume_kms_key_id = kms_key
 
 
 def get_pipeline(
@@ -103,12 +123,21 @@ def get_pipeline(
                 _s3_input("test", train_outputs["test"].S3Output.S3Uri, f"{PROCESSING}/test")],
         outputs=[_s3_output("evaluation", default_bucket, prefix)]))
 
-    register = ModelStep(name="Register", step_args=ModelBuilder(
+    evaluation_url = Join(on="/", values=[
+        evaluate.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri, "evaluation.json"])
+    model = ModelBuilder(
         s3_model_data_url=train.properties.ModelArtifacts.S3ModelArtifacts, image_uri=image, role_arn=role,
-        sagemaker_session=session).register(
+        sagemaker_session=session, source_code=SourceCode(source_dir=str(HERE), entry_script="inference.py"))
+    model.model_name = "Model"  # a fixed name keeps the repack step's name (Register-RepackModel-<name>) stable
+    register = ModelStep(
+        name="Register",
+        step_args=model.register(
             model_package_group_name=model_package_group_name, approval_status=approval,
             content_types=["text/csv"], response_types=["text/csv"],
-            inference_instances=["ml.m5.large", "ml.m5.xlarge"], transform_instances=["ml.m5.xlarge"]))
+            inference_instances=["ml.m5.large", "ml.m5.xlarge"], transform_instances=["ml.m5.xlarge"],
+            model_metrics=ModelMetrics(model_statistics=MetricsSource(s3_uri=evaluation_url, content_type="application/json"))),
+        repack_model_step_settings=_repack_settings(default_bucket, prefix, subnets, security_group_ids, kms_key))
+    _encrypt_repack_volume(register, kms_key)
     gate = ConditionStep(
         name="AccuracyGate",
         conditions=[ConditionGreaterThanOrEqualTo(

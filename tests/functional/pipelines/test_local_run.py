@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,26 @@ def test_good_data_registers_a_pending_model_with_metrics(tmp_path: Path, client
     [package] = sm.list_model_packages(ModelPackageGroupName="mlops-models")["ModelPackageSummaryList"]
     assert package["ModelApprovalStatus"] == "PendingManualApproval" and package["ModelPackageArn"] == run.model_package_arn
     described = sm.describe_model_package(ModelPackageName=run.model_package_arn)
-    assert described["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == "s3://artifacts/local-runs/mlops-models/model.tar.gz"
-    assert s3.head_object(Bucket="artifacts", Key="local-runs/mlops-models/model.tar.gz")["ContentLength"] > 1000
+    [container] = described["InferenceSpecification"]["Containers"]
+    assert container["ModelDataUrl"] == run.model_url and run.model_url.startswith("s3://artifacts/local-runs/mlops-models/")
+    assert container["Environment"] == {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                                        "SAGEMAKER_REGION": "us-east-1"}
+    archive = tmp_path / "packed.tar.gz"
+    s3.download_file("artifacts", run.model_url.split("artifacts/", 1)[1], str(archive))
+    with tarfile.open(archive) as packed:
+        assert sorted(packed.getnames()) == ["code/inference.py", "model.joblib"]
+    statistics = described["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert statistics["S3Uri"] == run.model_url.replace("model.tar.gz", "evaluation.json")
+
+
+def test_each_run_keeps_its_own_model(tmp_path: Path, clients: tuple) -> None:
+    s3, sm = clients
+    first = run_locally(_data(tmp_path), s3, sm, "artifacts", "mlops-models", "us-east-1", n_estimators=20, min_accuracy=0.5)
+    second = run_locally(_data(tmp_path), s3, sm, "artifacts", "mlops-models", "us-east-1", n_estimators=20, min_accuracy=0.5)
+    assert first.model_url != second.model_url
+    urls = {sm.describe_model_package(ModelPackageName=arn)["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+            for arn in (first.model_package_arn, second.model_package_arn)}
+    assert urls == {first.model_url, second.model_url}
 
 
 def test_noise_stops_at_the_gate_and_registers_nothing(tmp_path: Path, clients: tuple) -> None:

@@ -32,7 +32,8 @@ def _definition(**kwargs: object) -> dict:
 def test_steps_parameters_and_gate(sdk_env: EmbeddedAws) -> None:
     definition = _definition()
     assert [(s["Name"], s["Type"]) for s in definition["Steps"]] == [
-        ("Preprocess", "Processing"), ("Train", "Training"), ("Evaluate", "Processing"), ("AccuracyGate", "Condition")]
+        ("Preprocess", "Processing"), ("Train", "Training"), ("Evaluate", "Processing"), ("AccuracyGate", "Condition"),
+        ("Register-RepackModel-Model", "Training")]
     assert {p["Name"]: p.get("DefaultValue") for p in definition["Parameters"]} == {
         "InputDataUrl": "s3://artifacts/mlops/data/data.csv", "ProcessingInstanceType": "ml.m5.xlarge",
         "TrainingInstanceType": "ml.m5.xlarge", "NumberOfTrees": 100, "LearningRate": 0.1, "MinAccuracy": 0.9,
@@ -45,6 +46,11 @@ def test_steps_parameters_and_gate(sdk_env: EmbeddedAws) -> None:
     register = gate["IfSteps"][0]["Arguments"]
     assert register["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}
     assert register["ModelPackageGroupName"] == "mlops-models"
+    assert register["ModelMetrics"]["ModelQuality"]["Statistics"] == {"ContentType": "application/json", "S3Uri": {"Std:Join": {
+        "On": "/", "Values": [{"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}, "evaluation.json"]}}}
+    [container] = register["InferenceSpecification"]["Containers"]
+    assert container["ModelDataUrl"] == {"Get": "Steps.Register-RepackModel-Model.ModelArtifacts.S3ModelArtifacts"}
+    assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
 
 
 def test_tunables_are_parameters_not_literals(sdk_env: EmbeddedAws) -> None:
@@ -67,6 +73,9 @@ def test_vpc_and_kms_reach_every_job(sdk_env: EmbeddedAws) -> None:
     assert steps["Train"]["VpcConfig"] == {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}
     assert steps["Train"]["OutputDataConfig"]["KmsKeyId"] == key
     assert steps["Train"]["ResourceConfig"]["VolumeKmsKeyId"] == key
+    repack = steps["Register-RepackModel-Model"]
+    assert repack["VpcConfig"] == {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}
+    assert repack["OutputDataConfig"]["KmsKeyId"] == key and repack["ResourceConfig"]["VolumeKmsKeyId"] == key
 
 
 def test_get_pipeline_definition_writes_json(sdk_env: EmbeddedAws, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -61,3 +61,32 @@ def test_real_data_passes_the_gate(tmp_path: Path) -> None:
 def test_noise_fails_the_gate(tmp_path: Path) -> None:
     metrics = _run_steps(tmp_path, _dataset(shuffle_labels=True))["binary_classification_metrics"]
     assert metrics["accuracy"]["value"] < 0.75
+
+
+def test_inference_handlers_serve_csv_probabilities(tmp_path: Path) -> None:
+    from pipelines.modelbuild import inference
+
+    frame = _dataset()
+    model = train.train(frame[["target", *frame.columns[:-1]]].head(200), n_estimators=5, learning_rate=0.1, max_depth=2)
+    import joblib
+
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = inference.model_fn(str(tmp_path))
+    rows = frame.iloc[:2, :-1].to_numpy()
+    body = "\n".join(",".join(str(v) for v in row) for row in rows).encode()
+    prediction = inference.predict_fn(inference.input_fn(body, "text/csv"), loaded)
+    lines = inference.output_fn(prediction, "text/csv").splitlines()
+    assert len(lines) == 2 and all(0.0 <= float(line) <= 1.0 for line in lines)
+    assert [float(line) for line in lines] == pytest.approx(model.predict_proba(rows)[:, 1], abs=1e-6)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda inf: inf.input_fn(b"1,2", "application/json"), "unsupported content type 'application/json'; send text/csv"),
+    (lambda inf: inf.output_fn(np.array([0.5]), "application/json"), "unsupported accept type 'application/json'; ask for text/csv"),
+])
+def test_inference_refuses_other_content_types(call, message: str) -> None:  # type: ignore[no-untyped-def]
+    from pipelines.modelbuild import inference
+
+    with pytest.raises(ValueError) as error:
+        call(inference)
+    assert str(error.value) == message
