@@ -46,5 +46,6 @@ setup(
     entry_points={"console_scripts": [
         "mlops=mlops_platform.cli.main:main",
         "get-pipeline-definition=pipelines.get_pipeline_definition:main",
+        "run-pipeline=pipelines.run_pipeline:main",
     ]},
 )

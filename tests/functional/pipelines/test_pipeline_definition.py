@@ -10,19 +10,6 @@ from embedded_aws import EmbeddedAws
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 
-
-@pytest.fixture
-def sdk_env(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> EmbeddedAws:
-    """SDK clients reach the embedded AWS (AWS_ENDPOINT_URL) as the tooling admin."""
-    keys = aws.credentials["tooling"]
-    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys.access_key_id)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys.secret_access_key)
-    monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
-    aws.client("s3").create_bucket(Bucket="artifacts")
-    return aws
-
-
 def _definition(**kwargs: object) -> dict:
     from pipelines.modelbuild.pipeline import get_pipeline
 
