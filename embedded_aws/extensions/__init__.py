@@ -16,6 +16,7 @@ from embedded_aws.extensions.cfn_apigateway_stage import ApiGatewayStageResource
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
+from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
@@ -51,6 +52,7 @@ ALL: tuple[Extension, ...] = (
     ServiceCatalogProvisioning(),
     CodeBuildProjectResource(),
     CodePipelineResource(),
+    CodePipelineExecutions(),
     StackSetResource(),
     CloudWatchAlarmResource(),
     KmsKeyResource(),

@@ -1,7 +1,8 @@
-"""EventBridge delivers events to Step Functions state machines and Lambda functions.
+"""EventBridge delivers events to Step Functions state machines, Lambda functions and CodePipeline pipelines.
 
 moto delivers only to SQS, logs, archives, other buses and API destinations; a rule with a
-Step Functions or Lambda target makes PutEvents raise ``NotImplementedError``.
+Step Functions or Lambda target makes PutEvents raise ``NotImplementedError``, and a CodePipeline
+target is ignored. A pipeline started by a rule records the trigger ``CloudWatchEvent`` with the rule.
 Delivery here honours the target's ``Input``, ``InputPath`` and ``InputTransformer`` and is
 asynchronous, as in EventBridge.
 """
@@ -18,6 +19,7 @@ import uuid
 from typing import Any
 
 from moto.awslambda.utils import get_backend as lambda_backend
+from moto.codepipeline.models import codepipeline_backends
 from moto.events.models import Rule
 from jsonpath_ng.ext import parse as jsonpath_parse
 from moto.stepfunctions.responses import get_backend as sfn_backend
@@ -25,7 +27,7 @@ from moto.utilities.arns import parse_arn
 
 from embedded_aws.extensions.base import Extension, Patcher
 
-HANDLED_SERVICES = ("states", "lambda")
+HANDLED_SERVICES = ("states", "lambda", "codepipeline")
 logger = logging.getLogger(__name__)
 
 
@@ -90,10 +92,21 @@ def target_payload(target: dict[str, Any], event: dict[str, Any], rule_name: str
     return event
 
 
-def deliver(target: dict[str, Any], payload: Any) -> None:
-    """Start the state machine or invoke the function named by ``target['Arn']`` (failures are logged)."""
+def start_pipeline(pipeline_arn: str, rule_arn: str) -> None:
+    """Start the pipeline as an EventBridge trigger does; the execution names the rule."""
+    arn = parse_arn(pipeline_arn)
+    backend = codepipeline_backends[arn.account][arn.region]
+    execution_id = backend.start_pipeline_execution(arn.resource_id, None)
+    backend.pipelines[arn.resource_id].executions[execution_id].trigger = {"triggerType": "CloudWatchEvent", "triggerDetail": rule_arn}
+
+
+def deliver(target: dict[str, Any], payload: Any, rule_arn: str = "") -> None:
+    """Start the state machine or pipeline, or invoke the function, named by ``target['Arn']`` (failures are logged)."""
     try:
-        _deliver(target, payload)
+        if parse_arn(target["Arn"]).service == "codepipeline":
+            start_pipeline(target["Arn"], rule_arn)
+        else:
+            _deliver(target, payload)
     except Exception:  # EventBridge records failed invocations; it never fails PutEvents for them
         logger.exception("delivery to %s failed", target["Arn"])
 
@@ -123,7 +136,7 @@ class EventTargetsDelivery(Extension):
             rest = [t for t in self.targets if t not in ours]
             for target in ours:
                 payload = target_payload(target, original_event, self.name, self.arn) if transform_input else original_event
-                threading.Thread(target=deliver, args=(target, payload), daemon=True).start()
+                threading.Thread(target=deliver, args=(target, payload, self.arn), daemon=True).start()
             if rest:
                 view = copy.copy(self)
                 view.targets = rest

@@ -1,0 +1,303 @@
+"""CodePipeline runs its executions: stages in order, actions by run order, each with a real outcome.
+
+moto 5.2.5 marks every execution ``Succeeded`` the moment it starts and has no GetPipelineState or
+PutApprovalResult. Here an execution starts ``InProgress`` and a worker runs it:
+
+* ``Source/S3`` reads the object version from the source bucket and writes it into the artifact store;
+  a missing object fails the action, as in CodePipeline.
+* ``Build/CodeBuild`` starts a build of the project on the input artifact and follows it to its end.
+* ``Approval/Manual`` waits for PutApprovalResult with the action's token; ``Rejected`` fails the stage.
+* any other provider fails its action, naming the provider, rather than passing silently.
+
+A failed action fails its stage and the execution, with ``statusSummary`` naming stage, action and cause.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from moto.codebuild.models import codebuild_backends
+from moto.codepipeline.models import CodePipelineBackend, PipelineExecution
+from moto.codepipeline.responses import CodePipelineResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
+from moto.s3.models import s3_backends
+
+from embedded_aws.extensions.base import Extension, Patcher
+
+POLL_SECONDS = 0.05
+_runs: dict[str, threading.Thread] = {}
+_runs_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class ActionFailed(Exception):
+    """The action ended in Failed; the message becomes its summary."""
+
+
+class InvalidApprovalToken(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidApprovalTokenException", message)
+
+
+class ActionState:
+    def __init__(self, name: str) -> None:
+        self.name, self.status, self.summary = name, "", ""
+        self.token: str | None = None
+        self.external_id: str | None = None
+        self.changed = utcnow()
+        self.approval: dict[str, str] | None = None
+        self.decided = threading.Event()
+
+    def set(self, status: str, summary: str = "") -> None:
+        self.status, self.summary, self.changed = status, summary, utcnow()
+
+    def to_dict(self) -> dict[str, Any]:
+        latest: dict[str, Any] = {"status": self.status, "summary": self.summary,
+                                  "lastStatusChange": iso_8601_datetime_with_milliseconds(self.changed)}
+        if self.token and self.status == "InProgress":
+            latest["token"] = self.token
+        if self.external_id:
+            latest["externalExecutionId"] = self.external_id
+        return {"actionName": self.name, **({"latestExecution": latest} if self.status else {})}
+
+
+class Run:
+    """What the worker knows of one execution: stage and action states, artifacts, the approval gates."""
+
+    def __init__(self, backend: CodePipelineBackend, declaration: dict[str, Any], execution: PipelineExecution) -> None:
+        self.backend, self.declaration, self.execution = backend, declaration, execution
+        self.stages: dict[str, str] = {}
+        self.actions: dict[tuple[str, str], ActionState] = {}
+        self.artifacts: dict[str, tuple[str, str]] = {}
+        self.revisions: list[dict[str, Any]] = []
+
+    @property
+    def account(self) -> str:
+        return self.backend.account_id
+
+    @property
+    def region(self) -> str:
+        return self.backend.region_name
+
+    def artifact_bucket(self) -> str:
+        store = self.declaration.get("artifactStore") or next(iter((self.declaration.get("artifactStores") or {}).values()))
+        return store["location"]
+
+    def new_artifact(self, name: str, body: bytes) -> tuple[str, str]:
+        location = (self.artifact_bucket(), f"{self.declaration['name'][:20]}/{name[:20]}/{uuid.uuid4().hex[:7]}")
+        s3_backends[self.account]["global"].put_object(location[0], location[1], body)
+        self.artifacts[name] = location
+        return location
+
+
+def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
+    config = action["configuration"]
+    bucket, key = config["S3Bucket"], config["S3ObjectKey"]
+    try:
+        source = s3_backends[run.account]["global"].get_object(bucket, key)
+    except Exception as exc:  # moto raises MissingKey / MissingBucket
+        raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'") from exc
+    if source is None:
+        raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'")
+    for output in action.get("outputArtifacts", []):
+        run.new_artifact(output["name"], source.value)
+        run.revisions.append({"name": output["name"], "revisionId": source.version_id or source.etag.strip('"'),
+                              "created": iso_8601_datetime_with_milliseconds(utcnow())})
+    state.external_id = source.version_id
+    return f"Amazon S3 version id: {source.version_id}"
+
+
+def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str:
+    project = action["configuration"]["ProjectName"]
+    backend = codebuild_backends[run.account][run.region]
+    if project not in backend.codebuild_projects:
+        raise ActionFailed(f"Build project {project} does not exist")
+    inputs = [run.artifacts[a["name"]] for a in action.get("inputArtifacts", []) if a["name"] in run.artifacts]
+    build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None)
+    state.external_id = build["id"]
+    while not _stopping.is_set():
+        [current] = backend.batch_get_builds([build["id"]])
+        if current["buildStatus"] == "SUCCEEDED":
+            for output in action.get("outputArtifacts", []):
+                run.artifacts[output["name"]] = (run.artifact_bucket(), f"{run.declaration['name'][:20]}/{output['name'][:20]}/{build['id']}")
+            return f"Build {build['id']} succeeded"
+        if current["buildStatus"] in {"FAILED", "FAULT", "STOPPED", "TIMED_OUT"}:
+            raise ActionFailed(f"Build {build['id']} {current['buildStatus']} in phase {current.get('currentPhase', '?')}")
+        time.sleep(POLL_SECONDS)
+    raise ActionFailed("the embedded AWS is shutting down")
+
+
+def manual_approval(run: Run, action: dict[str, Any], state: ActionState) -> str:
+    state.token = str(uuid.uuid4())
+    while not state.decided.wait(POLL_SECONDS):
+        if _stopping.is_set():
+            raise ActionFailed("the embedded AWS is shutting down")
+    result = state.approval or {}
+    if result.get("status") != "Approved":
+        raise ActionFailed(f"Rejected: {result.get('summary', '')}")
+    return f"Approved: {result.get('summary', '')}"
+
+
+EXECUTORS: dict[tuple[str, str, str], Callable[[Run, dict[str, Any], ActionState], str]] = {
+    ("Source", "AWS", "S3"): s3_source,
+    ("Build", "AWS", "CodeBuild"): codebuild_build,
+    ("Approval", "AWS", "Manual"): manual_approval,
+}
+
+
+def execute(run: Run) -> None:
+    """Run the stages in order; the first failed action ends the execution."""
+    execution = run.execution
+    for stage in run.declaration["stages"]:
+        run.stages[stage["name"]] = "InProgress"
+        for order in sorted({a.get("runOrder", 1) for a in stage["actions"]}):
+            for action in (a for a in stage["actions"] if a.get("runOrder", 1) == order):
+                state = run.actions[(stage["name"], action["name"])]
+                state.set("InProgress")
+                type_id = action["actionTypeId"]
+                executor = EXECUTORS.get((type_id["category"], type_id["owner"], type_id["provider"]))
+                try:
+                    if executor is None:
+                        raise ActionFailed(f"action provider {type_id['owner']}/{type_id['provider']} ({type_id['category']}) "
+                                           "is not emulated by the embedded AWS")
+                    state.set("Succeeded", executor(run, action, state))
+                except ActionFailed as exc:
+                    state.set("Failed", str(exc))
+                    run.stages[stage["name"]] = "Failed"
+                    _finish(execution, "Failed", f"{stage['name']}/{action['name']}: {exc}")
+                    return
+        run.stages[stage["name"]] = "Succeeded"
+    _finish(execution, "Succeeded", None)
+
+
+def _finish(execution: PipelineExecution, status: str, summary: str | None) -> None:
+    execution.status, execution.status_summary, execution.last_update_time = status, summary, utcnow()
+
+
+def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: dict[str, str] | None = None) -> None:
+    """Turn moto's instantly finished execution into a running one and start its worker."""
+    pipeline = backend.pipelines[name]
+    execution = pipeline.executions[execution_id]
+    run = Run(backend, json.loads(json.dumps(pipeline.pipeline)), execution)
+    for stage in run.declaration["stages"]:
+        for action in stage["actions"]:
+            run.actions[(stage["name"], action["name"])] = ActionState(action["name"])
+    execution.status, execution.status_summary, execution.run = "InProgress", None, run
+    execution.trigger = trigger or {"triggerType": "StartPipelineExecution", "triggerDetail": ""}
+
+    def work() -> None:
+        try:
+            execute(run)
+        except Exception as exc:  # a bug here must show as a failed execution, not a hang
+            _finish(execution, "Failed", f"embedded AWS error: {exc!r}")
+        finally:
+            with _runs_lock:
+                _runs.pop(execution_id, None)
+
+    thread = threading.Thread(target=work, name=f"codepipeline-{name}", daemon=True)
+    with _runs_lock:
+        _runs[execution_id] = thread
+    thread.start()
+
+
+def latest_run(backend: CodePipelineBackend, name: str) -> Run | None:
+    executions = [e for e in backend.pipelines[name].executions.values() if getattr(e, "run", None)]
+    return executions[-1].run if executions else None
+
+
+def pipeline_state(backend: CodePipelineBackend, name: str) -> dict[str, Any]:
+    declaration, metadata = backend.get_pipeline(name)
+    run = latest_run(backend, name)
+    stages = []
+    for stage in declaration["stages"]:
+        entry: dict[str, Any] = {"stageName": stage["name"], "inboundTransitionState": {"enabled": True},
+                                 "actionStates": [run.actions[(stage["name"], a["name"])].to_dict() if run else {"actionName": a["name"]}
+                                                  for a in stage["actions"]]}
+        if run and stage["name"] in run.stages:
+            entry["latestExecution"] = {"pipelineExecutionId": run.execution.pipeline_execution_id, "status": run.stages[stage["name"]]}
+        stages.append(entry)
+    return {"pipelineName": name, "pipelineVersion": declaration["version"], "stageStates": stages,
+            "created": metadata["created"], "updated": metadata["updated"]}
+
+
+def put_approval_result(backend: CodePipelineBackend, name: str, stage: str, action: str, result: dict[str, str], token: str) -> str:
+    run = latest_run(backend, name)
+    state = run.actions.get((stage, action)) if run else None
+    if state is None or state.status != "InProgress" or state.token != token:
+        raise InvalidApprovalToken(f"The approval token {token} is not valid for action {action} in stage {stage} of pipeline {name}")
+    if result.get("status") not in {"Approved", "Rejected"}:
+        raise InvalidApprovalToken(f"result.status must be Approved or Rejected, got {result.get('status')!r}")
+    state.approval = result
+    state.decided.set()
+    return iso_8601_datetime_with_milliseconds(utcnow())
+
+
+class _Api:
+    @staticmethod
+    def get_pipeline_state(self: Any) -> str:
+        return json.dumps(pipeline_state(self.codepipeline_backend, json.loads(self.body)["name"]))
+
+    @staticmethod
+    def put_approval_result(self: Any) -> str:
+        params = json.loads(self.body)
+        approved_at = put_approval_result(self.codepipeline_backend, params["pipelineName"], params["stageName"],
+                                          params["actionName"], params.get("result") or {}, params.get("token", ""))
+        return json.dumps({"approvedAt": approved_at})
+
+
+def drain(timeout: float = 10.0) -> None:
+    """Stop the running executions (reset or shutdown of the embedded AWS)."""
+    _stopping.set()
+    with _runs_lock:
+        running = list(_runs.values())
+    deadline = time.monotonic() + timeout
+    for thread in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    _stopping.clear()
+
+
+class CodePipelineExecutions(Extension):
+    name = "codepipeline-execution"
+    summary = "Pipeline executions run their stages (S3 source, CodeBuild, manual approval) instead of succeeding at once"
+
+    def install(self, patcher: Patcher) -> None:
+        original_start = CodePipelineBackend.start_pipeline_execution
+        original_to_dict, original_summary = PipelineExecution.to_dict, PipelineExecution.to_summary_dict
+
+        def start_pipeline_execution(self: CodePipelineBackend, name: str, variables: Any) -> str:
+            execution_id = original_start(self, name, variables)
+            start(self, name, execution_id)
+            return execution_id
+
+        def to_dict(self: PipelineExecution) -> dict[str, Any]:
+            result = original_to_dict(self)
+            if getattr(self, "run", None) is not None:
+                result.update(trigger=self.trigger, artifactRevisions=list(self.run.revisions))
+            return result
+
+        def to_summary_dict(self: PipelineExecution) -> dict[str, Any]:
+            result = original_summary(self)
+            if getattr(self, "run", None) is not None:
+                result.update(trigger=self.trigger, sourceRevisions=[
+                    {"actionName": r["name"], "revisionId": r["revisionId"]} for r in self.run.revisions])
+            return result
+
+        patcher.replace(CodePipelineBackend, "start_pipeline_execution", start_pipeline_execution)
+        patcher.replace(PipelineExecution, "to_dict", to_dict)
+        patcher.replace(PipelineExecution, "to_summary_dict", to_summary_dict)
+        for name in ("get_pipeline_state", "put_approval_result"):
+            patcher.replace(CodePipelineResponse, name, getattr(_Api, name))
+
+    def reset(self) -> None:
+        drain()
+
+    def shutdown(self) -> None:
+        drain()

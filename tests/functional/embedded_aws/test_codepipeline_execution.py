@@ -1,0 +1,131 @@
+"""Extension codepipeline-execution (and the CodePipeline target of events-targets): executions really run."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+
+from support import trust_policy, wait_for
+
+from embedded_aws import EmbeddedAws, extensions
+
+ROLE = "arn:aws:iam::123456789012:role/pipeline"
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("buildspec.yml", "version: 0.2\n")
+    return buffer.getvalue()
+
+
+def _action(name: str, category: str, provider: str, configuration: dict[str, str], inputs: tuple[str, ...] = (),
+            outputs: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"name": name, "actionTypeId": {"category": category, "owner": "AWS", "provider": provider, "version": "1"},
+            "configuration": configuration, "inputArtifacts": [{"name": n} for n in inputs],
+            "outputArtifacts": [{"name": n} for n in outputs]}
+
+
+@pytest.fixture
+def pipeline(aws: EmbeddedAws) -> Any:
+    s3, build, cp = aws.client("s3"), aws.client("codebuild"), aws.client("codepipeline")
+    aws.client("iam").create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    for bucket in ("source", "artifacts"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
+    build.create_project(name="model-build", source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
+                         environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+                         serviceRole=ROLE)
+    cp.create_pipeline(pipeline={
+        "name": "model-build", "roleArn": ROLE, "artifactStore": {"type": "S3", "location": "artifacts"},
+        "stages": [
+            {"name": "Source", "actions": [_action("Code", "Source", "S3", {"S3Bucket": "source", "S3ObjectKey": "repo.zip"},
+                                                   outputs=("SourceOutput",))]},
+            {"name": "Build", "actions": [_action("Pipeline", "Build", "CodeBuild", {"ProjectName": "model-build"}, inputs=("SourceOutput",))]},
+            {"name": "Release", "actions": [_action("Approve", "Approval", "Manual", {})]},
+        ]})
+    return cp
+
+
+def _latest(cp: Any) -> dict[str, Any]:
+    [latest, *_] = cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
+    return latest
+
+
+def _actions(cp: Any) -> dict[str, dict[str, Any]]:
+    state = cp.get_pipeline_state(name="model-build")
+    return {a["actionName"]: a.get("latestExecution", {}) for s in state["stageStates"] for a in s["actionStates"]}
+
+
+def test_push_event_starts_the_pipeline_which_waits_for_approval(aws: EmbeddedAws, pipeline: Any) -> None:
+    s3, events = aws.client("s3"), aws.client("events")
+    s3.put_bucket_notification_configuration(Bucket="source", NotificationConfiguration={"EventBridgeConfiguration": {}})
+    rule = events.put_rule(Name="on-push", EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": ["source"]}, "object": {"key": ["repo.zip"]}}}))["RuleArn"]
+    events.put_targets(Rule="on-push", Targets=[{"Id": "pipeline", "Arn": "arn:aws:codepipeline:us-east-1:123456789012:model-build",
+                                                 "RoleArn": ROLE}])
+    version = s3.put_object(Bucket="source", Key="repo.zip", Body=_zip())["VersionId"]
+
+    wait_for(lambda: _actions(pipeline)["Approve"].get("status") == "InProgress")
+    latest = _latest(pipeline)
+    assert latest["status"] == "InProgress"
+    assert latest["trigger"] == {"triggerType": "CloudWatchEvent", "triggerDetail": rule}
+    assert latest["sourceRevisions"] == [{"actionName": "SourceOutput", "revisionId": version}]
+    actions = _actions(pipeline)
+    assert actions["Code"]["status"] == "Succeeded" and actions["Code"]["externalExecutionId"] == version
+    build_id = actions["Pipeline"]["externalExecutionId"]
+    [build] = aws.client("codebuild").batch_get_builds(ids=[build_id])["builds"]
+    assert build["projectName"] == "model-build" and build["sourceVersion"].startswith("arn:aws:s3:::artifacts/model-build/SourceOutput/")
+    stored = build["sourceVersion"].split(":::artifacts/", 1)[1]
+    assert s3.get_object(Bucket="artifacts", Key=stored)["Body"].read() == _zip()
+
+    pipeline.put_approval_result(pipelineName="model-build", stageName="Release", actionName="Approve",
+                                 result={"summary": "looks good", "status": "Approved"}, token=actions["Approve"]["token"])
+    wait_for(lambda: _latest(pipeline)["status"] == "Succeeded")
+    assert _actions(pipeline)["Approve"]["summary"] == "Approved: looks good"
+
+
+def test_rejection_fails_the_execution_with_the_reason(aws: EmbeddedAws, pipeline: Any) -> None:
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    execution_id = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    token = wait_for(lambda: _actions(pipeline)["Approve"].get("token"))
+    with pytest.raises(pipeline.exceptions.InvalidApprovalTokenException):
+        pipeline.put_approval_result(pipelineName="model-build", stageName="Release", actionName="Approve",
+                                     result={"summary": "x", "status": "Approved"}, token="not-the-token")
+    pipeline.put_approval_result(pipelineName="model-build", stageName="Release", actionName="Approve",
+                                 result={"summary": "metrics regressed", "status": "Rejected"}, token=token)
+    wait_for(lambda: _latest(pipeline)["status"] == "Failed")
+    execution = pipeline.get_pipeline_execution(pipelineName="model-build", pipelineExecutionId=execution_id)["pipelineExecution"]
+    assert execution["statusSummary"] == "Release/Approve: Rejected: metrics regressed"
+    assert execution["trigger"]["triggerType"] == "StartPipelineExecution"
+
+
+def test_missing_source_object_fails_the_source_stage(pipeline: Any) -> None:
+    pipeline.start_pipeline_execution(name="model-build")
+    wait_for(lambda: _latest(pipeline)["status"] == "Failed")
+    assert _actions(pipeline)["Code"] == {**_actions(pipeline)["Code"], "status": "Failed",
+                                         "summary": "The object with key 'repo.zip' does not exist in bucket 'source'"}
+    assert "latestExecution" not in {a["actionName"]: a for s in pipeline.get_pipeline_state(name="model-build")["stageStates"]
+                                     for a in s["actionStates"]}["Pipeline"]
+
+
+def test_unemulated_provider_fails_naming_it(aws: EmbeddedAws, pipeline: Any) -> None:
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    declaration = pipeline.get_pipeline(name="model-build")["pipeline"]
+    declaration["stages"][2]["actions"] = [_action("Deploy", "Deploy", "ElasticBeanstalk", {})]
+    pipeline.update_pipeline(pipeline=declaration)
+    pipeline.start_pipeline_execution(name="model-build")
+    wait_for(lambda: _latest(pipeline)["status"] == "Failed")
+    assert _latest(pipeline)["statusSummary"] == (
+        "Release/Deploy: action provider AWS/ElasticBeanstalk (Deploy) is not emulated by the embedded AWS")
+
+
+def test_without_the_extension_moto_succeeds_at_once(pipeline: Any) -> None:
+    with extensions.disabled("codepipeline-execution"):
+        pipeline.start_pipeline_execution(name="model-build")
+        assert _latest(pipeline)["status"] == "Succeeded"  # nothing ran: not even the missing source object failed
