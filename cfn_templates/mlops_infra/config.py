@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+_REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class PlatformConfig:
     notebook_idle_minutes: int = 60
     #: Days notebook backups are kept.
     notebook_backup_days: int = 30
+    #: Model build: the CodeConnections connection, ``owner/name`` repository and branch of the model-build
+    #: repository; without a connection the source is the platform's S3 source bucket.
+    modelbuild_connection_arn: str | None = None
+    modelbuild_repository: str | None = None
+    modelbuild_branch: str = "main"
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):
@@ -35,6 +41,8 @@ class PlatformConfig:
                 raise ValueError(f"{field_name} must be 2-21 lowercase letters, digits or '-', starting with a letter: {value!r}")
         if not self.owner.strip():
             raise ValueError("owner must not be empty")
+        if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):
+            raise ValueError(f"a CodeConnections source needs modelbuild_repository as owner/name, got {self.modelbuild_repository!r}")
 
     @property
     def tags(self) -> dict[str, str]:
@@ -49,6 +57,10 @@ class PlatformConfig:
     @property
     def target_stack_name(self) -> str:
         return f"{self.project}-target-account"
+
+    @property
+    def model_package_group_name(self) -> str:
+        return f"{self.project}-models"
 
     @property
     def stackset_administration_role_name(self) -> str:

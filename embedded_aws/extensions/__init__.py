@@ -29,6 +29,8 @@ from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
+from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
+from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
 from embedded_aws.extensions.sagemaker_notebooks import NotebookLifecycle
 from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
@@ -65,6 +67,8 @@ ALL: tuple[Extension, ...] = (
     AssumeRoleTrust(),
     NotebookLifecycle(),
     CfnNotebookInstances(),
+    RegistryDeletes(),
+    SageMakerRegistryResources(),
     ApiGatewayStageResource(),
     ApiGatewayExecute(),
 )

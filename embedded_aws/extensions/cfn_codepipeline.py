@@ -10,6 +10,10 @@ PIPELINE_KEYS = ("RoleArn", "ArtifactStore", "ArtifactStores", "Stages", "Pipeli
                  "ExecutionMode")
 
 
+def _configuration_value(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def pipeline_declaration(name: str, properties: dict[str, Any]) -> dict[str, Any]:
     """The API's ``pipeline`` structure from the resource's properties (action configuration kept verbatim)."""
     declaration = {"name": name, **camel_keys({k: properties[k] for k in PIPELINE_KEYS if k in properties}, keep=("Configuration",))}
@@ -17,6 +21,8 @@ def pipeline_declaration(name: str, properties: dict[str, Any]) -> dict[str, Any
         for action in stage.get("actions", []):
             for key in ("inputArtifacts", "outputArtifacts"):
                 action.setdefault(key, [])
+            # CloudFormation takes any scalar in an action's configuration; the API takes strings only.
+            action["configuration"] = {k: _configuration_value(v) for k, v in (action.get("configuration") or {}).items()}
     return declaration
 
 

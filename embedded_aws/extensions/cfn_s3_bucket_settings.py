@@ -1,6 +1,7 @@
-"""CloudFormation buckets get their lifecycle rules and versioning (moto 5.2.5 applies only encryption and tags).
+"""CloudFormation buckets get their lifecycle rules, versioning and EventBridge notifications.
 
-Without it, retention rules written in a template (backup expiry, log expiry) never exist.
+moto 5.2.5 applies only encryption and tags. Without this, retention rules written in a template
+(backup expiry, log expiry) never exist and a bucket that should emit ``Object Created`` events is silent.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 class BucketSettings(Extension):
     name = "cfn-s3-bucket-settings"
-    summary = "Buckets created by CloudFormation get their LifecycleConfiguration and VersioningConfiguration"
+    summary = "Buckets created by CloudFormation get their LifecycleConfiguration, VersioningConfiguration and EventBridge notifications"
 
     def install(self, patcher: Patcher) -> None:
         create = FakeBucket.create_from_cloudformation_json
@@ -43,6 +44,9 @@ class BucketSettings(Extension):
             s3 = service_client("s3", account_id, region_name)
             if properties.get("VersioningConfiguration"):
                 s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": properties["VersioningConfiguration"]["Status"]})
+            if str(((properties.get("NotificationConfiguration") or {}).get("EventBridgeConfiguration") or {})
+                   .get("EventBridgeEnabled", "false")).lower() == "true":
+                s3.put_bucket_notification_configuration(Bucket=bucket.name, NotificationConfiguration={"EventBridgeConfiguration": {}})
             rules = (properties.get("LifecycleConfiguration") or {}).get("Rules")
             if rules:
                 s3.put_bucket_lifecycle_configuration(Bucket=bucket.name, LifecycleConfiguration={"Rules": [lifecycle_rule(r) for r in rules]})

@@ -9,6 +9,7 @@ from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
+from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
 from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
@@ -54,6 +55,11 @@ class ToolingStack(cdk.Stack):
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name])
+        repository = (RepositorySource(config.modelbuild_connection_arn, config.modelbuild_repository or "", config.modelbuild_branch)
+                      if config.modelbuild_connection_arn else None)
+        model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,
+                                 access_logs=store.access_logs, model_package_group_name=config.model_package_group_name,
+                                 removal_policy=removal, repository=repository)
         administration = StackSetAdministrationRole(
             self, "StackSetAdministration",
             role_name=config.stackset_administration_role_name,
@@ -71,3 +77,11 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "AnalystsGroupName", value=catalog.analysts.group_name)
         cdk.CfnOutput(self, "NotebookUrlApiId", value=url_api.api.rest_api_id)
         cdk.CfnOutput(self, "NotebookUrlApiUrl", value=url_api.api.url)
+        cdk.CfnOutput(self, "ModelPackageGroupName", value=model_build.model_package_group_name)
+        cdk.CfnOutput(self, "SageMakerPipelineName", value=model_build.pipeline_name)
+        cdk.CfnOutput(self, "SageMakerPipelineRoleArn", value=model_build.pipeline_role.role_arn)
+        cdk.CfnOutput(self, "ModelBuildPipelineName", value=model_build.pipeline.pipeline_name)
+        cdk.CfnOutput(self, "ModelBuildProjectName", value=model_build.build_project.project_name)
+        if model_build.source_bucket is not None:
+            cdk.CfnOutput(self, "ModelBuildSourceBucketName", value=model_build.source_bucket.bucket_name)
+            cdk.CfnOutput(self, "ModelBuildSourceKey", value=SOURCE_KEY)

@@ -201,7 +201,16 @@ def test_without_policy_extension_bucket_policy_is_skipped(aws: EmbeddedAws) -> 
 
 RETAINED_BUCKET = {"Backups": {"Type": "AWS::S3::Bucket", "Properties": {
     "BucketName": "backups-b", "VersioningConfiguration": {"Status": "Enabled"},
-    "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "ExpirationInDays": 30, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}]}}}}
+    "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "ExpirationInDays": 30, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}]},
+    "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}}}
+
+
+def _sends_to_eventbridge(bucket: str) -> bool:
+    """moto stores the EventBridge setting (and acts on it) but GetBucketNotificationConfiguration does not return it."""
+    from moto.s3.models import s3_backends
+
+    configuration = s3_backends["123456789012"]["global"].buckets[bucket].notification_configuration
+    return configuration is not None and configuration.event_bridge is not None
 
 
 def test_bucket_lifecycle_and_versioning_are_applied(aws: EmbeddedAws) -> None:
@@ -210,6 +219,7 @@ def test_bucket_lifecycle_and_versioning_are_applied(aws: EmbeddedAws) -> None:
     [rule] = s3.get_bucket_lifecycle_configuration(Bucket="backups-b")["Rules"]
     assert (rule["Expiration"], rule["NoncurrentVersionExpiration"], rule["Status"]) == ({"Days": 30}, {"NoncurrentDays": 7}, "Enabled")
     assert s3.get_bucket_versioning(Bucket="backups-b")["Status"] == "Enabled"
+    assert _sends_to_eventbridge("backups-b")
 
 
 def test_without_extension_the_lifecycle_is_dropped(aws: EmbeddedAws) -> None:
@@ -219,6 +229,7 @@ def test_without_extension_the_lifecycle_is_dropped(aws: EmbeddedAws) -> None:
     with pytest.raises(s3.exceptions.ClientError) as raised:
         s3.get_bucket_lifecycle_configuration(Bucket="backups-b")
     assert raised.value.response["Error"]["Code"] == "NoSuchLifecycleConfiguration"
+    assert not _sends_to_eventbridge("backups-b")
 
 
 CODEPIPELINE_ONLY = {"Pipeline": BUILD_AND_PIPELINE["Pipeline"]}

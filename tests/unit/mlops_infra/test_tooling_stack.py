@@ -22,7 +22,7 @@ def test_artifacts_bucket_is_kms_encrypted_versioned_and_private(tooling: Templa
 
 def test_every_bucket_denies_plain_http(tooling: Template) -> None:
     policies = tooling.find_resources("AWS::S3::BucketPolicy")
-    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 3
+    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 4
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
@@ -64,7 +64,8 @@ def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
     assert {o for o in outputs if not o.startswith("NotebookUrlApiEndpoint")} == {
         "ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn",
         "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName",
-        "NotebookUrlApiId", "NotebookUrlApiUrl"}
+        "NotebookUrlApiId", "NotebookUrlApiUrl", "ModelPackageGroupName", "SageMakerPipelineName", "SageMakerPipelineRoleArn",
+        "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey"}
 
 
 def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:

@@ -1,0 +1,196 @@
+"""CI for models: a push to the model-build repository runs its buildspec, which upserts and starts the SageMaker pipeline.
+
+    push ──▶ Source (S3 object via EventBridge, or CodeConnections) ──▶ Build (CodeBuild: run-pipeline) ──▶ model registry
+
+The S3 source is the default (it also works on the embedded AWS): uploading ``modelbuild.zip`` to the
+source bucket is the push. With ``connection_arn`` the source is a CodeConnections repository (GitHub,
+GitLab, Bitbucket) and a V2 pipeline trigger filters pushes to the branch. CodeCommit is not offered: it
+is closed to new customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_codepipeline_actions as actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from mlops_infra.nag import suppress
+
+SOURCE_KEY = "modelbuild.zip"
+#: First-party images the pipeline's jobs pull (scikit-learn processing/training/serving).
+SKLEARN_IMAGE_ACCOUNT = "683313688378"
+
+
+@dataclass(frozen=True)
+class RepositorySource:
+    """A CodeConnections repository (``owner/name``) and branch; without it the source is the S3 bucket."""
+
+    connection_arn: str
+    repository: str
+    branch: str = "main"
+
+
+class ModelBuild(Construct):
+    """Model package group, SageMaker pipeline role, source, CodeBuild project and the pipeline that ties them."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey,
+                 access_logs: s3.IBucket, model_package_group_name: str, removal_policy: cdk.RemovalPolicy,
+                 repository: RepositorySource | None = None) -> None:
+        super().__init__(scope, id_)
+        stack = cdk.Stack.of(self)
+        self.pipeline_name = f"{project}-model-build"
+        self.model_package_group_name = model_package_group_name
+        self.group = sagemaker.CfnModelPackageGroup(
+            self, "Models", model_package_group_name=model_package_group_name,
+            model_package_group_description=f"{project}: models registered by the model-build pipeline")
+        self.group.apply_removal_policy(removal_policy)
+        self.pipeline_role = self._pipeline_role(project, bucket, key)
+
+        log_group = logs.LogGroup(self, "BuildLogs", log_group_name=f"/aws/codebuild/{project}-modelbuild",
+                                  retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.build_project = codebuild.PipelineProject(
+            self, "Build", project_name=f"{project}-modelbuild",
+            description="Upserts the SageMaker model-build pipeline, starts it and fails on a failed execution",
+            build_spec=codebuild.BuildSpec.from_source_filename("buildspec.yml"),
+            environment=codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
+                                                   compute_type=codebuild.ComputeType.SMALL),
+            environment_variables={name: codebuild.BuildEnvironmentVariable(value=value) for name, value in {
+                "SAGEMAKER_PIPELINE_NAME": self.pipeline_name,
+                "SAGEMAKER_PIPELINE_ROLE_ARN": self.pipeline_role.role_arn,
+                "MODEL_PACKAGE_GROUP_NAME": model_package_group_name,
+                "ARTIFACT_BUCKET": bucket.bucket_name,
+                "ARTIFACT_KMS_KEY": key.key_arn,
+                "SAGEMAKER_PROJECT_NAME": project,
+            }.items()},
+            encryption_key=key,
+            logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=log_group)),
+            timeout=cdk.Duration.hours(3),
+        )
+        self._allow_pipeline_upsert(stack, bucket, key)
+
+        self.pipeline = codepipeline.Pipeline(
+            self, "Pipeline", pipeline_name=f"{project}-modelbuild", pipeline_type=codepipeline.PipelineType.V2,
+            artifact_bucket=bucket, restart_execution_on_update=False)
+        source_output = codepipeline.Artifact("SourceOutput")
+        self.source_bucket: s3.Bucket | None = None
+        if repository is None:
+            self.source_bucket = s3.Bucket(
+                self, "Source", bucket_name=cdk.Fn.sub(f"{project}-modelbuild-source-${{AWS::AccountId}}-${{AWS::Region}}"),
+                encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True, versioned=True,
+                block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
+                server_access_logs_bucket=access_logs, server_access_logs_prefix="modelbuild-source/",
+                lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90))],
+                removal_policy=removal_policy, auto_delete_objects=False)
+            # S3 → EventBridge as a bucket property (CDK's event_bridge_enabled adds a custom-resource Lambda instead).
+            bucket_resource = self.source_bucket.node.default_child
+            assert isinstance(bucket_resource, s3.CfnBucket)
+            bucket_resource.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True))
+            source = actions.S3SourceAction(action_name="Code", bucket=self.source_bucket, bucket_key=SOURCE_KEY,
+                                            output=source_output, trigger=actions.S3Trigger.NONE)
+            self.push_rule = events.Rule(
+                self, "OnPush", rule_name=f"{project}-modelbuild-on-push",
+                description="A new modelbuild.zip in the source bucket starts the model-build pipeline",
+                event_pattern=events.EventPattern(source=["aws.s3"], detail_type=["Object Created"], detail={
+                    "bucket": {"name": [self.source_bucket.bucket_name]}, "object": {"key": [SOURCE_KEY]}}),
+                targets=[targets.CodePipeline(self.pipeline)])
+        else:
+            source = actions.CodeStarConnectionsSourceAction(
+                action_name="Code", connection_arn=repository.connection_arn, owner=repository.repository.split("/")[0],
+                repo=repository.repository.split("/", 1)[1], branch=repository.branch, output=source_output,
+                trigger_on_push=True)
+        self.pipeline.add_stage(stage_name="Source", actions=[source])
+        self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
+            action_name="RunPipeline", project=self.build_project, input=source_output)])
+        if repository is not None:
+            self.pipeline.add_trigger(provider_type=codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+                                      git_configuration=codepipeline.GitConfiguration(
+                                          source_action=source, push_filter=[codepipeline.GitPushFilter(branches_includes=[repository.branch])]))
+        suppress(self.pipeline, "AwsSolutions-IAM5", "CDK's pipeline and action roles read and write the pipeline's own "
+                 "artifacts (objects under the artifacts bucket) and use its key for them",
+                 applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
+                             "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
+                             *([f"Resource::<{stack.get_logical_id(self.source_bucket.node.default_child)}.Arn>/*"]
+                               if self.source_bucket else [])])
+
+    def _pipeline_role(self, project: str, bucket: s3.IBucket, key: kms.IKey) -> iam.Role:
+        """The role SageMaker runs the pipeline's jobs as: its data, its key, its jobs, its model group."""
+        stack = cdk.Stack.of(self)
+        role = iam.Role(self, "PipelineRole", role_name=f"{project}-sagemaker-pipeline",
+                        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                        description="SageMaker model-build pipeline: processing, training, repack and registration")
+        bucket.grant_read_write(role)
+        key.grant_encrypt_decrypt(role)
+        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        role.add_to_policy(iam.PolicyStatement(
+            sid="PipelineJobs",
+            actions=["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
+                     "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
+                     "sagemaker:AddTags"],
+            resources=[f"{arn}:processing-job/pipelines-*", f"{arn}:training-job/pipelines-*"]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="Registry",
+            actions=["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+                     "sagemaker:AddTags"],
+            resources=[f"{arn}:model-package-group/{self.model_package_group_name}",
+                       f"{arn}:model-package/{self.model_package_group_name}/*"]))
+        role.add_to_policy(iam.PolicyStatement(sid="PassSelfToJobs", actions=["iam:PassRole"], resources=[role.role_arn],
+                                               conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="PullFirstPartyImages", actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            resources=[f"arn:{stack.partition}:ecr:{stack.region}:{SKLEARN_IMAGE_ACCOUNT}:repository/sagemaker-scikit-learn"]))
+        role.add_to_policy(iam.PolicyStatement(sid="EcrToken", actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="JobLogs", actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"]))
+        role.add_to_policy(iam.PolicyStatement(sid="JobMetrics", actions=["cloudwatch:PutMetricData"], resources=["*"],
+                                               conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}))
+        suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level "
+                 "permissions (metrics limited to the /aws/sagemaker/ namespace); jobs are named pipelines-<execution>-<step> "
+                 "by SageMaker; job logs go to /aws/sagemaker/<job type>; packages are versions of the one model group; "
+                 "object and key grants cover the artifacts bucket only",
+                 applies_to=["Resource::*", f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:processing-job/pipelines-*",
+                             "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/pipelines-*",
+                             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/{self.model_package_group_name}/*",
+                             "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*",
+                             "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
+                             "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*"])
+        return role
+
+    def _allow_pipeline_upsert(self, stack: cdk.Stack, bucket: s3.IBucket, key: kms.IKey) -> None:
+        """The build may upsert and run this one SageMaker pipeline, pass it its role, and upload step code."""
+        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/{self.pipeline_name}"
+        role = self.build_project.role
+        assert role is not None
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="UpsertAndRunPipeline",
+            actions=["sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
+                     "sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution",
+                     "sagemaker:ListPipelineExecutionSteps", "sagemaker:AddTags", "sagemaker:ListTags"],
+            resources=[arn, f"{arn}/execution/*"]))
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid="PassPipelineRole", actions=["iam:PassRole"], resources=[self.pipeline_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
+        bucket.grant_read_write(role)
+        key.grant_encrypt_decrypt(role)
+        suppress(role, "AwsSolutions-IAM5", "Executions of the one model-build pipeline (pipeline/<name>/execution/<id>), "
+                 "the build's own log streams and report groups, and objects of the artifacts bucket (step code uploads)",
+                 applies_to=[f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:pipeline/{self.pipeline_name}/execution/*",
+                             "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
+                             "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
+                             f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{stack.get_logical_id(self.build_project.node.default_child)}>:*",
+                             f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{stack.get_logical_id(self.build_project.node.default_child)}>-*"])

@@ -1,0 +1,100 @@
+"""Intent of the model-build CI: push → source → CodeBuild (run-pipeline) with KMS artifacts; least-privilege roles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import synthesize
+
+
+def _stage_actions(template: Template) -> dict[str, list[dict]]:
+    [pipeline] = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    return {s["Name"]: s["Actions"] for s in pipeline["Properties"]["Stages"]}
+
+
+def test_push_of_the_source_object_starts_the_pipeline(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::S3::Bucket", {
+        "BucketName": {"Fn::Sub": "mlops-modelbuild-source-${AWS::AccountId}-${AWS::Region}"},
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": Match.any_value()}}]},
+    })
+    [rule] = tooling.find_resources("AWS::Events::Rule", {"Properties": {"Name": "mlops-modelbuild-on-push"}}).values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["object"] == {"key": ["modelbuild.zip"]}
+    [target] = rule["Properties"]["Targets"]
+    assert "codepipeline" in json.dumps(target["Arn"]) and target["RoleArn"]
+    [source] = _stage_actions(tooling)["Source"]
+    assert source["ActionTypeId"]["Provider"] == "S3"
+    assert source["Configuration"]["S3ObjectKey"] == "modelbuild.zip" and source["Configuration"]["PollForSourceChanges"] is False
+
+
+def test_build_runs_the_buildspec_with_the_pipeline_settings(tooling: Template) -> None:
+    [build] = _stage_actions(tooling)["Build"]
+    assert build["ActionTypeId"]["Provider"] == "CodeBuild"
+    [project] = tooling.find_resources("AWS::CodeBuild::Project", {"Properties": {"Name": "mlops-modelbuild"}}).values()
+    properties = project["Properties"]
+    assert properties["Source"] == {"BuildSpec": "buildspec.yml", "Type": "CODEPIPELINE"}
+    assert properties["EncryptionKey"] and properties["Environment"]["PrivilegedMode"] is False
+    variables = {v["Name"]: v["Value"] for v in properties["Environment"]["EnvironmentVariables"]}
+    assert variables["SAGEMAKER_PIPELINE_NAME"] == "mlops-model-build"
+    assert variables["MODEL_PACKAGE_GROUP_NAME"] == "mlops-models"
+    assert set(variables) == {"SAGEMAKER_PIPELINE_NAME", "SAGEMAKER_PIPELINE_ROLE_ARN", "MODEL_PACKAGE_GROUP_NAME",
+                              "ARTIFACT_BUCKET", "ARTIFACT_KMS_KEY", "SAGEMAKER_PROJECT_NAME"}
+
+
+def test_pipeline_artifacts_are_kms_encrypted(tooling: Template) -> None:
+    [pipeline] = tooling.find_resources("AWS::CodePipeline::Pipeline").values()
+    store = pipeline["Properties"]["ArtifactStore"]
+    assert store["Type"] == "S3" and store["EncryptionKey"]["Type"] == "KMS"
+    assert pipeline["Properties"]["PipelineType"] == "V2"
+
+
+def test_build_may_only_upsert_and_run_its_own_pipeline(tooling: Template) -> None:
+    statements = [s for p in tooling.find_resources("AWS::IAM::Policy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "UpsertAndRunPipeline"]
+    [statement] = statements
+    assert json.dumps(statement["Resource"]).count("pipeline/mlops-model-build") == 2
+    assert "sagemaker:DeletePipeline" not in statement["Action"]
+    [pass_role] = [s for p in tooling.find_resources("AWS::IAM::Policy").values()
+                   for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "PassPipelineRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_pipeline_role_runs_only_pipeline_jobs_and_registers_in_its_group(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::IAM::Role", {"RoleName": "mlops-sagemaker-pipeline", "AssumeRolePolicyDocument": {
+        "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}]}})
+    statements = {s.get("Sid"): s for p in tooling.find_resources("AWS::IAM::Policy").values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]}
+    jobs = json.dumps(statements["PipelineJobs"]["Resource"])
+    assert "processing-job/pipelines-*" in jobs and "training-job/pipelines-*" in jobs
+    registry = json.dumps(statements["Registry"]["Resource"])
+    assert "model-package-group/mlops-models" in registry and "model-package/mlops-models/*" in registry
+    assert statements["JobMetrics"]["Condition"] == {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}
+    tooling.has_resource_properties("AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": "mlops-models"})
+
+
+def test_codeconnections_source_triggers_on_pushes_to_the_branch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    arn = "arn:aws:codeconnections:us-east-1:123456789012:connection/abc"
+    config = PlatformConfig(modelbuild_connection_arn=arn, modelbuild_repository="acme/churn-model", modelbuild_branch="release")
+    template = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
+    [source] = _stage_actions(template)["Source"]
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert source["Configuration"] == {"ConnectionArn": arn, "FullRepositoryId": "acme/churn-model", "BranchName": "release",
+                                       "DetectChanges": True}
+    [pipeline] = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    assert pipeline["Properties"]["Triggers"] == [{"GitConfiguration": {"Push": [{"Branches": {"Includes": ["release"]}}],
+                                                                         "SourceActionName": "Code"},
+                                                   "ProviderType": "CodeStarSourceConnection"}]
+    assert template.find_resources("AWS::Events::Rule", {"Properties": {"Name": "mlops-modelbuild-on-push"}}) == {}
+
+
+def test_codeconnections_source_needs_a_repository() -> None:
+    with pytest.raises(ValueError, match="a CodeConnections source needs modelbuild_repository as owner/name, got 'churn'"):
+        PlatformConfig(modelbuild_connection_arn="arn:aws:codeconnections:us-east-1:1:connection/x", modelbuild_repository="churn")
