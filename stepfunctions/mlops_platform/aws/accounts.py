@@ -24,6 +24,8 @@ class AccountClients(Protocol):
 
     def account_id(self, account: str) -> str: ...
 
+    def sdk_environment(self) -> dict[str, str]: ...
+
 
 class LocalAccounts:
     """Accounts of a running embedded AWS, signed with each account's admin keys."""
@@ -45,6 +47,14 @@ class LocalAccounts:
 
     def account_id(self, account: str) -> str:
         return self._keys(account)["account_id"]
+
+    def sdk_environment(self) -> dict[str, str]:
+        """Environment for libraries that build their own clients (the SageMaker SDK): the tooling account."""
+        keys = self._keys("tooling")
+        return {"AWS_ENDPOINT_URL": self.state.endpoint_url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region,
+                # The SDK checks a role with iam:SimulatePrincipalPolicy, which the embedded AWS does not implement.
+                "SAGEMAKER_VALIDATE_ROLE": "false"}
 
     def _keys(self, account: str) -> dict[str, str]:
         if account not in self.state.accounts:
@@ -73,6 +83,13 @@ class AwsAccounts:
 
     def client(self, service: str, account: str = "tooling") -> Any:
         return self._session(account).client(service, config=CLIENT_CONFIG)
+
+    def sdk_environment(self) -> dict[str, str]:
+        """Environment for libraries that build their own clients: the tooling session's profile and region."""
+        values = {"AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        if self.session.profile_name and self.session.profile_name != "default":
+            values["AWS_PROFILE"] = self.session.profile_name
+        return values
 
     def account_id(self, account: str) -> str:
         if account == "tooling":

@@ -55,18 +55,3 @@ def test_platform_not_deployed_is_explained(tmp_path: Path, platform: Platform) 
     save_state(state_dir, LocalState.from_dict(platform.aws.describe()))
     result = CliRunner().invoke(cli, ["notebook", "list", "--project", "other", "--state-dir", str(state_dir)])
     assert (result.exit_code, result.stderr) == (2, "error: the platform is not deployed (other-tooling not found): run mlops deploy\n")
-
-
-def test_pipeline_run_local_registers_the_model(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("pipeline", "run", "--local", "--output", "json")
-    assert result.exit_code == 0, result.stderr
-    summary = json.loads(result.stdout)
-    assert summary["passed"] is True and summary["metrics"]["accuracy"] >= 0.9
-    assert summary["model_package_arn"].startswith("arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-models/")
-
-
-def test_pipeline_run_local_below_the_gate_fails(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("pipeline", "run", "--local", "--min-accuracy", "0.99")
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == "error: the model did not pass the quality gate (accuracy 0.906977 < 0.99)"
-    assert "nothing registered" in result.stdout

@@ -1,0 +1,49 @@
+"""The platform deployed once per module, and ``mlops`` invoked against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from embedded_aws import EmbeddedAws
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import synthesize
+from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.cli.main import cli
+from mlops_platform.deploy.platform import deploy_platform
+from mlops_platform.local.state import LocalState, save_state
+
+CONFIG = PlatformConfig(retain_data=False)
+
+
+@dataclass
+class Platform:
+    aws: EmbeddedAws
+    accounts: LocalAccounts
+    outputs: dict[str, str]
+
+    def client(self, name: str) -> Any:
+        return self.aws.client(name)
+
+
+@pytest.fixture(scope="module")
+def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    embedded_server.reset()
+    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
+    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
+    return Platform(embedded_server, accounts, outputs)
+
+
+@pytest.fixture(scope="module")
+def run(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Result]:
+    state_dir = tmp_path_factory.mktemp("state")
+    save_state(state_dir, LocalState.from_dict(platform.aws.describe()))
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, [*args, "--state-dir", str(state_dir)])
+
+    return invoke
