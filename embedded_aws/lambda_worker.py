@@ -1,6 +1,8 @@
 """A Lambda execution environment for Python handlers: one process, warm between invocations.
 
 Protocol: one JSON request per line on stdin, one JSON reply per line on the original stdout.
+``{"init": "<handler>"}`` is the init phase (import the handler module, as Lambda does before the first
+invocation, under its own time limit); any other request is an invocation.
 Whatever the handler prints goes to stderr, as Lambda sends it to CloudWatch Logs.
 """
 
@@ -45,6 +47,11 @@ def serve(reply_stream: Any) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
+            if "init" in request:
+                handlers[request["init"]] = load_handler(request["init"])
+                reply_stream.write(json.dumps({"initialized": True}) + "\n")
+                reply_stream.flush()
+                continue
             handler = handlers.get(request["handler"]) or load_handler(request["handler"])
             handlers[request["handler"]] = handler
             result = handler(request["event"], LambdaContext(request))

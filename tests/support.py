@@ -7,6 +7,7 @@ import io
 import json
 import time
 import zipfile
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -64,3 +65,16 @@ def server_error() -> Iterator[None]:
         assert "500 Internal Server Error" in str(exc), exc
     else:
         raise AssertionError("expected an HTTP 500 from the embedded AWS")
+
+
+@dataclass
+class Platform:
+    """A platform deployed into the embedded AWS for a test module: its accounts, stack outputs, notebook service."""
+
+    aws: Any
+    accounts: Any
+    outputs: dict[str, str]
+    service: Any = None
+
+    def client(self, name: str) -> Any:
+        return self.aws.client(name)

@@ -34,6 +34,10 @@ WORKER_MODULE = "embedded_aws.lambda_worker"
 logger = logging.getLogger(__name__)
 
 
+#: Lambda's limit for the init phase (runtime start and handler import), separate from the function's timeout.
+INIT_TIMEOUT_SECONDS = 10.0
+
+
 class FunctionTimeout(Exception):
     """The handler ran longer than the function's timeout."""
 
@@ -61,6 +65,7 @@ class Worker:
 
     def __init__(self, code_dir: str, env: dict[str, str], sink: LogSink) -> None:
         self.lock = threading.Lock()
+        self.initialized = False
         self.process = subprocess.Popen(
             [sys.executable, "-m", WORKER_MODULE],
             stdin=subprocess.PIPE,
@@ -76,6 +81,22 @@ class Worker:
         assert self.process.stderr
         for line in self.process.stderr:
             sink.write(line)
+
+    def initialize(self, handler: str) -> dict[str, Any] | None:
+        """The init phase (start and handler import) under Lambda's own 10 s limit; an error reply if it fails."""
+        if self.initialized:
+            return None
+        try:
+            reply = self.invoke({"init": handler}, INIT_TIMEOUT_SECONDS)
+        except FunctionTimeout:
+            return {"error": {"errorMessage": f"Init timed out after {INIT_TIMEOUT_SECONDS:.2f} seconds", "errorType": "Runtime.InitTimeout"}}
+        except RuntimeError as exc:
+            return {"error": {"errorMessage": str(exc), "errorType": "Runtime.ExitError"}}
+        if "error" in reply:
+            self.stop()
+            return {"error": {**reply["error"], "errorType": "Runtime.ImportModuleError"}}
+        self.initialized = True
+        return None
 
     def invoke(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         assert self.process.stdin and self.process.stdout
@@ -120,6 +141,9 @@ class PythonRuntime:
             "request_id": str(uuid.uuid4()),
         }
         with worker.lock:
+            failed_init = worker.initialize(fn.handler)
+            if failed_init:
+                return failed_init
             try:
                 return worker.invoke(request, float(fn.timeout))
             except (FunctionTimeout, RuntimeError) as exc:

@@ -20,7 +20,7 @@ def synthesize(config: Any, outdir: str | None = None) -> dict[str, Any]:
 
 @click.command()
 @click.option("--outdir", type=click.Path(file_okay=False), default="cdk.out", show_default=True, help="Cloud assembly folder.")
-@click.option("--export-templates", is_flag=True, help="Also refresh the templates in cfn_templates/.")
+@click.option("--export-templates", is_flag=True, help="Also refresh the generated files: cfn_templates/, the golden ASL and seed_code/.")
 @project_option
 @output_option
 def synth(outdir: str, export_templates: bool, project: str, output: str) -> None:
@@ -32,7 +32,9 @@ def synth(outdir: str, export_templates: bool, project: str, output: str) -> Non
         if export_templates:
             from mlops_infra.synth import export_templates as export
 
-            exported = [str(p) for p in export(config=config)]
+            from mlops_platform.packaging.seed_code import export_modelbuild
+
+            exported = [str(p) for p in export(config=config)] + [str(p) for p in export_modelbuild()]
     rows = [{"stack_name": name, "template": str(s.template_file)} for name, s in sorted(stacks.items())]
     if output == "json":
         emit_json({"stacks": rows, "exported": exported})

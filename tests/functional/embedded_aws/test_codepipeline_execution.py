@@ -19,7 +19,7 @@ ROLE = "arn:aws:iam::123456789012:role/pipeline"
 def _zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("buildspec.yml", "version: 0.2\n")
+        archive.writestr(zipfile.ZipInfo("buildspec.yml", date_time=(2020, 1, 1, 0, 0, 0)), "version: 0.2\n")
     return buffer.getvalue()
 
 

@@ -53,6 +53,24 @@ def test_handler_error_is_reported_as_function_error(aws: EmbeddedAws) -> None:
     assert (error["errorType"], error["errorMessage"]) == ("ValueError", "bad input: x")
 
 
+def test_init_phase_is_not_counted_against_the_function_timeout(aws: EmbeddedAws) -> None:
+    """A slow module import (1.5 s) within a 1 s function timeout works, as Lambda's init phase has its own limit."""
+    role = aws.client("iam").create_role(RoleName="slow-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    slow = "import time\ntime.sleep(1.5)\n\ndef handler(event, context):\n    return 'ok'\n"
+    aws.client("lambda").create_function(FunctionName="slow-init", Runtime="python3.11", Role=role, Handler="app.handler", Timeout=1,
+                                         Code={"ZipFile": zip_module({"app.py": slow})})
+    response = aws.client("lambda").invoke(FunctionName="slow-init", Payload=b"{}")
+    assert "FunctionError" not in response and json.loads(response["Payload"].read()) == "ok"
+
+
+def test_missing_handler_module_is_an_import_module_error(aws: EmbeddedAws) -> None:
+    _function(aws, handler="nope.handler")
+    response = aws.client("lambda").invoke(FunctionName="fn", Payload=b"{}")
+    error = json.loads(response["Payload"].read())
+    assert response["FunctionError"] == "Unhandled"
+    assert (error["errorType"], error["errorMessage"]) == ("Runtime.ImportModuleError", "No module named 'nope'")
+
+
 def test_without_runtime_moto_echoes_the_payload(aws: EmbeddedAws) -> None:
     _function(aws)
     with extensions.disabled("lambda-python-runtime"):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+
+from support import Platform
 from click.testing import CliRunner, Result
 
 from embedded_aws import EmbeddedAws
@@ -20,14 +20,6 @@ from mlops_platform.local.state import LocalState, save_state
 CONFIG = PlatformConfig(retain_data=False)
 
 
-@dataclass
-class Platform:
-    aws: EmbeddedAws
-    accounts: LocalAccounts
-    outputs: dict[str, str]
-
-    def client(self, name: str) -> Any:
-        return self.aws.client(name)
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+
+from support import Platform
 
 from embedded_aws import EmbeddedAws
 from mlops_infra.config import PlatformConfig
@@ -19,15 +19,6 @@ CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=2, notebook_max
 USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy")
 
 
-@dataclass
-class Platform:
-    aws: EmbeddedAws
-    accounts: LocalAccounts
-    outputs: dict[str, str]
-    service: NotebookService
-
-    def client(self, name: str) -> Any:
-        return self.aws.client(name)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Platform
 
 from mlops_platform.cli.main import cli
 from mlops_platform.local.state import LocalState, save_state
+from support import Platform
 
 
 @pytest.fixture(scope="module")

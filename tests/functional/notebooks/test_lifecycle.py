@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Platform
 
 from mlops_platform.notebooks.requests import NotebookRequest
 from mlops_platform.notebooks.service import InvalidTransition, NotebookNotFound
-from support import wait_for
+from support import Platform, wait_for
 
 
 def _status_becomes(platform: Platform, user: str, status: str) -> str:

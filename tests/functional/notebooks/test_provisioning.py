@@ -6,12 +6,11 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Platform
 
 from embedded_aws.faults import FAULTS
 from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest
 from mlops_platform.notebooks.service import ProvisioningFailed
-from support import wait_for, wait_for_execution
+from support import Platform, wait_for, wait_for_execution
 
 
 def _history(platform: Platform, execution_arn: str) -> list[dict]:

@@ -7,10 +7,9 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from conftest import Platform
 
 from mlops_platform.notebooks.requests import NotebookRequest
-from support import wait_for
+from support import Platform, wait_for
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import Platform
 
-from support import wait_for
+from support import Platform, wait_for
 
 Run = Callable[..., Result]
 

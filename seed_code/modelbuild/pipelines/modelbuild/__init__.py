@@ -1,0 +1,1 @@
+"""Model build: preprocess → train → evaluate → quality gate → register (PendingManualApproval)."""
