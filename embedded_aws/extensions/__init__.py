@@ -15,6 +15,7 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_apigateway_stage import ApiGatewayStageResource
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
+from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
@@ -27,6 +28,7 @@ from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
+from embedded_aws.extensions.not_implemented import NotImplementedErrors
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
@@ -42,6 +44,7 @@ from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogP
 from embedded_aws.extensions.sts_trust import AssumeRoleTrust
 
 ALL: tuple[Extension, ...] = (
+    NotImplementedErrors(),
     JsonSafeTaskResults(),
     UniqueExecutionNames(),
     CfnStateMachines(),
@@ -53,6 +56,7 @@ ALL: tuple[Extension, ...] = (
     ServiceCatalogResources(),
     ServiceCatalogProvisioning(),
     CodeBuildProjectResource(),
+    CodeBuildRunner(),
     CodePipelineResource(),
     CodePipelineExecutions(),
     StackSetResource(),

@@ -121,16 +121,22 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
     if project not in backend.codebuild_projects:
         raise ActionFailed(f"Build project {project} does not exist")
     inputs = [run.artifacts[a["name"]] for a in action.get("inputArtifacts", []) if a["name"] in run.artifacts]
-    build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None)
+    outputs = {o["name"]: (run.artifact_bucket(), f"{run.declaration['name'][:20]}/{o['name'][:20]}/{uuid.uuid4().hex[:7]}")
+               for o in action.get("outputArtifacts", [])}
+    override = {"type": "S3", "location": "/".join(next(iter(outputs.values())))} if outputs else None
+    build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None,
+                                artifact_override=override)
     state.external_id = build["id"]
     while not _stopping.is_set():
         [current] = backend.batch_get_builds([build["id"]])
         if current["buildStatus"] == "SUCCEEDED":
-            for output in action.get("outputArtifacts", []):
-                run.artifacts[output["name"]] = (run.artifact_bucket(), f"{run.declaration['name'][:20]}/{output['name'][:20]}/{build['id']}")
+            run.artifacts.update(outputs)
             return f"Build {build['id']} succeeded"
         if current["buildStatus"] in {"FAILED", "FAULT", "STOPPED", "TIMED_OUT"}:
-            raise ActionFailed(f"Build {build['id']} {current['buildStatus']} in phase {current.get('currentPhase', '?')}")
+            failed = next((p for p in reversed(current.get("phases", [])) if p.get("phaseStatus") not in (None, "SUCCEEDED")), {})
+            detail = "; ".join(c.get("message", "") for c in failed.get("contexts", []))
+            raise ActionFailed(f"Build {build['id']} {current['buildStatus']} in phase {failed.get('phaseType', '?')}"
+                               + (f": {detail}" if detail else ""))
         time.sleep(POLL_SECONDS)
     raise ActionFailed("the embedded AWS is shutting down")
 

@@ -41,3 +41,22 @@ def ci_status(codepipeline: Any, pipeline_name: str, execution_id: str | None = 
     return {"pipeline": pipeline_name, "execution_id": execution_id, "status": execution["status"],
             "summary": execution.get("statusSummary") or "", "trigger": execution.get("trigger", {}).get("triggerType", ""),
             "revisions": [r.get("revisionId") for r in execution.get("artifactRevisions", [])], "stages": stages}
+
+
+def wait_for_ci(codepipeline: Any, pipeline_name: str, execution_id: str, timeout: float = 600.0,
+                progress: Callable[[str], None] = lambda _: None, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """Follow an execution until it ends, reporting each action that changes state; TimeoutError if it does not end."""
+    deadline, seen = time.monotonic() + timeout, set()
+    while True:
+        status = ci_status(codepipeline, pipeline_name, execution_id)
+        for stage in status["stages"]:
+            for action in stage["actions"]:
+                key = (stage["name"], action["name"], action["status"])
+                if action["status"] not in {"-", ""} and key not in seen:
+                    seen.add(key)
+                    progress(f"{stage['name']}/{action['name']}: {action['status']}")
+        if status["status"] not in {"InProgress", "Stopping"}:
+            return status
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{pipeline_name} execution {execution_id} still {status['status']} after {timeout:.0f} s")
+        sleep(1.0)

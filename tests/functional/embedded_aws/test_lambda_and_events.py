@@ -112,7 +112,8 @@ def test_without_delivery_put_events_fails_for_lambda_targets(aws: EmbeddedAws) 
     _rule_to(aws, {"Arn": _function(aws)})
     with extensions.disabled("events-targets"), pytest.raises(ClientError) as raised:
         _emit(aws, {"user": "x"})
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert raised.value.response["Error"]["Message"].startswith("PutEvents: ")
 
 
 EVENT = {"id": "1", "source": "s", "detail-type": "d", "time": 0, "region": "us-east-1", "account": "1", "resources": [], "detail": {"a": {"b": 2}}}

@@ -77,4 +77,5 @@ def test_without_extension_associations_are_not_implemented(aws: EmbeddedAws) ->
     sc, portfolio, product_id = _catalog(aws)
     with extensions.disabled("servicecatalog-admin-api"), pytest.raises(ClientError) as raised:
         sc.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)  # type: ignore[attr-defined]
-    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert raised.value.response["Error"] == {
+        "Code": "NotImplemented", "Message": "AssociateProductWithPortfolio is not implemented by the embedded AWS"}
