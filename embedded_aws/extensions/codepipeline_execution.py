@@ -91,8 +91,12 @@ class Run:
         store = self.declaration.get("artifactStore") or next(iter((self.declaration.get("artifactStores") or {}).values()))
         return store["location"]
 
+    def artifact_location(self, name: str) -> tuple[str, str]:
+        """Where a new revision of artifact ``name`` goes: ``<pipeline>/<artifact>/<random>`` in the artifact store."""
+        return self.artifact_bucket(), f"{self.declaration['name'][:20]}/{name[:20]}/{uuid.uuid4().hex[:7]}"
+
     def new_artifact(self, name: str, body: bytes) -> tuple[str, str]:
-        location = (self.artifact_bucket(), f"{self.declaration['name'][:20]}/{name[:20]}/{uuid.uuid4().hex[:7]}")
+        location = self.artifact_location(name)
         s3_backends[self.account]["global"].put_object(location[0], location[1], body)
         self.artifacts[name] = location
         return location
@@ -121,8 +125,7 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
     if project not in backend.codebuild_projects:
         raise ActionFailed(f"Build project {project} does not exist")
     inputs = [run.artifacts[a["name"]] for a in action.get("inputArtifacts", []) if a["name"] in run.artifacts]
-    outputs = {o["name"]: (run.artifact_bucket(), f"{run.declaration['name'][:20]}/{o['name'][:20]}/{uuid.uuid4().hex[:7]}")
-               for o in action.get("outputArtifacts", [])}
+    outputs = {o["name"]: run.artifact_location(o["name"]) for o in action.get("outputArtifacts", [])}
     override = {"type": "S3", "location": "/".join(next(iter(outputs.values())))} if outputs else None
     build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None,
                                 artifact_override=override)
