@@ -32,6 +32,7 @@ from embedded_aws.extensions.not_implemented import NotImplementedErrors
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
+from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
 from embedded_aws.extensions.sagemaker_notebooks import NotebookLifecycle
@@ -72,6 +73,7 @@ ALL: tuple[Extension, ...] = (
     NotebookLifecycle(),
     CfnNotebookInstances(),
     RegistryDeletes(),
+    ModelPackageEvents(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),
     ApiGatewayExecute(),
