@@ -66,7 +66,7 @@ def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformCo
 
 
 if __name__ == "__main__":
-    from mlops_platform.packaging.seed_code import export_modelbuild
+    from mlops_platform.packaging.seed_code import export_all
 
-    for path in [*export_templates(), *export_modelbuild()]:
+    for path in [*export_templates(), *export_all()]:
         print(path)

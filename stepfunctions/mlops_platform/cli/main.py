@@ -14,6 +14,7 @@ from mlops_platform import __version__  # noqa: E402
 from mlops_platform.cli.analysts import analysts  # noqa: E402
 from mlops_platform.cli.demo import demo  # noqa: E402
 from mlops_platform.cli.local import local  # noqa: E402
+from mlops_platform.cli.model import model  # noqa: E402
 from mlops_platform.cli.notebook import notebook  # noqa: E402
 from mlops_platform.cli.pipeline import pipeline  # noqa: E402
 from mlops_platform.cli.platform import deploy, destroy, stacks, synth  # noqa: E402
@@ -37,7 +38,7 @@ def cli() -> None:
     """Self-service SageMaker notebooks and governed model delivery, on AWS or on the embedded AWS."""
 
 
-for command in (local, synth, deploy, destroy, stacks, analysts, notebook, pipeline, demo):
+for command in (local, synth, deploy, destroy, stacks, analysts, notebook, pipeline, model, demo):
     cli.add_command(command)
 
 

@@ -32,9 +32,9 @@ def synth(outdir: str, export_templates: bool, project: str, output: str) -> Non
         if export_templates:
             from mlops_infra.synth import export_templates as export
 
-            from mlops_platform.packaging.seed_code import export_modelbuild
+            from mlops_platform.packaging.seed_code import export_all
 
-            exported = [str(p) for p in export(config=config)] + [str(p) for p in export_modelbuild()]
+            exported = [str(p) for p in export(config=config)] + [str(p) for p in export_all()]
     rows = [{"stack_name": name, "template": str(s.template_file)} for name, s in sorted(stacks.items())]
     if output == "json":
         emit_json({"stacks": rows, "exported": exported})

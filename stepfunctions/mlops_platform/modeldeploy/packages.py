@@ -35,3 +35,14 @@ def set_approval(sagemaker: Any, model_package_arn: str, status: str, descriptio
         request["ApprovalDescription"] = description
     sagemaker.update_model_package(**request)
     return sagemaker.describe_model_package(ModelPackageName=model_package_arn)
+
+
+def find_version(sagemaker: Any, model_package_group: str, version: int) -> str:
+    """The ARN of ``version`` in the group; LookupError naming the versions that exist."""
+    seen = []
+    for page in sagemaker.get_paginator("list_model_packages").paginate(ModelPackageGroupName=model_package_group):
+        for summary in page["ModelPackageSummaryList"]:
+            if int(summary.get("ModelPackageVersion", 0)) == version:
+                return str(summary["ModelPackageArn"])
+            seen.append(int(summary.get("ModelPackageVersion", 0)))
+    raise LookupError(f"{model_package_group} has no version {version}; versions: {', '.join(map(str, sorted(seen))) or 'none'}")

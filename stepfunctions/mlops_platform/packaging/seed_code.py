@@ -1,51 +1,80 @@
-"""``seed_code/modelbuild``: the repository a SageMaker project starts from, generated from the top-level ``pipelines/``.
+"""``seed_code/<repo>``: the repositories a SageMaker project starts from, generated from the platform's own sources.
 
-Never edit ``seed_code/modelbuild`` by hand: change ``pipelines/`` (or the repository files in
-``modelbuild_seed/``) and run ``mlops synth --export-templates``; a test fails when the two drift apart.
+``modelbuild`` is the top-level ``pipelines/`` package plus the repository files in ``modelbuild_seed/``;
+``modeldeploy`` is ``modeldeploy_seed/`` plus the platform's guardrail and registry modules. Never
+edit ``seed_code/`` by hand: change the sources and run ``mlops synth --export-templates``; a test
+fails when the two drift apart.
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(__file__).resolve().parent
 PIPELINES = ROOT / "pipelines"
-REPOSITORY_FILES = Path(__file__).resolve().parent / "modelbuild_seed"
-#: Tests of the project that belong to the seed repository too (they import only ``pipelines``).
-SEED_TESTS = (ROOT / "tests" / "unit" / "pipelines" / "test_step_scripts.py", ROOT / "tests" / "unit" / "pipelines" / "test_executions.py")
-TARGET = ROOT / "seed_code" / "modelbuild"
+MODELDEPLOY = ROOT / "stepfunctions" / "mlops_platform" / "modeldeploy"
+SEED_ROOT = ROOT / "seed_code"
 HEADER = "# Generated from the platform repository by `mlops synth --export-templates`; do not edit.\n"
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    repository_files: Path
+    #: folder in the repository → platform folder copied into it verbatim
+    packages: tuple[tuple[str, Path], ...] = ()
+    #: platform Python files copied with a "generated" header, by their path in the repository
+    copies: tuple[tuple[str, Path], ...] = ()
+
+
+SEEDS = {
+    "modelbuild": Seed("modelbuild", HERE / "modelbuild_seed", packages=(("pipelines", PIPELINES),), copies=(
+        ("tests/test_step_scripts.py", ROOT / "tests" / "unit" / "pipelines" / "test_step_scripts.py"),
+        ("tests/test_executions.py", ROOT / "tests" / "unit" / "pipelines" / "test_executions.py"))),
+    "modeldeploy": Seed("modeldeploy", HERE / "modeldeploy_seed", copies=(
+        ("deploy_support/guardrails.py", MODELDEPLOY / "guardrails.py"),
+        ("deploy_support/packages.py", MODELDEPLOY / "packages.py"))),
+}
 
 
 def _source_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
 
 
-def render_modelbuild() -> dict[str, bytes]:
+def render(seed: Seed) -> dict[str, bytes]:
     """Relative path → content of every file of the seed repository."""
     files: dict[str, bytes] = {}
-    for path in _source_files(PIPELINES):
-        files[f"pipelines/{path.relative_to(PIPELINES).as_posix()}"] = path.read_bytes()
-    for path in _source_files(REPOSITORY_FILES):
-        files[path.relative_to(REPOSITORY_FILES).as_posix()] = path.read_bytes()
-    for path in SEED_TESTS:
-        files[f"tests/{path.name}"] = (HEADER + path.read_text(encoding="utf-8")).encode()
+    for prefix, folder in seed.packages:
+        for path in _source_files(folder):
+            files[f"{prefix}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
+    for path in _source_files(seed.repository_files):
+        files[path.relative_to(seed.repository_files).as_posix()] = path.read_bytes()
+    for relative, path in seed.copies:
+        files[relative] = (HEADER + path.read_text(encoding="utf-8")).encode()
     return files
 
 
-def on_disk(target: Path = TARGET) -> dict[str, bytes]:
+def on_disk(seed: Seed) -> dict[str, bytes]:
+    target = SEED_ROOT / seed.name
     return {p.relative_to(target).as_posix(): p.read_bytes() for p in _source_files(target)} if target.is_dir() else {}
 
 
-def export_modelbuild(target: Path = TARGET) -> list[Path]:
-    """Write the seed repository to ``target`` (replacing what was there); returns the files written."""
+def export(seed: Seed, target: Path | None = None) -> list[Path]:
+    """Write the seed repository (replacing what was there); returns the files written."""
+    target = target or SEED_ROOT / seed.name
     if target.exists():
         shutil.rmtree(target)
     written = []
-    for relative, content in sorted(render_modelbuild().items()):
+    for relative, content in sorted(render(seed).items()):
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written.append(path)
     return written
+
+
+def export_all() -> list[Path]:
+    return [path for seed in SEEDS.values() for path in export(seed)]

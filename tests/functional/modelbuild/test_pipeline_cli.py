@@ -101,3 +101,16 @@ def test_push_starts_the_model_build_ci(run: Run, platform: Platform, tmp_path: 
 def test_push_needs_a_model_build_repository(run: Run, tmp_path: Path) -> None:
     result = run("pipeline", "push", "--source", str(tmp_path))
     assert result.exit_code == 2 and result.stderr == f"error: {tmp_path} is not a model-build repository: buildspec.yml missing\n"
+
+
+def test_approve_and_reject_versions_by_number(run: Run, platform: Platform) -> None:
+    registered = json.loads(run("pipeline", "run", "--local", "--output", "json").stdout)
+    version = int(registered["model_package_arn"].rsplit("/", 1)[1])
+    approved = run("model", "approve", "--version", str(version), "--description", "reviewed", "--output", "json")
+    assert approved.exit_code == 0, approved.stderr
+    assert json.loads(approved.stdout) == {"model_package_arn": registered["model_package_arn"], "version": version,
+                                           "status": "Approved", "description": "reviewed"}
+    rejected = json.loads(run("model", "reject", "--version", str(version), "--description", "drift", "--output", "json").stdout)
+    assert (rejected["status"], rejected["description"]) == ("Rejected", "drift")
+    missing = run("model", "approve", "--version", "999")
+    assert missing.exit_code == 2 and missing.stderr.startswith("error: mlops-models has no version 999; versions: 1")

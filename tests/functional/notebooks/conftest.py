@@ -15,7 +15,8 @@ from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
 from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
 
-CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=2, notebook_max_polls=15)
+# The poll fallback waits 5 s: long enough that a loaded test machine still releases the token by the event.
+CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=5, notebook_max_polls=12)
 USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy")
 
 
