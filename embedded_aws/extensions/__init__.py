@@ -14,6 +14,7 @@ from embedded_aws.extensions.apigateway_execute import ApiGatewayExecute
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_apigateway_stage import ApiGatewayStageResource
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
+from embedded_aws.extensions.cloudwatch_alarm_evaluation import AlarmEvaluation
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
@@ -32,6 +33,7 @@ from embedded_aws.extensions.not_implemented import NotImplementedErrors
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
+from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
 from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
@@ -62,6 +64,7 @@ ALL: tuple[Extension, ...] = (
     CodePipelineExecutions(),
     StackSetResource(),
     CloudWatchAlarmResource(),
+    AlarmEvaluation(),
     KmsKeyResource(),
     CfnDeleteOrder(),
     IamGroupResource(),
@@ -74,6 +77,7 @@ ALL: tuple[Extension, ...] = (
     CfnNotebookInstances(),
     RegistryDeletes(),
     ModelPackageEvents(),
+    BlueGreenEndpoints(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),
     ApiGatewayExecute(),
