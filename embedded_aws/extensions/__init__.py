@@ -20,6 +20,7 @@ from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
+from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
 from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstraints
@@ -31,6 +32,7 @@ from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.not_implemented import NotImplementedErrors
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
+from embedded_aws.extensions.cfn_sagemaker_endpoints import CfnSageMakerEndpoints
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
@@ -67,6 +69,7 @@ ALL: tuple[Extension, ...] = (
     AlarmEvaluation(),
     KmsKeyResource(),
     CfnDeleteOrder(),
+    CfnUpdateRollback(),
     IamGroupResource(),
     CfnParameterConstraints(),
     BucketPolicyResource(),
@@ -78,6 +81,7 @@ ALL: tuple[Extension, ...] = (
     RegistryDeletes(),
     ModelPackageEvents(),
     BlueGreenEndpoints(),
+    CfnSageMakerEndpoints(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),
     ApiGatewayExecute(),

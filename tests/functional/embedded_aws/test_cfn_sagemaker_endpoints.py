@@ -1,0 +1,104 @@
+"""Extensions cfn-sagemaker-endpoints and cfn-update-rollback, on the model-deploy repository's endpoint template."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import wait_for
+
+from embedded_aws import EmbeddedAws, extensions
+
+TEMPLATE = (Path(__file__).resolve().parents[3] / "seed_code" / "modeldeploy" / "endpoint-config-template.yml").read_text()
+PARAMETERS = {
+    "ProjectName": "churn", "StageName": "staging", "ModelPackageVersion": "1", "ModelImage": "img:1",
+    "ModelDataUrl": "s3://art/m1.tar.gz", "SageMakerProgram": "inference.py", "ArtifactsBucketName": "art",
+    "ArtifactsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k", "InstanceType": "ml.m5.large", "InstanceCount": "2",
+    "DataCapturePercent": "100", "RoutingType": "CANARY", "SizeType": "CAPACITY_PERCENT", "SizeValue": "50",
+    "WaitIntervalSeconds": "600", "TerminationWaitSeconds": "60", "MaxExecutionTimeoutSeconds": "3600",
+    "ErrorThreshold": "1", "LatencyThresholdMicros": "1000000", "AlarmPeriodSeconds": "60", "AlarmEvaluationPeriods": "1",
+}
+DIMENSIONS = [{"Name": "EndpointName", "Value": "churn-staging"}, {"Name": "VariantName", "Value": "AllTraffic"}]
+
+
+@pytest.fixture(autouse=True)
+def fast_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMBEDDED_AWS_DEPLOYMENT_TIME_SCALE", "0.004")  # the 600 s canary bake lasts 2.4 s
+
+
+def _stack(cfn: Any, action: str, **overrides: str) -> None:
+    parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in {**PARAMETERS, **overrides}.items()]
+    getattr(cfn, f"{action}_stack")(StackName="endpoint", TemplateBody=TEMPLATE, Parameters=parameters, Capabilities=["CAPABILITY_IAM"])
+
+
+def _history() -> list[float]:
+    from moto.sagemaker.models import sagemaker_backends
+
+    return list(sagemaker_backends["123456789012"]["us-east-1"].endpoints["churn-staging"].traffic_history)
+
+
+def _status(cfn: Any) -> tuple[str, dict[str, str]]:
+    stack = cfn.describe_stacks(StackName="endpoint")["Stacks"][0]
+    return stack["StackStatus"], {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+@pytest.fixture
+def deployed(aws: EmbeddedAws) -> Any:
+    cfn = aws.client("cloudformation")
+    _stack(cfn, "create")
+    _stack(cfn, "update", ModelPackageVersion="2", ModelDataUrl="s3://art/m2.tar.gz")
+    return cfn
+
+
+def test_names_are_kept_and_a_new_version_deploys_blue_green(aws: EmbeddedAws, deployed: Any) -> None:
+    sm = aws.client("sagemaker")
+    assert _status(deployed) == ("UPDATE_COMPLETE", {"EndpointName": "churn-staging", "EndpointConfigName": "churn-staging-v2",
+                                                     "ModelPackageVersion": "2"})
+    endpoint = sm.describe_endpoint(EndpointName="churn-staging")
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", "churn-staging-v2")
+    assert endpoint["LastDeploymentConfig"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"] == {
+        "Type": "CAPACITY_PERCENT", "Value": 50}
+    assert _history() == [0.5, 1.0]
+    assert [m["ModelName"] for m in sm.list_models()["Models"]] == ["churn-staging-v2"]
+    assert {a["AlarmName"] for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]} == {
+        "churn-staging-5xx", "churn-staging-model-latency"}
+
+
+def test_a_bad_model_rolls_the_stack_back_naming_the_alarm(aws: EmbeddedAws, deployed: Any) -> None:
+    cloudwatch = aws.client("cloudwatch")
+
+    def errors_during_the_canary() -> None:
+        wait_for(lambda: _history()[2:] == [0.5], timeout=20)
+        cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=[{"MetricName": "Invocation5XXErrors", "Dimensions": DIMENSIONS, "Value": 7}])
+
+    bad = threading.Thread(target=errors_during_the_canary)
+    bad.start()
+    _stack(deployed, "update", ModelPackageVersion="3", ModelDataUrl="s3://art/m3.tar.gz")
+    bad.join()
+    status, outputs = _status(deployed)
+    assert (status, outputs["EndpointConfigName"]) == ("UPDATE_ROLLBACK_COMPLETE", "churn-staging-v2")
+    reasons = [e["ResourceStatusReason"] for e in deployed.describe_stack_events(StackName="endpoint")["StackEvents"]
+               if e["ResourceStatus"] == "UPDATE_FAILED"]
+    assert reasons == ["Deployment of churn-staging-v3 was rolled back: alarm churn-staging-5xx went to ALARM"]
+    endpoint = aws.client("sagemaker").describe_endpoint(EndpointName="churn-staging")
+    assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == ("InService", "churn-staging-v2")
+    assert endpoint["FailureReason"] == reasons[0]
+    assert _history()[2:4] == [0.5, 0.0]  # the bad model never got more than the canary
+
+
+def test_without_rollback_the_update_call_itself_fails(aws: EmbeddedAws, deployed: Any) -> None:
+    aws.client("cloudwatch").put_metric_data(Namespace="AWS/SageMaker", MetricData=[
+        {"MetricName": "Invocation5XXErrors", "Dimensions": DIMENSIONS, "Value": 7}])
+    with extensions.disabled("cfn-update-rollback"), pytest.raises(deployed.exceptions.ClientError, match="rolled back"):
+        _stack(deployed, "update", ModelPackageVersion="3", ModelDataUrl="s3://art/m3.tar.gz")
+    assert _status(deployed)[0] == "UPDATE_COMPLETE"  # moto keeps the previous status: no trace of the failure on the stack
+
+
+def test_without_the_endpoint_extension_moto_loses_the_declared_names(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-sagemaker-endpoints"):
+        _stack(aws.client("cloudformation"), "create")
+    names = [e["EndpointName"] for e in aws.client("sagemaker").list_endpoints()["Endpoints"]]
+    assert names and "churn-staging" not in names
