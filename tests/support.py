@@ -78,3 +78,28 @@ class Platform:
 
     def client(self, name: str) -> Any:
         return self.aws.client(name)
+
+
+def stackset_roles(aws: Any, accounts: tuple[str, ...] = ("staging", "prod"),
+                   admin: str = "AWSCloudFormationStackSetAdministrationRole",
+                   execution: str = "AWSCloudFormationStackSetExecutionRole") -> str:
+    """Create the self-managed StackSet roles (administration in tooling, execution in ``accounts``); return the admin ARN."""
+    admin_arn = aws.client("iam").create_role(RoleName=admin, AssumeRolePolicyDocument=trust_policy("cloudformation.amazonaws.com"))["Role"]["Arn"]
+    aws.client("iam").put_role_policy(RoleName=admin, PolicyName="assume-execution", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::*:role/{execution}"}]}))
+    for account in accounts:
+        aws.client("iam", account).create_role(RoleName=execution, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}))
+    return admin_arn
+
+
+def wait_for_stackset_operation(cfn: Any, name: str, operation_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    """DescribeStackSetOperation once the operation has ended."""
+
+    def ended() -> dict[str, Any] | None:
+        operation = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)["StackSetOperation"]
+        return operation if operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING") else None
+
+    return wait_for(ended, timeout)

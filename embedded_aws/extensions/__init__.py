@@ -28,6 +28,7 @@ from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
 from embedded_aws.extensions.cfn_s3_bucket_settings import BucketSettings
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_stackset import StackSetResource
+from embedded_aws.extensions.cfn_stackset_operations import StackSetOperations
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.not_implemented import NotImplementedErrors
@@ -65,6 +66,7 @@ ALL: tuple[Extension, ...] = (
     CodePipelineResource(),
     CodePipelineExecutions(),
     StackSetResource(),
+    StackSetOperations(),
     CloudWatchAlarmResource(),
     AlarmEvaluation(),
     KmsKeyResource(),

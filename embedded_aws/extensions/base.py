@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import threading
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -60,3 +62,48 @@ class Extension(abc.ABC):
 
     def shutdown(self) -> None:
         """Release processes or threads the extension started."""
+
+
+class Workers:
+    """Background threads of one extension, keyed by what they work on, stopped together on reset or shutdown.
+
+    A worker checks :attr:`stopping` between steps and ends when it is set.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.stopping = threading.Event()
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def start(self, key: str, target: Callable[[], None]) -> threading.Thread:
+        """Run ``target`` in a daemon thread registered under ``key`` until it returns."""
+
+        def run() -> None:
+            try:
+                target()
+            finally:
+                with self._lock:
+                    if self._threads.get(key) is threading.current_thread():
+                        del self._threads[key]
+
+        thread = threading.Thread(target=run, name=f"{self.kind}-{key}", daemon=True)
+        with self._lock:
+            self._threads[key] = thread
+        thread.start()
+        return thread
+
+    def running(self, key: str) -> bool:
+        with self._lock:
+            thread = self._threads.get(key)
+        return thread is not None and thread.is_alive()
+
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """Ask every worker to stop and wait for them, at most ``timeout`` seconds in all."""
+        self.stopping.set()
+        with self._lock:
+            running = list(self._threads.values())
+        deadline = time.monotonic() + timeout
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self.stopping.clear()

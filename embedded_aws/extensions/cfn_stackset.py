@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from moto.cloudformation.exceptions import ValidationError
 
 from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension, cfn_tags
 
 STACKSET_KEYS = ("Description", "TemplateBody", "TemplateURL", "Parameters", "Capabilities", "PermissionModel",
                  "AdministrationRoleARN", "ExecutionRoleName", "AutoDeployment", "CallAs", "ManagedExecution")
+
+
+def wait_for_operation(client: Any, name: str, operation_id: str, timeout: float = 3600.0) -> None:
+    """Wait for a stack set operation, as CloudFormation does for this resource; a failed one fails the resource."""
+    deadline = time.monotonic() + timeout
+    while True:
+        operation = client.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)["StackSetOperation"]
+        if operation["Status"] == "SUCCEEDED":
+            return
+        if operation["Status"] in {"FAILED", "STOPPED"} or time.monotonic() > deadline:
+            raise ValidationError(message=f"Stack set {name} operation {operation_id} {operation['Status']}: "
+                                          f"{operation.get('StatusReason', 'timed out')}")
+        time.sleep(0.05)
 
 
 class StackSet(ApiResource):
@@ -31,7 +47,7 @@ class StackSet(ApiResource):
                 instances["ParameterOverrides"] = group["ParameterOverrides"]
             if properties.get("OperationPreferences"):
                 instances["OperationPreferences"] = properties["OperationPreferences"]
-            client.create_stack_instances(**instances)
+            wait_for_operation(client, name, client.create_stack_instances(**instances)["OperationId"])
         return stack_set_id, {"StackSetId": stack_set_id}
 
     @classmethod
@@ -41,7 +57,8 @@ class StackSet(ApiResource):
         accounts = sorted({i["Account"] for i in instances})
         regions = sorted({i["Region"] for i in instances})
         if accounts:
-            client.delete_stack_instances(StackSetName=name, Accounts=accounts, Regions=regions, RetainStacks=False)
+            operation = client.delete_stack_instances(StackSetName=name, Accounts=accounts, Regions=regions, RetainStacks=False)
+            wait_for_operation(client, name, operation["OperationId"])
         client.delete_stack_set(StackSetName=name)
 
 

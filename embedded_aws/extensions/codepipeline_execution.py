@@ -28,12 +28,10 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
 from moto.s3.models import s3_backends
 
-from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.base import Extension, Patcher, Workers
 
 POLL_SECONDS = 0.05
-_runs: dict[str, threading.Thread] = {}
-_runs_lock = threading.Lock()
-_stopping = threading.Event()
+WORKERS = Workers("codepipeline")
 
 
 class ActionFailed(Exception):
@@ -130,7 +128,7 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
     build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None,
                                 artifact_override=override)
     state.external_id = build["id"]
-    while not _stopping.is_set():
+    while not WORKERS.stopping.is_set():
         [current] = backend.batch_get_builds([build["id"]])
         if current["buildStatus"] == "SUCCEEDED":
             run.artifacts.update(outputs)
@@ -147,7 +145,7 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
 def manual_approval(run: Run, action: dict[str, Any], state: ActionState) -> str:
     state.token = str(uuid.uuid4())
     while not state.decided.wait(POLL_SECONDS):
-        if _stopping.is_set():
+        if WORKERS.stopping.is_set():
             raise ActionFailed("the embedded AWS is shutting down")
     result = state.approval or {}
     if result.get("status") != "Approved":
@@ -207,14 +205,8 @@ def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: d
             execute(run)
         except Exception as exc:  # a bug here must show as a failed execution, not a hang
             _finish(execution, "Failed", f"embedded AWS error: {exc!r}")
-        finally:
-            with _runs_lock:
-                _runs.pop(execution_id, None)
 
-    thread = threading.Thread(target=work, name=f"codepipeline-{name}", daemon=True)
-    with _runs_lock:
-        _runs[execution_id] = thread
-    thread.start()
+    WORKERS.start(execution_id, work)
 
 
 def latest_run(backend: CodePipelineBackend, name: str) -> Run | None:
@@ -264,13 +256,7 @@ class _Api:
 
 def drain(timeout: float = 10.0) -> None:
     """Stop the running executions (reset or shutdown of the embedded AWS)."""
-    _stopping.set()
-    with _runs_lock:
-        running = list(_runs.values())
-    deadline = time.monotonic() + timeout
-    for thread in running:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    _stopping.clear()
+    WORKERS.stop_all(timeout)
 
 
 class CodePipelineExecutions(Extension):

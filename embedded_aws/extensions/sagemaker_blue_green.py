@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import threading
 import time
 from typing import Any
 
@@ -31,14 +30,12 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
-from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.base import Extension, Patcher, Workers
 
 TIME_SCALE_ENV = "EMBEDDED_AWS_DEPLOYMENT_TIME_SCALE"
 PROVISION_SECONDS = 60.0
 TICK = 0.05
-_deployments: dict[str, threading.Thread] = {}
-_lock = threading.Lock()
-_stopping = threading.Event()
+WORKERS = Workers("endpoint")
 
 
 def time_scale() -> float:
@@ -83,7 +80,7 @@ class Deployment:
         end = time.monotonic() + seconds * time_scale()
         while True:
             fired = self.alarm_in_alarm()
-            if fired or _stopping.is_set():
+            if fired or WORKERS.stopping.is_set():
                 return fired or "the embedded AWS stopped"
             if time.monotonic() >= deadline:
                 return f"MaximumExecutionTimeoutInSeconds ({self.timeout:g} s) reached"
@@ -155,28 +152,12 @@ def update_endpoint(backend: SageMakerModelBackend, name: str, config_name: str,
     if not hasattr(endpoint, "traffic_history"):
         endpoint.traffic_history = []
 
-    def run() -> None:
-        try:
-            work.run()
-        finally:
-            with _lock:
-                _deployments.pop(endpoint.arn, None)
-
-    thread = threading.Thread(target=run, name=f"endpoint-{name}", daemon=True)
-    with _lock:
-        _deployments[endpoint.arn] = thread
-    thread.start()
+    WORKERS.start(endpoint.arn, work.run)
     return endpoint.arn
 
 
 def stop_all(timeout: float = 10.0) -> None:
-    _stopping.set()
-    with _lock:
-        running = list(_deployments.values())
-    deadline = time.monotonic() + timeout
-    for thread in running:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    _stopping.clear()
+    WORKERS.stop_all(timeout)
 
 
 class _Api:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from support import server_error
+from support import server_error, stackset_roles
 
 from embedded_aws import EmbeddedAws, extensions
 
@@ -141,6 +141,7 @@ STACKSET = {"Roles": {"Type": "AWS::CloudFormation::StackSet",
 
 
 def test_stackset_instances_are_deployed_in_target_accounts(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
     out = _deploy(aws, STACKSET, {"Id": {"Value": {"Fn::GetAtt": ["Roles", "StackSetId"]}}})
     cfn = aws.client("cloudformation")
     assert cfn.describe_stack_set(StackSetName="endpoint")["StackSet"]["StackSetId"] == out["Id"]
@@ -150,6 +151,7 @@ def test_stackset_instances_are_deployed_in_target_accounts(aws: EmbeddedAws) ->
 
 
 def test_deleting_the_stack_removes_stackset_and_instances(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
     _deploy(aws, STACKSET)
     aws.client("cloudformation").delete_stack(StackName="ext")
     assert aws.client("sqs", "staging").list_queues().get("QueueUrls", []) == []

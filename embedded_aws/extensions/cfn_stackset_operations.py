@@ -1,0 +1,421 @@
+"""StackSet operations deploy and update real stacks in the target accounts, and can fail.
+
+moto 5.2.5 creates a stack named ``StackSet:<name>`` (a name CloudFormation refuses) when instances are
+created, but UpdateStackSet and UpdateStackInstances only rewrite the stored parameters: the stacks in
+the target accounts never change, and every operation is ``SUCCEEDED`` at once. Here, as in
+CloudFormation:
+
+* an operation returns its id at once and runs in the background (``RUNNING``); a second operation on
+  the same stack set meanwhile is refused with ``OperationInProgressException``;
+* with the ``SELF_MANAGED`` model each target account is checked first: the administration role must
+  exist, trust ``cloudformation.amazonaws.com`` and be allowed ``sts:AssumeRole`` on the execution role,
+  which must exist in the target account and trust the administration role;
+* each instance is a stack ``StackSet-<name>-<uuid>`` created, updated (template and parameters:
+  the stack set's, then the instance's overrides) or deleted in its account and region;
+* a failed stack (a failed create, or an update rolled back) marks its instance ``OUTDATED`` with the
+  stack's reason; more failures than ``FailureToleranceCount`` / ``FailureTolerancePercentage`` allow
+  fail the operation, whose ``StatusReason`` names each failed account, region and reason;
+* ListStackSetOperationResults reports each instance's own status and reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from moto.cloudformation.exceptions import CloudFormationError, StackInstanceNotFound, ValidationError
+from moto.cloudformation.models import CloudFormationBackend, StackSet, cloudformation_backends
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+from moto.iam.models import iam_backends
+
+from embedded_aws.extensions.base import Extension, Patcher, Workers
+from embedded_aws.extensions.sts_trust import trust_allows
+
+logger = logging.getLogger(__name__)
+WORKERS = Workers("stackset")
+FAILED_STACK_STATUSES = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE",
+                         "UPDATE_ROLLBACK_FAILED", "UPDATE_FAILED"}
+
+
+class OperationInProgress(CloudFormationError):
+    def __init__(self, name: str) -> None:
+        super().__init__("OperationInProgressException", f"Another Operation on StackSet {name} is in progress")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role(account: str, name: str) -> Any:
+    return next((r for r in iam_backends[account]["aws"].roles.values() if r.name == name), None)
+
+
+def _policy_allows(role: Any, action: str, resource: str) -> bool:
+    """Whether an Allow statement of the role's inline or attached policies covers ``action`` on ``resource``."""
+    documents = [json.loads(unquote(d)) if isinstance(d, str) else d for d in role.policies.values()]
+    documents += [json.loads(p.document) if isinstance(p.document, str) else p.document for p in role.managed_policies.values()]
+    for document in documents:
+        for statement in _as_list(document.get("Statement", [])):
+            if statement.get("Effect") != "Allow":
+                continue
+            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement.get("Action", []))):
+                continue
+            if any(fnmatch.fnmatchcase(resource, r) for r in _as_list(statement.get("Resource", []))):
+                return True
+    return False
+
+
+def permission_problem(stack_set: StackSet, account: str) -> str | None:
+    """Why CloudFormation could not reach ``account`` for a SELF_MANAGED stack set (``None`` when it can)."""
+    if stack_set.permission_model != "SELF_MANAGED":
+        return None
+    admin_arn: str = stack_set.administration_role_arn
+    admin_account, admin_name = admin_arn.split(":")[4], admin_arn.rsplit("/", 1)[-1]
+    execution_arn = f"arn:aws:iam::{account}:role/{stack_set.execution_role_name}"
+    missing = (f"Account {account} should have '{stack_set.execution_role_name}' role with trust relationship "
+               f"to Role '{admin_name}'.")
+    admin = _role(admin_account, admin_name)
+    if admin is None:
+        return f"Administration role {admin_arn} does not exist."
+    if not _trusts_service(admin.assume_role_policy_document, "cloudformation.amazonaws.com"):
+        return f"Administration role {admin_arn} does not trust cloudformation.amazonaws.com."
+    if not _policy_allows(admin, "sts:AssumeRole", execution_arn):
+        return f"Administration role {admin_arn} is not allowed sts:AssumeRole on {execution_arn}."
+    execution = _role(account, stack_set.execution_role_name)
+    if execution is None or not trust_allows(execution.assume_role_policy_document, admin_arn, admin_account):
+        return missing
+    return None
+
+
+def _trusts_service(document: Any, service: str) -> bool:
+    policy = json.loads(document) if isinstance(document, str) else document
+    return any(s.get("Effect") == "Allow" and service in _as_list((s.get("Principal") or {}).get("Service", []))
+               for s in _as_list(policy.get("Statement", [])))
+
+
+class Instance:
+    """One stack instance: its stack in the target account and the outcome of the last operation on it."""
+
+    def __init__(self, stack_set: StackSet, account: str, region: str, overrides: list[dict[str, Any]]) -> None:
+        self.stack_set, self.account_id, self.region_name = stack_set, account, region
+        self.parameters = overrides
+        self.stack_name = f"StackSet-{stack_set.name}-{uuid.uuid4()}"
+        self.stack: Any = None
+        self.status, self.detailed_status, self.status_reason = "OUTDATED", "PENDING", ""
+        self.last_operation_id = ""
+
+    @property
+    def backend(self) -> CloudFormationBackend:
+        return cloudformation_backends[self.account_id][self.region_name]
+
+    def effective_parameters(self) -> dict[str, str]:
+        values = dict(self.stack_set.parameters or {})
+        values.update({p["ParameterKey"]: p["ParameterValue"] for p in self.parameters if "ParameterValue" in p})
+        return values
+
+    def deploy(self) -> str | None:
+        """Create or update the stack with the stack set's template; the failure reason, or ``None``."""
+        problem = permission_problem(self.stack_set, self.account_id)
+        if problem:
+            return problem
+        template, parameters = self.stack_set.template, self.effective_parameters()
+        tags = dict(self.stack_set.tags or {})
+        try:
+            if self.stack is not None and self.stack.status in {"ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED"}:
+                self.backend.delete_stack(self.stack.stack_id)
+                self.stack = None
+            if self.stack is None:
+                self.stack = self.backend.create_stack(name=self.stack_name, template=template, parameters=parameters, tags=tags)
+            elif self.stack.template != template or dict(self.stack.parameters or {}) != parameters:
+                self.backend.update_stack(self.stack.stack_id, template, None,
+                                          [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()], tags)
+        except Exception as exc:  # the stack's own failure: CloudFormation reports it on the instance
+            reason = getattr(exc, "message", None) or str(exc)
+            if self.stack is None:
+                self.stack = next((s for s in self.backend.stacks.values() if s.name == self.stack_name), None)
+            if self.stack is not None and self.stack.status.endswith("IN_PROGRESS"):
+                self.stack._add_stack_event("CREATE_FAILED", resource_status_reason=reason)
+                self.stack.status = "ROLLBACK_COMPLETE"
+            return f"ResourceLogicalId:{self.stack_name}, ResourceStatusReason:{reason}"
+        if self.stack.status in FAILED_STACK_STATUSES:
+            return stack_failure_reason(self.stack)
+        return None
+
+    def remove(self, retain: bool) -> str | None:
+        problem = permission_problem(self.stack_set, self.account_id)
+        if problem:
+            return problem
+        if self.stack is not None and not retain:
+            try:
+                self.backend.delete_stack(self.stack.stack_id)
+            except Exception as exc:
+                return getattr(exc, "message", None) or str(exc)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "StackSetId": self.stack_set.id, "Region": self.region_name, "Account": self.account_id,
+            "Status": self.status, "StackInstanceStatus": {"DetailedStatus": self.detailed_status},
+            "ParameterOverrides": self.parameters, "LastOperationId": self.last_operation_id,
+        }
+        if self.stack is not None:
+            result["StackId"] = self.stack.stack_id
+        if self.status_reason:
+            result["StatusReason"] = self.status_reason
+        return result
+
+
+def stack_failure_reason(stack: Any) -> str:
+    """The reason CloudFormation gave for the stack's failure (its latest failed event)."""
+    for event in reversed(stack.events):
+        if event.resource_status in {"UPDATE_FAILED", "CREATE_FAILED"} and event.resource_status_reason:
+            return f"ResourceStatus:{stack.status}, ResourceStatusReason:{event.resource_status_reason}"
+    return f"ResourceStatus:{stack.status}"
+
+
+def tolerated_failures(preferences: dict[str, Any] | None, targets: int) -> int:
+    preferences = preferences or {}
+    if "FailureToleranceCount" in preferences:
+        return int(preferences["FailureToleranceCount"])
+    if "FailureTolerancePercentage" in preferences:
+        return math.floor(targets * int(preferences["FailureTolerancePercentage"]) / 100)
+    return 0
+
+
+def start_operation(stack_set: StackSet, action: str, targets: list[Instance],
+                    work: Callable[[Instance], str | None], preferences: dict[str, Any] | None,
+                    operation_id: str | None = None, after: Callable[[], None] | None = None) -> str:
+    """Record an operation ``RUNNING`` and run ``work`` on each target in the background."""
+    if any(op["Status"] in {"RUNNING", "QUEUED", "STOPPING"} for op in stack_set.operations):
+        raise OperationInProgress(stack_set.name)
+    operation_id = operation_id or str(uuid.uuid4())
+    operation: dict[str, Any] = {
+        "OperationId": operation_id, "Action": action, "Status": "RUNNING", "CreationTimestamp": utcnow(),
+        "Instances": [{t.account_id: t.region_name} for t in targets], "Results": [],
+    }
+    stack_set.operations.append(operation)
+    for target in targets:
+        target.detailed_status, target.last_operation_id = "PENDING", operation_id
+    allowed = tolerated_failures(preferences, len(targets))
+
+    def run() -> None:
+        failures: list[str] = []
+        for target in targets:
+            if WORKERS.stopping.is_set() or operation["Status"] == "STOPPING":
+                target.detailed_status = "CANCELLED"
+                operation["Results"].append(_result(target, "CANCELLED", "Cancelled since the operation was stopped"))
+                continue
+            if len(failures) > allowed:
+                target.detailed_status = "CANCELLED"
+                operation["Results"].append(_result(target, "CANCELLED", "Cancelled since failure tolerance has exceeded"))
+                continue
+            target.detailed_status = "RUNNING"
+            try:
+                reason = work(target)
+            except Exception as exc:  # an emulation bug must fail the instance, not hang the operation
+                logger.exception("stack set %s: %s in %s failed", stack_set.name, action, target.account_id)
+                reason = f"embedded AWS error: {exc!r}"
+            if reason:
+                failures.append(f"{target.account_id}/{target.region_name}: {reason}")
+                target.status, target.detailed_status, target.status_reason = "OUTDATED", "FAILED", reason
+                operation["Results"].append(_result(target, "FAILED", reason))
+            else:
+                target.status, target.detailed_status, target.status_reason = "CURRENT", "SUCCEEDED", ""
+                operation["Results"].append(_result(target, "SUCCEEDED", ""))
+        if after is not None and not failures:
+            after()
+        operation["EndTimestamp"] = utcnow()
+        if operation["Status"] == "STOPPING":
+            operation["Status"] = "STOPPED"
+        elif len(failures) > allowed:
+            operation["Status"] = "FAILED"
+            operation["StatusReason"] = f"{len(failures)} of {len(targets)} stack instance(s) failed: " + "; ".join(failures)
+        else:
+            operation["Status"] = "SUCCEEDED"
+
+    WORKERS.start(operation_id, run)
+    return operation_id
+
+
+def _result(target: Instance, status: str, reason: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"Account": target.account_id, "Region": target.region_name, "Status": status,
+                              "AccountGateResult": {"Status": "SKIPPED", "StatusReason": "No account gate configured"}}
+    if reason:
+        result["StatusReason"] = reason
+    return result
+
+
+def _targets(stack_set: StackSet, accounts: list[str], regions: list[str]) -> list[tuple[str, str]]:
+    if not accounts or not regions:
+        raise ValidationError(message="Accounts and Regions are required")
+    return [(account, region) for region in regions for account in accounts]
+
+
+def _instances(stack_set: StackSet) -> list[Instance]:
+    return stack_set.instances.stack_instances  # type: ignore[no-any-return]
+
+
+def _find(stack_set: StackSet, account: str, region: str) -> Instance | None:
+    return next((i for i in _instances(stack_set) if i.account_id == account and i.region_name == region), None)
+
+
+def create_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]],
+                     preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
+    targets = []
+    for account, region in _targets(stack_set, accounts, regions):
+        instance = _find(stack_set, account, region)
+        if instance is None:
+            instance = Instance(stack_set, account, region, overrides)
+            _instances(stack_set).append(instance)
+        elif overrides:
+            instance.parameters = overrides
+        targets.append(instance)
+    return start_operation(stack_set, "CREATE", targets, Instance.deploy, preferences, operation_id)
+
+
+def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]] | None,
+                     preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
+    targets = []
+    for account, region in _targets(stack_set, accounts, regions):
+        instance = _find(stack_set, account, region)
+        if instance is None:
+            raise StackInstanceNotFound()
+        targets.append(instance)
+    for instance in targets:
+        if overrides is not None:
+            instance.parameters = overrides
+    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+
+
+def update_stack_set(stack_set: StackSet, changes: dict[str, Any], accounts: list[str], regions: list[str],
+                     preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
+    """Apply the new template/parameters to the stack set, then deploy them to the chosen (or all) instances."""
+    if any(op["Status"] in {"RUNNING", "QUEUED", "STOPPING"} for op in stack_set.operations):
+        raise OperationInProgress(stack_set.name)
+    if accounts and regions:
+        targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]
+    else:
+        targets = list(_instances(stack_set))
+    for key, value in changes.items():
+        if value:
+            setattr(stack_set, key, value)
+    for instance in _instances(stack_set):
+        if instance not in targets:
+            instance.status = "OUTDATED"
+    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+
+
+def delete_instances(stack_set: StackSet, accounts: list[str], regions: list[str], retain: bool,
+                     preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
+    targets = [i for i in (_find(stack_set, a, r) for a, r in _targets(stack_set, accounts, regions)) if i is not None]
+
+    def remove(instance: Instance) -> str | None:
+        reason = instance.remove(retain)
+        if reason is None:
+            _instances(stack_set).remove(instance)
+        return reason
+
+    return start_operation(stack_set, "DELETE", targets, remove, preferences, operation_id)
+
+
+class _Api:
+    """Response handlers for the StackSet operations (moto's parse the request; these run the operation)."""
+
+    @staticmethod
+    def create_stack_instances(self: Any) -> ActionResult:
+        stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
+        targets = self._get_params().get("DeploymentTargets") or {}
+        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        if stack_set.permission_model == "SELF_MANAGED" and targets.get("OrganizationalUnitIds"):
+            raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")
+        operation_id = create_instances(stack_set, accounts, self._get_param("Regions", []), self._get_param("ParameterOverrides", []),
+                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
+        return ActionResult({"OperationId": operation_id})
+
+    @staticmethod
+    def update_stack_instances(self: Any) -> ActionResult:
+        stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
+        targets = self._get_params().get("DeploymentTargets") or {}
+        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        operation_id = update_instances(stack_set, accounts, self._get_param("Regions", []), self._get_param("ParameterOverrides"),
+                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
+        return ActionResult({"OperationId": operation_id})
+
+    @staticmethod
+    def update_stack_set(self: Any) -> ActionResult:
+        backend = self.cloudformation_backend
+        stack_set = backend.describe_stack_set(self._get_param("StackSetName"))
+        template = self._get_param("TemplateBody")
+        if self._get_param("TemplateURL"):
+            template = self._get_stack_from_s3_url(self._get_param("TemplateURL"))
+        if self._get_param("UsePreviousTemplate"):
+            template = None
+        incoming = self._get_param("Parameters", [])
+        parameters = backend._resolve_update_parameters(instance=stack_set, incoming_params=incoming) if incoming else None
+        tags = {t["Key"]: t["Value"] for t in self._get_param("Tags", [])} or None
+        changes = {"template": template, "parameters": parameters, "tags": tags, "description": self._get_param("Description"),
+                   "administration_role_arn": self._get_param("AdministrationRoleARN"),
+                   "execution_role_name": self._get_param("ExecutionRoleName")}
+        targets = self._get_params().get("DeploymentTargets") or {}
+        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        operation_id = update_stack_set(stack_set, changes, accounts, self._get_param("Regions", []),
+                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
+        return ActionResult({"OperationId": operation_id})
+
+    @staticmethod
+    def delete_stack_instances(self: Any) -> ActionResult:
+        stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
+        targets = self._get_params().get("DeploymentTargets") or {}
+        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        operation_id = delete_instances(stack_set, accounts, self._get_param("Regions", []), bool(self._get_param("RetainStacks")),
+                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
+        return ActionResult({"OperationId": operation_id})
+
+    @staticmethod
+    def describe_stack_set_operation(self: Any) -> ActionResult:
+        stack_set, operation = self.cloudformation_backend.describe_stack_set_operation(
+            self._get_param("StackSetName"), self._get_param("OperationId"))
+        result = {key: operation[key] for key in ("OperationId", "Action", "Status", "CreationTimestamp", "EndTimestamp", "StatusReason")
+                  if key in operation}
+        result.update(StackSetId=stack_set.id, AdministrationRoleARN=stack_set.administration_role_arn,
+                      ExecutionRoleName=stack_set.execution_role_name)
+        return ActionResult({"StackSetOperation": result})
+
+    @staticmethod
+    def list_stack_set_operation_results(self: Any) -> ActionResult:
+        operation = self.cloudformation_backend.list_stack_set_operation_results(
+            self._get_param("StackSetName"), self._get_param("OperationId"))
+        return ActionResult({"Summaries": list(operation.get("Results", []))})
+
+    @staticmethod
+    def list_stack_set_operations(self: Any) -> ActionResult:
+        operations = self.cloudformation_backend.list_stack_set_operations(self._get_param("StackSetName"))
+        summaries = [{key: op[key] for key in ("OperationId", "Action", "Status", "CreationTimestamp", "EndTimestamp", "StatusReason")
+                      if key in op} for op in operations]
+        return ActionResult({"Summaries": summaries})
+
+
+class StackSetOperations(Extension):
+    name = "cfn-stackset-operations"
+    summary = ("StackSet operations run in the background, check self-managed roles, create/update/delete the stacks in "
+               "the target accounts and fail with per-instance reasons")
+
+    def install(self, patcher: Patcher) -> None:
+        for name in ("create_stack_instances", "update_stack_instances", "update_stack_set", "delete_stack_instances",
+                     "describe_stack_set_operation", "list_stack_set_operation_results", "list_stack_set_operations"):
+            patcher.replace(CloudFormationResponse, name, getattr(_Api, name))
+
+    def reset(self) -> None:
+        WORKERS.stop_all()
+
+    def shutdown(self) -> None:
+        WORKERS.stop_all()

@@ -1,0 +1,141 @@
+"""Extension cfn-stackset-operations: operations deploy, update and delete real stacks in the target accounts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support import stackset_roles, wait_for_stackset_operation
+
+from embedded_aws import EmbeddedAws, extensions
+
+STAGING, PROD = "222222222222", "333333333333"
+TEMPLATE = json.dumps({
+    "Parameters": {"Value": {"Type": "String"}, "Stage": {"Type": "String", "AllowedValues": ["staging", "prod"]}},
+    "Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/stackset/value", "Type": "String", "Value": {"Ref": "Value"},
+                                       "Description": {"Ref": "Stage"}}}},
+})
+
+
+def _parameter(aws: EmbeddedAws, account: str) -> str:
+    return aws.client("ssm", account).get_parameter(Name="/stackset/value")["Parameter"]["Value"]
+
+
+def _stack_set(aws: EmbeddedAws, value: str = "v1") -> object:
+    cfn = aws.client("cloudformation")
+    cfn.create_stack_set(StackSetName="models", TemplateBody=TEMPLATE, PermissionModel="SELF_MANAGED",
+                         Parameters=[{"ParameterKey": "Value", "ParameterValue": value},
+                                     {"ParameterKey": "Stage", "ParameterValue": "staging"}])
+    return cfn
+
+
+def _create(aws: EmbeddedAws, accounts: list[str]) -> dict:
+    cfn = _stack_set(aws)
+    operation_id = cfn.create_stack_instances(StackSetName="models", Accounts=accounts, Regions=["us-east-1"])["OperationId"]
+    return wait_for_stackset_operation(cfn, "models", operation_id)
+
+
+def test_instances_are_stacks_in_the_target_accounts(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
+    operation = _create(aws, [STAGING, PROD])
+    assert operation["Status"] == "SUCCEEDED" and operation["Action"] == "CREATE"
+    assert _parameter(aws, "staging") == _parameter(aws, "prod") == "v1"
+    [stack] = aws.client("cloudformation", "prod").describe_stacks()["Stacks"]
+    assert stack["StackName"].startswith("StackSet-models-") and stack["StackStatus"] == "CREATE_COMPLETE"
+    instances = aws.client("cloudformation").list_stack_instances(StackSetName="models")["Summaries"]
+    assert {(i["Account"], i["Status"], i["StackInstanceStatus"]["DetailedStatus"]) for i in instances} == {
+        (STAGING, "CURRENT", "SUCCEEDED"), (PROD, "CURRENT", "SUCCEEDED")}
+    assert {i["StackId"].split("/")[1] for i in instances} == {stack["StackName"], aws.client("cloudformation", "staging").describe_stacks()["Stacks"][0]["StackName"]}
+
+
+def test_update_stack_set_updates_only_the_chosen_accounts(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
+    _create(aws, [STAGING, PROD])
+    cfn = aws.client("cloudformation")
+    operation_id = cfn.update_stack_set(StackSetName="models", UsePreviousTemplate=True, Accounts=[STAGING], Regions=["us-east-1"],
+                                        Parameters=[{"ParameterKey": "Value", "ParameterValue": "v2"},
+                                                    {"ParameterKey": "Stage", "UsePreviousValue": True}])["OperationId"]
+    assert wait_for_stackset_operation(cfn, "models", operation_id)["Status"] == "SUCCEEDED"
+    assert (_parameter(aws, "staging"), _parameter(aws, "prod")) == ("v2", "v1")
+    statuses = {i["Account"]: i["Status"] for i in cfn.list_stack_instances(StackSetName="models")["Summaries"]}
+    assert statuses == {STAGING: "CURRENT", PROD: "OUTDATED"}
+
+    operation_id = cfn.update_stack_instances(StackSetName="models", Accounts=[PROD], Regions=["us-east-1"],
+                                              ParameterOverrides=[{"ParameterKey": "Value", "ParameterValue": "v3"}])["OperationId"]
+    assert wait_for_stackset_operation(cfn, "models", operation_id)["Status"] == "SUCCEEDED"
+    assert (_parameter(aws, "staging"), _parameter(aws, "prod")) == ("v2", "v3")
+
+
+def test_missing_execution_role_fails_the_operation_naming_account_and_role(aws: EmbeddedAws) -> None:
+    stackset_roles(aws, accounts=("staging",))
+    operation = _create(aws, [STAGING, PROD])
+    assert operation["Status"] == "FAILED"
+    reason = (f"Account {PROD} should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role "
+              "'AWSCloudFormationStackSetAdministrationRole'.")
+    assert operation["StatusReason"] == f"1 of 2 stack instance(s) failed: {PROD}/us-east-1: {reason}"
+    results = aws.client("cloudformation").list_stack_set_operation_results(
+        StackSetName="models", OperationId=operation["OperationId"])["Summaries"]
+    assert {(r["Account"], r["Status"], r.get("StatusReason", "")) for r in results} == {
+        (STAGING, "SUCCEEDED", ""), (PROD, "FAILED", reason)}
+    assert aws.client("cloudformation", "prod").describe_stacks()["Stacks"] == []
+
+
+def test_execution_role_trusting_another_role_is_refused(aws: EmbeddedAws) -> None:
+    stackset_roles(aws, accounts=())
+    aws.client("iam", "staging").create_role(RoleName="AWSCloudFormationStackSetExecutionRole", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/other"},
+                                                "Action": "sts:AssumeRole"}]}))
+    operation = _create(aws, [STAGING])
+    assert operation["Status"] == "FAILED" and f"Account {STAGING} should have" in operation["StatusReason"]
+
+
+def test_administration_role_must_exist(aws: EmbeddedAws) -> None:
+    operation = _create(aws, [STAGING])
+    assert operation["StatusReason"].endswith(
+        "Administration role arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole does not exist.")
+
+
+def test_failed_stack_update_is_reported_and_tolerance_allows_it(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
+    _create(aws, [STAGING])
+    cfn = aws.client("cloudformation")
+    operation_id = cfn.update_stack_set(StackSetName="models", UsePreviousTemplate=True,
+                                        Parameters=[{"ParameterKey": "Value", "UsePreviousValue": True},
+                                                    {"ParameterKey": "Stage", "ParameterValue": "qa"}])["OperationId"]
+    operation = wait_for_stackset_operation(cfn, "models", operation_id)
+    assert operation["Status"] == "FAILED"
+    assert "Parameter 'Stage' must be one of AllowedValues" in operation["StatusReason"]
+    [instance] = cfn.list_stack_instances(StackSetName="models")["Summaries"]
+    assert (instance["Status"], instance["StackInstanceStatus"]["DetailedStatus"]) == ("OUTDATED", "FAILED")
+    assert _parameter(aws, "staging") == "v1"
+
+    operation_id = cfn.update_stack_set(StackSetName="models", UsePreviousTemplate=True, OperationPreferences={"FailureToleranceCount": 1},
+                                        Parameters=[{"ParameterKey": "Value", "UsePreviousValue": True},
+                                                    {"ParameterKey": "Stage", "ParameterValue": "qa"}])["OperationId"]
+    assert wait_for_stackset_operation(cfn, "models", operation_id)["Status"] == "SUCCEEDED"
+
+
+def test_delete_instances_removes_the_stacks(aws: EmbeddedAws) -> None:
+    stackset_roles(aws)
+    _create(aws, [STAGING, PROD])
+    cfn = aws.client("cloudformation")
+    operation_id = cfn.delete_stack_instances(StackSetName="models", Accounts=[STAGING, PROD], Regions=["us-east-1"],
+                                              RetainStacks=False)["OperationId"]
+    assert wait_for_stackset_operation(cfn, "models", operation_id)["Status"] == "SUCCEEDED"
+    assert aws.client("ssm", "prod").describe_parameters()["Parameters"] == []
+    cfn.delete_stack_set(StackSetName="models")
+    with pytest.raises(cfn.exceptions.StackSetNotFoundException):
+        cfn.describe_stack_set(StackSetName="models")
+
+
+def test_without_extension_update_leaves_target_stacks_unchanged(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-stackset-operations"):
+        _create(aws, [STAGING])
+        cfn = aws.client("cloudformation")
+        cfn.update_stack_set(StackSetName="models", UsePreviousTemplate=True, Accounts=[STAGING], Regions=["us-east-1"],
+                             Parameters=[{"ParameterKey": "Value", "ParameterValue": "v2"},
+                                         {"ParameterKey": "Stage", "UsePreviousValue": True}])
+        assert _parameter(aws, "staging") == "v1"
+        assert aws.client("cloudformation", "staging").describe_stacks()["Stacks"][0]["StackName"] == "StackSet:models"
