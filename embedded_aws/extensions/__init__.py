@@ -19,6 +19,7 @@ from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
+from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
@@ -67,6 +68,7 @@ ALL: tuple[Extension, ...] = (
     CodePipelineExecutions(),
     StackSetResource(),
     StackSetOperations(),
+    CodePipelineStackSets(),
     CloudWatchAlarmResource(),
     AlarmEvaluation(),
     KmsKeyResource(),

@@ -305,13 +305,17 @@ def update_stack_set(stack_set: StackSet, changes: dict[str, Any], accounts: lis
         targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]
     else:
         targets = list(_instances(stack_set))
+    apply_changes(stack_set, changes)
+    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+
+
+def apply_changes(stack_set: StackSet, changes: dict[str, Any]) -> None:
+    """Store a new template, parameters, roles...; every instance is ``OUTDATED`` until an operation deploys it."""
     for key, value in changes.items():
         if value:
             setattr(stack_set, key, value)
     for instance in _instances(stack_set):
-        if instance not in targets:
-            instance.status = "OUTDATED"
-    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+        instance.status = "OUTDATED"
 
 
 def delete_instances(stack_set: StackSet, accounts: list[str], regions: list[str], retain: bool,

@@ -1,0 +1,121 @@
+"""Extension codepipeline-stackset-actions: CloudFormationStackSet / CloudFormationStackInstances deploy for real."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from typing import Any
+
+import pytest
+
+from support import stackset_roles, trust_policy, wait_for
+
+from embedded_aws import EmbeddedAws, extensions
+
+ROLE = "arn:aws:iam::123456789012:role/pipeline"
+STAGING, PROD = "222222222222", "333333333333"
+TEMPLATE = json.dumps({
+    "Parameters": {"Value": {"Type": "String"}, "Stage": {"Type": "String", "AllowedValues": ["staging", "prod"]}},
+    "Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/deploy/value", "Type": "String", "Value": {"Ref": "Value"}, "Description": {"Ref": "Stage"}}}},
+})
+
+
+def _source(value: str, stage: str = "staging") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("template.json", TEMPLATE)
+        archive.writestr("params.json", json.dumps([{"ParameterKey": "Value", "ParameterValue": value},
+                                                    {"ParameterKey": "Stage", "ParameterValue": stage}]))
+        archive.writestr("targets.json", json.dumps([STAGING]))
+    return buffer.getvalue()
+
+
+def _deploy(name: str, provider: str, configuration: dict[str, str]) -> dict[str, Any]:
+    return {"name": name, "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": provider, "version": "1"},
+            "configuration": configuration, "inputArtifacts": [{"name": "Src"}]}
+
+
+@pytest.fixture
+def pipeline(aws: EmbeddedAws) -> Any:
+    stackset_roles(aws)
+    s3, cp = aws.client("s3"), aws.client("codepipeline")
+    aws.client("iam").create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    for bucket in ("source", "artifacts"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
+    cp.create_pipeline(pipeline={
+        "name": "deploy", "roleArn": ROLE, "artifactStore": {"type": "S3", "location": "artifacts"},
+        "stages": [
+            {"name": "Source", "actions": [{"name": "Code", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+                                            "configuration": {"S3Bucket": "source", "S3ObjectKey": "deploy.zip"}, "outputArtifacts": [{"name": "Src"}]}]},
+            {"name": "Staging", "actions": [_deploy("StackSet", "CloudFormationStackSet", {
+                "StackSetName": "endpoint", "TemplatePath": "Src::template.json", "Parameters": "Src::params.json",
+                "DeploymentTargets": "Src::targets.json", "Regions": "us-east-1", "PermissionModel": "SELF_MANAGED",
+                "AdministrationRoleArn": "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
+                "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole"})]},
+            {"name": "Prod", "actions": [_deploy("Instances", "CloudFormationStackInstances", {
+                "StackSetName": "endpoint", "DeploymentTargets": PROD, "Regions": "us-east-1",
+                "ParameterOverrides": "ParameterKey=Stage,ParameterValue=prod"})]},
+        ]})
+    return cp
+
+
+def _run(aws: EmbeddedAws, cp: Any, body: bytes) -> dict[str, Any]:
+    aws.client("s3").put_object(Bucket="source", Key="deploy.zip", Body=body)
+    execution_id = cp.start_pipeline_execution(name="deploy")["pipelineExecutionId"]
+
+    def ended() -> dict[str, Any] | None:
+        execution = cp.get_pipeline_execution(pipelineName="deploy", pipelineExecutionId=execution_id)["pipelineExecution"]
+        return execution if execution["status"] != "InProgress" else None
+
+    return wait_for(ended, timeout=30)
+
+
+def _value(aws: EmbeddedAws, account: str) -> tuple[str, str]:
+    parameter = aws.client("ssm", account).describe_parameters()["Parameters"][0]
+    return aws.client("ssm", account).get_parameter(Name="/deploy/value")["Parameter"]["Value"], parameter.get("Description", "")
+
+
+def test_first_run_creates_the_stack_set_then_prod_instances(aws: EmbeddedAws, pipeline: Any) -> None:
+    assert _run(aws, pipeline, _source("v1"))["status"] == "Succeeded"
+    assert _value(aws, "staging") == ("v1", "staging")
+    assert _value(aws, "prod") == ("v1", "prod")
+    stages = {s["stageName"]: s["actionStates"][0]["latestExecution"] for s in pipeline.get_pipeline_state(name="deploy")["stageStates"]}
+    assert stages["Staging"]["summary"].startswith("Stack set endpoint: CREATE operation ")
+    assert stages["Prod"]["summary"].startswith("Stack set endpoint: CREATE operation ")
+
+
+def test_second_run_updates_both_stages(aws: EmbeddedAws, pipeline: Any) -> None:
+    _run(aws, pipeline, _source("v1"))
+    assert _run(aws, pipeline, _source("v2"))["status"] == "Succeeded"
+    assert _value(aws, "staging") == ("v2", "staging")
+    assert _value(aws, "prod") == ("v2", "prod")
+
+
+def test_failed_instance_fails_the_action_with_the_operation_reason(aws: EmbeddedAws, pipeline: Any) -> None:
+    _run(aws, pipeline, _source("v1"))
+    execution = _run(aws, pipeline, _source("v2", stage="qa"))
+    assert execution["status"] == "Failed"
+    assert re.fullmatch(
+        rf"Staging/StackSet: Stack set operation [0-9a-f-]{{36}} on endpoint FAILED: 1 of 1 stack instance\(s\) failed: {STAGING}/us-east-1: "
+        r"ResourceLogicalId:StackSet-endpoint-[0-9a-f-]{36}, ResourceStatusReason:Parameter 'Stage' must be one of AllowedValues",
+        execution["statusSummary"]), execution["statusSummary"]
+    assert _value(aws, "prod") == ("v1", "prod")
+
+
+def test_missing_template_file_fails_naming_it(aws: EmbeddedAws, pipeline: Any) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("params.json", "[]")
+    execution = _run(aws, pipeline, buffer.getvalue())
+    assert execution["statusSummary"] == "Staging/StackSet: File template.json does not exist in artifact Src"
+
+
+def test_without_the_extension_the_action_is_not_emulated(aws: EmbeddedAws, pipeline: Any) -> None:
+    with extensions.disabled("codepipeline-stackset-actions"):
+        execution = _run(aws, pipeline, _source("v1"))
+    assert execution["statusSummary"] == (
+        "Staging/StackSet: action provider AWS/CloudFormationStackSet (Deploy) is not emulated by the embedded AWS")
