@@ -118,9 +118,10 @@ class Build:
     """One build: its metadata (what BatchGetBuilds returns) and the work that fills it in."""
 
     def __init__(self, backend: CodeBuildBackend, metadata: dict[str, Any], project: Any, artifact_location: tuple[str, str] | None,
-                 cancel: threading.Event) -> None:
+                 cancel: threading.Event, variables_override: list[dict[str, str]] | None = None) -> None:
         self.backend, self.metadata, self.project, self.cancel = backend, metadata, project.project_metadata, cancel
         self.artifact_location = artifact_location
+        self.variables_override = variables_override or []
         self.log_group = ((self.project.get("logsConfig") or {}).get("cloudWatchLogs") or {}).get("groupName") \
             or f"/aws/codebuild/{self.project['name']}"
         self.log_stream = metadata["id"].split(":", 1)[1]
@@ -239,7 +240,7 @@ class Build:
             "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this one inverted: "0" turns build isolation off
             "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1", "SAGEMAKER_VALIDATE_ROLE": "false",
         })
-        for variable in (self.project.get("environment") or {}).get("environmentVariables") or []:
+        for variable in [*((self.project.get("environment") or {}).get("environmentVariables") or []), *self.variables_override]:
             env[variable["name"]] = self.resolve(variable.get("type", "PLAINTEXT"), str(variable["value"]))
         declared = spec.get("env") or {}
         env.update({str(k): str(v) for k, v in (declared.get("variables") or {}).items()})
@@ -289,11 +290,12 @@ class Build:
         s3_backends[self.backend.account_id]["global"].put_object(self.artifact_location[0], self.artifact_location[1], body)
 
 
-def start(backend: CodeBuildBackend, metadata: dict[str, Any], artifact_override: dict[str, Any] | None) -> None:
+def start(backend: CodeBuildBackend, metadata: dict[str, Any], artifact_override: dict[str, Any] | None,
+          variables_override: list[dict[str, str]] | None = None) -> None:
     project = backend.codebuild_projects[metadata["projectName"]]
     location = s3_location(artifact_override["location"]) if artifact_override and artifact_override.get("location") else None
     cancel = threading.Event()
-    build = Build(backend, metadata, project, location, cancel)
+    build = Build(backend, metadata, project, location, cancel, variables_override)
 
     def work() -> None:
         try:
@@ -330,13 +332,14 @@ class CodeBuildRunner(Extension):
         original_start = CodeBuildBackend.start_build
 
         def start_build(self: CodeBuildBackend, project_name: str, source_version: str | None = None,
-                        artifact_override: dict[str, Any] | None = None) -> dict[str, Any]:
+                        artifact_override: dict[str, Any] | None = None,
+                        environment_variables_override: list[dict[str, str]] | None = None) -> dict[str, Any]:
             metadata = original_start(self, project_name, source_version, artifact_override)
             metadata.update(buildStatus="IN_PROGRESS", currentPhase="QUEUED", initiator=metadata.get("initiator", ""),
                             id=metadata["id"], buildNumber=len(self.build_history.get(project_name, [])))
             metadata["phases"] = [{"phaseType": "SUBMITTED", "phaseStatus": "SUCCEEDED", "startTime": metadata["startTime"],
                                    "endTime": metadata["startTime"]}, {"phaseType": "QUEUED", "startTime": metadata["startTime"]}]
-            start(self, metadata, artifact_override)
+            start(self, metadata, artifact_override, environment_variables_override)
             return metadata
 
         def batch_get_builds(self: CodeBuildBackend, ids: list[str]) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@ PutApprovalResult. Here an execution starts ``InProgress`` and a worker runs it:
 
 * ``Source/S3`` reads the object version from the source bucket and writes it into the artifact store;
   a missing object fails the action, as in CodePipeline.
-* ``Build/CodeBuild`` starts a build of the project on the input artifact and follows it to its end.
+* ``Build/CodeBuild`` starts a build of the project on the input artifact (with the action's
+  ``EnvironmentVariables`` over the project's) and follows it to its end.
 * ``Approval/Manual`` waits for PutApprovalResult with the action's token; ``Rejected`` fails the stage.
 * any other provider fails its action, naming the provider, rather than passing silently.
 
@@ -125,8 +126,9 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
     inputs = [run.artifacts[a["name"]] for a in action.get("inputArtifacts", []) if a["name"] in run.artifacts]
     outputs = {o["name"]: run.artifact_location(o["name"]) for o in action.get("outputArtifacts", [])}
     override = {"type": "S3", "location": "/".join(next(iter(outputs.values())))} if outputs else None
+    variables = json.loads(action["configuration"].get("EnvironmentVariables") or "[]")
     build = backend.start_build(project, source_version=f"arn:aws:s3:::{inputs[0][0]}/{inputs[0][1]}" if inputs else None,
-                                artifact_override=override)
+                                artifact_override=override, **({"environment_variables_override": variables} if variables else {}))
     state.external_id = build["id"]
     while not WORKERS.stopping.is_set():
         [current] = backend.batch_get_builds([build["id"]])

@@ -129,3 +129,18 @@ def test_without_the_extension_moto_succeeds_at_once(pipeline: Any) -> None:
     with extensions.disabled("codepipeline-execution"):
         pipeline.start_pipeline_execution(name="model-build")
         assert _latest(pipeline)["status"] == "Succeeded"  # nothing ran: not even the missing source object failed
+
+
+def test_build_action_environment_variables_override_the_projects(aws: EmbeddedAws, pipeline: Any) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("buildspec.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"stage=$STAGE\"\n")
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=buffer.getvalue())
+    declaration = pipeline.get_pipeline(name="model-build")["pipeline"]
+    declaration["stages"][1]["actions"][0]["configuration"]["EnvironmentVariables"] = json.dumps(
+        [{"name": "STAGE", "value": "prod", "type": "PLAINTEXT"}])
+    pipeline.update_pipeline(pipeline=declaration)
+    pipeline.start_pipeline_execution(name="model-build")
+    build_id = wait_for(lambda: _actions(pipeline)["Approve"].get("status") == "InProgress" and _actions(pipeline)["Pipeline"]["externalExecutionId"])
+    events = aws.client("logs").get_log_events(logGroupName="/aws/codebuild/model-build", logStreamName=build_id.split(":", 1)[1])["events"]
+    assert "stage=prod" in [e["message"].strip() for e in events]
