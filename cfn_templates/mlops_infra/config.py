@@ -69,3 +69,17 @@ class PlatformConfig:
     @property
     def stackset_execution_role_name(self) -> str:
         return f"{self.project}-stackset-execution"
+
+    @property
+    def deploy_verifier_role_name(self) -> str:
+        """Read-only role in each target account the deploy pipeline's verify step assumes."""
+        return f"{self.project}-deploy-verifier"
+
+    @property
+    def modeldeploy_verify_role_name(self) -> str:
+        """Role of the verify CodeBuild project in the tooling account (trusted by the verifier roles)."""
+        return f"{self.project}-modeldeploy-verify"
+
+    def stage_stack_set_name(self, stage: str) -> str:
+        """One stack set per stage, so that updating staging can never touch prod."""
+        return f"{self.project}-{stage}"

@@ -25,6 +25,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import suppress
 
 SOURCE_KEY = "modelbuild.zip"
@@ -84,27 +85,15 @@ class ModelBuild(Construct):
             artifact_bucket=bucket, restart_execution_on_update=False)
         source_output = codepipeline.Artifact("SourceOutput")
         self.source_bucket: s3.Bucket | None = None
+        self.source: SourceBucket | None = None
         if repository is None:
-            self.source_bucket = s3.Bucket(
+            self.source = SourceBucket(
                 self, "Source", bucket_name=cdk.Fn.sub(f"{project}-modelbuild-source-${{AWS::AccountId}}-${{AWS::Region}}"),
-                encryption=s3.BucketEncryption.KMS, encryption_key=key, bucket_key_enabled=True, versioned=True,
-                block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
-                server_access_logs_bucket=access_logs, server_access_logs_prefix="modelbuild-source/",
-                lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90))],
-                removal_policy=removal_policy, auto_delete_objects=False)
-            # S3 → EventBridge as a bucket property (CDK's event_bridge_enabled adds a custom-resource Lambda instead).
-            bucket_resource = self.source_bucket.node.default_child
-            assert isinstance(bucket_resource, s3.CfnBucket)
-            bucket_resource.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True))
-            source = actions.S3SourceAction(action_name="Code", bucket=self.source_bucket, bucket_key=SOURCE_KEY,
-                                            output=source_output, trigger=actions.S3Trigger.NONE)
-            self.push_rule = events.Rule(
-                self, "OnPush", rule_name=f"{project}-modelbuild-on-push",
-                description="A new modelbuild.zip in the source bucket starts the model-build pipeline",
-                event_pattern=events.EventPattern(source=["aws.s3"], detail_type=["Object Created"], detail={
-                    "bucket": {"name": [self.source_bucket.bucket_name]}, "object": {"key": [SOURCE_KEY]}}),
-                targets=[targets.CodePipeline(self.pipeline)])
+                object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push", access_log_prefix="modelbuild-source/",
+                removal_policy=removal_policy)
+            self.source_bucket = self.source.bucket
+            source = self.source.source_action(source_output)
+            self.push_rule = self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
         else:
             source = actions.CodeStarConnectionsSourceAction(
                 action_name="Code", connection_arn=repository.connection_arn, owner=repository.repository.split("/")[0],

@@ -79,9 +79,15 @@ class StackSetExecutionRole(Construct):
                 resources=[_arn("cloudwatch", f"alarm:{project}-*")],
             ),
             iam.PolicyStatement(
+                sid="ManageProjectEndpointRoles",
+                actions=["iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:PutRolePolicy",
+                         "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole"],
+                resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{project}-*-endpoint"],
+            ),
+            iam.PolicyStatement(
                 sid="PassProjectModelRoles",
                 actions=["iam:PassRole"],
-                resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{project}-*"],
+                resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{project}-*-endpoint"],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             ),
         ]
@@ -97,12 +103,12 @@ class StackSetExecutionRole(Construct):
             self.role,
             "AwsSolutions-IAM5",
             "Wildcards are name-prefix patterns: stacks StackSet-<project>-*, SageMaker <project>-* resources, "
-            "<project>-* alarms and roles in this account; endpoint names are chosen per model version",
+            "<project>-* alarms and <project>-<stage>-endpoint roles in this account; endpoint names are chosen per model version",
             applies_to=[
                 f"Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/StackSet-{project}-*/*",
                 *(f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:{kind}/{project}-*"
                   for kind in ("model", "endpoint-config", "endpoint")),
                 f"Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:{project}-*",
-                f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{project}-*",
+                f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{project}-*-endpoint",
             ],
         )

@@ -6,12 +6,13 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.deploy_verifier_role import DeployVerifierRole
 from mlops_infra.constructs.stackset_roles import StackSetExecutionRole
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
 
 
 class TargetAccountStack(cdk.Stack):
-    """StackSet execution role trusting the tooling account's administration role."""
+    """StackSet execution role trusting the tooling account's administration role; read-only role for the deploy's verify step."""
 
     def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
@@ -25,5 +26,10 @@ class TargetAccountStack(cdk.Stack):
                 f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{config.stackset_administration_role_name}"
             ),
         )
+        verifier = DeployVerifierRole(
+            self, "DeployVerifier", role_name=config.deploy_verifier_role_name, project=config.project,
+            verify_role_arn=cdk.Fn.sub(f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{config.modeldeploy_verify_role_name}"),
+        )
         del tooling  # referenced through Fn::Sub above
         cdk.CfnOutput(self, "StackSetExecutionRoleArn", value=execution.role.role_arn)
+        cdk.CfnOutput(self, "DeployVerifierRoleArn", value=verifier.role.role_arn)

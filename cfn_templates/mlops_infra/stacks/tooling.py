@@ -10,6 +10,8 @@ from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
+from mlops_infra.constructs.model_deploy import SOURCE_KEY as SOURCE_KEY_DEPLOY
+from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
 from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
@@ -67,6 +69,15 @@ class ToolingStack(cdk.Stack):
             target_account_ids=[staging.value_as_string, prod.value_as_string],
         )
 
+        model_deploy = ModelDeploy(
+            self, "ModelDeploy", project=config.project, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
+            model_package_group_name=config.model_package_group_name,
+            stages=[DeployStage("staging", staging.value_as_string, config.stage_stack_set_name("staging")),
+                    DeployStage("prod", prod.value_as_string, config.stage_stack_set_name("prod"))],
+            administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
+            verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name,
+            removal_policy=removal)
+
         cdk.CfnOutput(self, "ArtifactsBucketName", value=store.bucket.bucket_name)
         cdk.CfnOutput(self, "ArtifactsKeyArn", value=store.key.key_arn)
         cdk.CfnOutput(self, "EnvironmentTableName", value=environments.table.table_name)
@@ -82,6 +93,11 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "SageMakerPipelineRoleArn", value=model_build.pipeline_role.role_arn)
         cdk.CfnOutput(self, "ModelBuildPipelineName", value=model_build.pipeline.pipeline_name)
         cdk.CfnOutput(self, "ModelBuildProjectName", value=model_build.build_project.project_name)
+        cdk.CfnOutput(self, "ModelDeployPipelineName", value=model_deploy.pipeline.pipeline_name)
+        cdk.CfnOutput(self, "ModelDeploySourceBucketName", value=model_deploy.source.bucket.bucket_name)
+        cdk.CfnOutput(self, "ModelDeploySourceKey", value=SOURCE_KEY_DEPLOY)
+        cdk.CfnOutput(self, "StagingStackSetName", value=config.stage_stack_set_name("staging"))
+        cdk.CfnOutput(self, "ProdStackSetName", value=config.stage_stack_set_name("prod"))
         if model_build.source_bucket is not None:
             cdk.CfnOutput(self, "ModelBuildSourceBucketName", value=model_build.source_bucket.bucket_name)
             cdk.CfnOutput(self, "ModelBuildSourceKey", value=SOURCE_KEY)

@@ -36,7 +36,8 @@ SEEDS = {
         ("tests/test_executions.py", ROOT / "tests" / "unit" / "pipelines" / "test_executions.py"))),
     "modeldeploy": Seed("modeldeploy", HERE / "modeldeploy_seed", copies=(
         ("deploy_support/guardrails.py", MODELDEPLOY / "guardrails.py"),
-        ("deploy_support/packages.py", MODELDEPLOY / "packages.py"))),
+        ("deploy_support/packages.py", MODELDEPLOY / "packages.py"),
+        ("deploy_support/endpoints.py", MODELDEPLOY / "endpoints.py"))),
 }
 
 

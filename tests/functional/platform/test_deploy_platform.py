@@ -77,5 +77,6 @@ def test_list_stacks_reports_outputs(accounts: LocalAccounts, stacks: dict) -> N
     deploy_platform(accounts, CONFIG, stacks)
     rows = list_stacks(accounts, CONFIG)
     staging = next(r for r in rows if r["account"] == "staging")
-    assert staging["outputs"] == {"StackSetExecutionRoleArn": "arn:aws:iam::222222222222:role/mlops-stackset-execution"}
+    assert staging["outputs"] == {"StackSetExecutionRoleArn": "arn:aws:iam::222222222222:role/mlops-stackset-execution",
+                                  "DeployVerifierRoleArn": "arn:aws:iam::222222222222:role/mlops-deploy-verifier"}
     assert json.dumps(rows)  # serializable for --output json

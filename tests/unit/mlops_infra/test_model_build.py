@@ -11,8 +11,13 @@ from mlops_infra.config import PlatformConfig
 from mlops_infra.synth import synthesize
 
 
+def _model_build_pipeline(template: Template) -> dict:
+    [pipeline] = template.find_resources("AWS::CodePipeline::Pipeline", {"Properties": {"Name": "mlops-modelbuild"}}).values()
+    return pipeline
+
+
 def _stage_actions(template: Template) -> dict[str, list[dict]]:
-    [pipeline] = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    pipeline = _model_build_pipeline(template)
     return {s["Name"]: s["Actions"] for s in pipeline["Properties"]["Stages"]}
 
 
@@ -50,7 +55,7 @@ def test_build_runs_the_buildspec_with_the_pipeline_settings(tooling: Template) 
 
 
 def test_pipeline_artifacts_are_kms_encrypted(tooling: Template) -> None:
-    [pipeline] = tooling.find_resources("AWS::CodePipeline::Pipeline").values()
+    pipeline = _model_build_pipeline(tooling)
     store = pipeline["Properties"]["ArtifactStore"]
     assert store["Type"] == "S3" and store["EncryptionKey"]["Type"] == "KMS"
     assert pipeline["Properties"]["PipelineType"] == "V2"
@@ -88,7 +93,7 @@ def test_codeconnections_source_triggers_on_pushes_to_the_branch(tmp_path) -> No
     assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
     assert source["Configuration"] == {"ConnectionArn": arn, "FullRepositoryId": "acme/churn-model", "BranchName": "release",
                                        "DetectChanges": True}
-    [pipeline] = template.find_resources("AWS::CodePipeline::Pipeline").values()
+    pipeline = _model_build_pipeline(template)
     assert pipeline["Properties"]["Triggers"] == [{"GitConfiguration": {"Push": [{"Branches": {"Includes": ["release"]}}],
                                                                          "SourceActionName": "Code"},
                                                    "ProviderType": "CodeStarSourceConnection"}]

@@ -1,4 +1,5 @@
-"""Intent of the target-account stack: an execution role trusting only tooling's admin role, scoped by prefix."""
+"""Intent of the target-account stack: an execution role trusting only tooling's admin role, scoped by prefix;
+a read-only verifier role trusting only the tooling account's verify project."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from aws_cdk.assertions import Template
 
 
 def _statements(target_account: Template) -> dict[str, dict]:
-    [role] = target_account.find_resources("AWS::IAM::Role").values()
+    [role] = target_account.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-stackset-execution"}}).values()
     return {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
 
 
@@ -33,3 +34,21 @@ def test_passrole_is_limited_to_sagemaker(target_account: Template) -> None:
 def test_stack_permissions_cover_only_project_stackset_instances(target_account: Template) -> None:
     resource = _statements(target_account)["ManageProjectStackSetInstances"]["Resource"]
     assert resource["Fn::Join"][1][-1] == ":stack/StackSet-mlops-*/*"
+
+
+def test_execution_role_manages_only_the_project_endpoint_roles(target_account: Template) -> None:
+    statements = _statements(target_account)
+    for sid in ("ManageProjectEndpointRoles", "PassProjectModelRoles"):
+        assert statements[sid]["Resource"]["Fn::Join"][1][-1] == ":role/mlops-*-endpoint", sid
+    assert "iam:CreateRole" in statements["ManageProjectEndpointRoles"]["Action"]
+
+
+def test_verifier_role_only_describes_project_endpoints_and_alarms(target_account: Template) -> None:
+    [role] = target_account.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-deploy-verifier"}}).values()
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-modeldeploy-verify"}}
+    statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert {sid: (s["Action"], s["Resource"]["Fn::Join"][1][-1]) for sid, s in statements.items()} == {
+        "DescribeProjectEndpoints": ("sagemaker:DescribeEndpoint", ":endpoint/mlops-*"),
+        "DescribeProjectAlarms": ("cloudwatch:DescribeAlarms", ":alarm:mlops-*"),
+    }

@@ -22,7 +22,7 @@ def test_artifacts_bucket_is_kms_encrypted_versioned_and_private(tooling: Templa
 
 def test_every_bucket_denies_plain_http(tooling: Template) -> None:
     policies = tooling.find_resources("AWS::S3::BucketPolicy")
-    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 4
+    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 5
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
@@ -65,7 +65,8 @@ def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
         "ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn",
         "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName",
         "NotebookUrlApiId", "NotebookUrlApiUrl", "ModelPackageGroupName", "SageMakerPipelineName", "SageMakerPipelineRoleArn",
-        "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey"}
+        "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey",
+        "ModelDeployPipelineName", "ModelDeploySourceBucketName", "ModelDeploySourceKey", "StagingStackSetName", "ProdStackSetName"}
 
 
 def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:

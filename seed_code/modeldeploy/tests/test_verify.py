@@ -1,0 +1,61 @@
+"""verify.py: the stage's endpoint must serve the config just deployed; a rollback fails naming the alarm."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import verify
+
+DEPLOYMENT = {"model_package_arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3", "model_package_version": 3,
+              "stages": [{"stage": "staging", "endpoint": "churn-staging", "endpoint_config": "churn-staging-v3",
+                          "alarms": ["churn-staging-5xx", "churn-staging-model-latency"]}]}
+
+
+class Target:
+    """The target account's SageMaker and CloudWatch as verify.py sees them."""
+
+    def __init__(self, config: str, reason: str = "", alarm_states: dict[str, str] | None = None) -> None:
+        self.config, self.reason = config, reason
+        self.alarm_states = alarm_states if alarm_states is not None else {"churn-staging-5xx": "OK", "churn-staging-model-latency": "OK"}
+
+    def client(self, name: str) -> Any:
+        return self
+
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:  # noqa: N803
+        return {"EndpointName": EndpointName, "EndpointStatus": "InService", "EndpointConfigName": self.config,
+                **({"FailureReason": self.reason} if self.reason else {})}
+
+    def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:  # noqa: N803
+        return {"MetricAlarms": [{"AlarmName": n, "StateValue": s} for n, s in self.alarm_states.items() if n in AlarmNames]}
+
+
+def _run(tmp_path: Path, target: Target, capsys: Any) -> tuple[int, str, str]:
+    (tmp_path / "deployment.json").write_text(json.dumps(DEPLOYMENT))
+    code = verify.main(["--deployment", str(tmp_path / "deployment.json"), "--stage", "staging"], session=target)
+    out = capsys.readouterr()
+    return code, out.out.strip(), out.err.strip()
+
+
+def test_new_config_in_service_passes(tmp_path: Path, capsys: Any) -> None:
+    assert _run(tmp_path, Target("churn-staging-v3"), capsys) == (
+        0, "staging: endpoint churn-staging InService on churn-staging-v3 (model package version 3); "
+           "alarms churn-staging-5xx, churn-staging-model-latency OK", "")
+
+
+def test_rolled_back_endpoint_fails_naming_the_alarm(tmp_path: Path, capsys: Any) -> None:
+    reason = "Deployment of churn-staging-v3 was rolled back: alarm churn-staging-5xx went to ALARM"
+    code, _, err = _run(tmp_path, Target("churn-staging-v2", reason), capsys)
+    assert (code, err) == (1, f"error: staging: endpoint churn-staging is InService on churn-staging-v2, not churn-staging-v3: {reason}")
+
+
+def test_missing_alarm_fails(tmp_path: Path, capsys: Any) -> None:
+    code, _, err = _run(tmp_path, Target("churn-staging-v3", alarm_states={"churn-staging-5xx": "OK"}), capsys)
+    assert (code, err) == (1, "error: staging: endpoint churn-staging: rollback alarm(s) missing: churn-staging-model-latency")
+
+
+def test_unknown_stage_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "deployment.json").write_text(json.dumps(DEPLOYMENT))
+    assert verify.main(["--deployment", str(tmp_path / "deployment.json"), "--stage", "prod"], session=Target("x")) == 2
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'deployment.json'} has no stage 'prod'"
