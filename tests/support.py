@@ -103,3 +103,46 @@ def wait_for_stackset_operation(cfn: Any, name: str, operation_id: str, timeout:
         return operation if operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING") else None
 
     return wait_for(ended, timeout)
+
+
+ECHO_MODEL = '''
+def model_fn(model_dir):
+    return open(model_dir + "/answer.txt").read().strip()
+
+
+def input_fn(body, content_type):
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def predict_fn(data, model):
+    if model == "fail":
+        raise ValueError("model is broken")
+    return model + ":" + data
+
+
+def output_fn(prediction, accept):
+    return prediction
+'''
+
+
+def model_data(aws: Any, bucket: str, key: str, answer: str = "ok", program: str = ECHO_MODEL, account: str = "tooling") -> str:
+    """Upload a model tarball (``answer.txt`` and ``code/inference.py``) and return its ``s3://`` URL.
+
+    The default program answers ``<answer>:<request>``; ``answer="fail"`` makes every prediction raise.
+    """
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in (("answer.txt", answer), ("code/inference.py", program)):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    s3 = aws.client("s3", account)
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
+    return f"s3://{bucket}/{key}"

@@ -38,6 +38,7 @@ from embedded_aws.extensions.cfn_sagemaker_endpoints import CfnSageMakerEndpoint
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
+from embedded_aws.extensions.sagemaker_runtime_invoke import InvokeEndpoints
 from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
@@ -85,6 +86,7 @@ ALL: tuple[Extension, ...] = (
     RegistryDeletes(),
     ModelPackageEvents(),
     BlueGreenEndpoints(),
+    InvokeEndpoints(),
     CfnSageMakerEndpoints(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),

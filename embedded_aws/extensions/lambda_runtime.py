@@ -12,10 +12,7 @@ import hashlib
 import io
 import json
 import os
-import select
 import shutil
-import subprocess
-import sys
 import tempfile
 import logging
 import threading
@@ -29,6 +26,7 @@ from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.json_line_process import JsonLineProcess, ReplyTimeout
 
 WORKER_MODULE = "embedded_aws.lambda_worker"
 logger = logging.getLogger(__name__)
@@ -64,23 +62,9 @@ class Worker:
     """One warm execution environment for one version of one function."""
 
     def __init__(self, code_dir: str, env: dict[str, str], sink: LogSink) -> None:
-        self.lock = threading.Lock()
         self.initialized = False
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=code_dir,
-            env=env,
-            text=True,
-        )
-        threading.Thread(target=self._forward, args=(sink,), daemon=True).start()
-
-    def _forward(self, sink: LogSink) -> None:
-        assert self.process.stderr
-        for line in self.process.stderr:
-            sink.write(line)
+        self.environment = JsonLineProcess(WORKER_MODULE, code_dir, env, sink.write)
+        self.lock = self.environment.lock
 
     def initialize(self, handler: str) -> dict[str, Any] | None:
         """The init phase (start and handler import) under Lambda's own 10 s limit; an error reply if it fails."""
@@ -99,25 +83,16 @@ class Worker:
         return None
 
     def invoke(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            self.stop()
-            raise FunctionTimeout(f"Task timed out after {timeout:.2f} seconds")
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"Runtime exited with code {self.process.wait()}")
-        return json.loads(line)
+        try:
+            return self.environment.request(request, timeout)
+        except ReplyTimeout as exc:
+            raise FunctionTimeout(str(exc)) from exc
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.environment.alive()
 
     def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-        self.process.wait()
+        self.environment.stop()
 
 
 class PythonRuntime:

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
@@ -36,6 +37,8 @@ TIME_SCALE_ENV = "EMBEDDED_AWS_DEPLOYMENT_TIME_SCALE"
 PROVISION_SECONDS = 60.0
 TICK = 0.05
 WORKERS = Workers("endpoint")
+#: Called with (backend, endpoint config) while a new fleet is provisioned; raising fails the deployment.
+PROVISIONERS: list[Callable[[SageMakerModelBackend, dict[str, Any]], None]] = []
 
 
 def time_scale() -> float:
@@ -88,6 +91,15 @@ class Deployment:
                 return None
             time.sleep(TICK)
 
+    def start_fleet(self) -> str | None:
+        """Provision the new fleet (containers started and pinged); the failure, if any."""
+        for provisioner in PROVISIONERS:
+            try:
+                provisioner(self.backend, self.config)
+            except Exception as exc:  # a fleet that cannot start fails the deployment, naming why
+                return f"the new fleet failed to start: {exc}"
+        return None
+
     def pending(self, share: float, status: str) -> None:
         self.endpoint.pending_deployment_summary = {
             "EndpointConfigName": self.config_name, "StartTime": self.started,
@@ -99,7 +111,10 @@ class Deployment:
         self.started = utcnow()
         deadline = time.monotonic() + self.timeout * time_scale()
         self.pending(0.0, "Creating")
-        problem = self.bake(self.provision, deadline)
+        self.endpoint.pending_fleet = list(self.config["ProductionVariants"])
+        problem = self.start_fleet()
+        if not problem:
+            problem = self.bake(self.provision, deadline)
         for share in self.steps:
             if problem:
                 break
@@ -121,7 +136,7 @@ class Deployment:
         alarm = problem if problem in self.alarms else None
         reason = (f"Deployment of {self.config_name} was rolled back: alarm {alarm} went to ALARM" if alarm
                   else f"Deployment of {self.config_name} was rolled back: {problem}")
-        endpoint.failure_reason, endpoint.pending_deployment_summary = reason, None
+        endpoint.failure_reason, endpoint.pending_deployment_summary, endpoint.pending_fleet = reason, None, None
         endpoint.last_deployment = {"EndpointConfigName": self.config_name, "Status": "RolledBack", "Reason": reason}
         endpoint.endpoint_status, endpoint.last_modified_time = "InService", utcnow()
 
@@ -130,9 +145,20 @@ class Deployment:
         endpoint.endpoint_config_name = self.config_name
         endpoint.production_variants = endpoint._process_production_variants(self.config["ProductionVariants"])
         endpoint.data_capture_config = self.config.get("DataCaptureConfig")
-        endpoint.failure_reason, endpoint.pending_deployment_summary = None, None
+        endpoint.fleet_variants = list(self.config["ProductionVariants"])
+        endpoint.failure_reason, endpoint.pending_deployment_summary, endpoint.pending_fleet = None, None, None
         endpoint.last_deployment = {"EndpointConfigName": self.config_name, "Status": "Completed"}
         endpoint.endpoint_status, endpoint.last_modified_time = "InService", utcnow()
+
+
+def current_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> list[dict[str, Any]]:
+    """The production variants (with their models) the endpoint's running fleet was created from.
+
+    Kept on the endpoint: the fleet keeps serving when its endpoint config is deleted, as in SageMaker.
+    """
+    if getattr(endpoint, "fleet_variants", None) is None:
+        endpoint.fleet_variants = list(backend.describe_endpoint_config(endpoint.endpoint_config_name)["ProductionVariants"])
+    return endpoint.fleet_variants  # type: ignore[no-any-return]
 
 
 def update_endpoint(backend: SageMakerModelBackend, name: str, config_name: str, deployment: dict[str, Any] | None) -> str:
@@ -184,7 +210,15 @@ class BlueGreenEndpoints(Extension):
                     response[key] = value
             return response
 
+        original_create = SageMakerModelBackend.create_endpoint
+
+        def create_endpoint(self: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str, tags: Any) -> FakeEndpoint:
+            endpoint = original_create(self, endpoint_name, endpoint_config_name, tags)
+            current_fleet(self, endpoint)  # the fleet is built from the config now; it outlives the config
+            return endpoint
+
         patcher.replace(FakeEndpoint, "response_object", property(response_object))
+        patcher.replace(SageMakerModelBackend, "create_endpoint", create_endpoint)
         patcher.replace(SageMakerResponse, "update_endpoint", _Api.update_endpoint)
 
     def reset(self) -> None:

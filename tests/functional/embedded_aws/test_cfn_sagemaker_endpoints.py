@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support import wait_for
+from support import model_data
 
 from embedded_aws import EmbeddedAws, extensions
 
@@ -47,6 +47,8 @@ def _status(cfn: Any) -> tuple[str, dict[str, str]]:
 
 @pytest.fixture
 def deployed(aws: EmbeddedAws) -> Any:
+    for version, answer in (("1", "v1"), ("2", "v2"), ("3", "fail")):
+        model_data(aws, "art", f"m{version}.tar.gz", answer=answer)
     cfn = aws.client("cloudformation")
     _stack(cfn, "create")
     _stack(cfn, "update", ModelPackageVersion="2", ModelDataUrl="s3://art/m2.tar.gz")
@@ -68,16 +70,23 @@ def test_names_are_kept_and_a_new_version_deploys_blue_green(aws: EmbeddedAws, d
 
 
 def test_a_bad_model_rolls_the_stack_back_naming_the_alarm(aws: EmbeddedAws, deployed: Any) -> None:
-    cloudwatch = aws.client("cloudwatch")
+    runtime, stop, answers = aws.client("sagemaker-runtime"), threading.Event(), []
 
-    def errors_during_the_canary() -> None:
-        wait_for(lambda: _history()[2:] == [0.5], timeout=20)
-        cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=[{"MetricName": "Invocation5XXErrors", "Dimensions": DIMENSIONS, "Value": 7}])
+    def traffic() -> None:  # clients keep calling the endpoint while the bad model (m3) takes its canary share
+        while not stop.is_set():
+            try:
+                answers.append(runtime.invoke_endpoint(EndpointName="churn-staging", Body="1,2", ContentType="text/csv")["Body"].read())
+            except runtime.exceptions.ModelError:
+                answers.append(b"ModelError")
 
-    bad = threading.Thread(target=errors_during_the_canary)
-    bad.start()
-    _stack(deployed, "update", ModelPackageVersion="3", ModelDataUrl="s3://art/m3.tar.gz")
-    bad.join()
+    sender = threading.Thread(target=traffic)
+    sender.start()
+    try:
+        _stack(deployed, "update", ModelPackageVersion="3", ModelDataUrl="s3://art/m3.tar.gz")
+    finally:
+        stop.set()
+        sender.join()
+    assert b"ModelError" in answers and answers[-1] == b"v2:1,2"
     status, outputs = _status(deployed)
     assert (status, outputs["EndpointConfigName"]) == ("UPDATE_ROLLBACK_COMPLETE", "churn-staging-v2")
     reasons = [e["ResourceStatusReason"] for e in deployed.describe_stack_events(StackName="endpoint")["StackEvents"]
