@@ -22,6 +22,7 @@ import fnmatch
 import io
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import sysconfig
@@ -262,7 +263,11 @@ class Build:
         commands = ((spec.get("phases") or {}).get(name) or {}).get("commands") or []
         if not commands:
             return
-        script = "set -e\n" + "\n".join(str(c) for c in commands) + "\n"
+        marker = source_dir.parent / f".{name}-command"
+        script = "set -e\n" + "".join(
+            f"printf '%s' {index} > {shlex.quote(str(marker))}\n"
+            f"printf '%s\\n' {shlex.quote(f'[Container] Running command {command}')}\n{command}\n"
+            for index, command in enumerate(str(c) for c in commands))
         timeout = float(self.project.get("timeoutInMinutes") or 60) * 60
         self.log(f"[Container] Entering phase {name.upper()}")
         process = subprocess.Popen(["bash", "-c", script], cwd=source_dir, env=env, stdout=subprocess.PIPE,
@@ -279,7 +284,8 @@ class Build:
             time.sleep(0.05)
         reader.join(5)
         if process.returncode != 0:
-            raise BuildFailed(name.upper(), f"Error while executing command: exit status {process.returncode}")
+            failed = commands[int(marker.read_text())] if marker.is_file() else "?"
+            raise BuildFailed(name.upper(), f"Error while executing command: {failed}. Reason: exit status {process.returncode}")
 
     def upload_artifacts(self, spec: dict[str, Any], source_dir: Path) -> None:
         if self.artifact_location is None:

@@ -161,6 +161,16 @@ def current_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> lis
     return endpoint.fleet_variants  # type: ignore[no-any-return]
 
 
+def start_first_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint, variants: list[dict[str, Any]]) -> None:
+    """Start a new endpoint's containers; one that cannot start fails the endpoint, naming why."""
+    for provisioner in PROVISIONERS:
+        try:
+            provisioner(backend, {"ProductionVariants": variants})
+        except Exception as exc:  # SageMaker: the endpoint ends Failed with the reason
+            endpoint.endpoint_status, endpoint.failure_reason = "Failed", f"The primary container failed to start: {exc}"
+            return
+
+
 def update_endpoint(backend: SageMakerModelBackend, name: str, config_name: str, deployment: dict[str, Any] | None) -> str:
     """Start a deployment of ``config_name`` to endpoint ``name``; returns the endpoint ARN."""
     endpoint = backend.endpoints.get(name)
@@ -214,7 +224,8 @@ class BlueGreenEndpoints(Extension):
 
         def create_endpoint(self: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str, tags: Any) -> FakeEndpoint:
             endpoint = original_create(self, endpoint_name, endpoint_config_name, tags)
-            current_fleet(self, endpoint)  # the fleet is built from the config now; it outlives the config
+            fleet = current_fleet(self, endpoint)  # the fleet is built from the config now; it outlives the config
+            WORKERS.start(endpoint.arn, lambda: start_first_fleet(self, endpoint, fleet))
             return endpoint
 
         patcher.replace(FakeEndpoint, "response_object", property(response_object))

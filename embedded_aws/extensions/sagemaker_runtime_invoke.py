@@ -108,7 +108,10 @@ def _unpack(account: str, url: str, target: str) -> None:
     if not url.startswith("s3://"):
         raise RuntimeError(f"ModelDataUrl {url!r} is not an s3:// URL")
     bucket, _, key = url[5:].partition("/")
-    data = s3_backends[account]["global"].get_object(bucket, key)
+    try:
+        data = s3_backends[account]["global"].get_object(bucket, key)
+    except Exception:  # moto raises NoSuchBucket / NoSuchKey; SageMaker reports the URL
+        data = None
     if data is None:
         raise RuntimeError(f"Model data {url} does not exist")
     with tarfile.open(fileobj=io.BytesIO(data.value), mode="r:*") as archive:

@@ -10,22 +10,22 @@ from mlops_infra.nag import suppress
 
 
 class DeployVerifierRole(Construct):
-    """Describe this project's endpoints and alarms — nothing else — for the tooling account's verify project."""
+    """Describe and smoke-test this project's endpoints, read their alarms — nothing else — for the tooling account's verify project."""
 
     def __init__(self, scope: Construct, id_: str, *, role_name: str, project: str, verify_role_arn: str) -> None:
         super().__init__(scope, id_)
         region_account = f"{Aws.REGION}:{Aws.ACCOUNT_ID}"
         self.role = iam.Role(
             self, "Role", role_name=role_name, assumed_by=iam.ArnPrincipal(verify_role_arn),
-            description="Deploy verify step: reads this project's endpoints and their rollback alarms",
+            description="Deploy verify step: reads and smoke-tests this project's endpoints, reads their rollback alarms",
             inline_policies={"ReadProjectEndpoints": iam.PolicyDocument(statements=[
-                iam.PolicyStatement(sid="DescribeProjectEndpoints", actions=["sagemaker:DescribeEndpoint"],
+                iam.PolicyStatement(sid="CheckProjectEndpoints", actions=["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
                                     resources=[f"arn:{Aws.PARTITION}:sagemaker:{region_account}:endpoint/{project}-*"]),
                 iam.PolicyStatement(sid="DescribeProjectAlarms", actions=["cloudwatch:DescribeAlarms"],
                                     resources=[f"arn:{Aws.PARTITION}:cloudwatch:{region_account}:alarm:{project}-*"]),
             ])},
         )
-        suppress(self.role, "AwsSolutions-IAM5", "Read-only describe on this project's <project>-<stage> endpoints and "
+        suppress(self.role, "AwsSolutions-IAM5", "Describe and smoke-test invocations on this project's <project>-<stage> endpoints and "
                  "<project>-* alarms; names carry the stage and are not known when the account is prepared",
                  applies_to=[f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/{project}-*",
                              f"Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:{project}-*"])

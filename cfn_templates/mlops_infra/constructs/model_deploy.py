@@ -34,7 +34,7 @@ from mlops_platform.modeldeploy.packages import approval_event_pattern
 SOURCE_KEY = "modeldeploy.zip"
 TEMPLATE_FILE = "endpoint-config-template.yml"
 VERIFY_SPEC = {"version": "0.2", "phases": {"build": {"commands": [
-    'python verify.py --deployment deployment.json --stage "$STAGE" --role-arn "$VERIFY_ROLE_ARN"']}}}
+    'python verify.py --deployment deployment.json --stage "$STAGE" --role-arn "$VERIFY_ROLE_ARN" --smoke-request smoke-request.csv']}}}
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from typing import Any
 import click
 from botocore.exceptions import ClientError
 
-from mlops_platform.cli.notebook import platform_outputs
-from mlops_platform.cli.options import open_accounts, project_option, target_options
+from mlops_platform.cli.options import open_accounts, platform_outputs, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, table
 from mlops_platform.errors import ConfigError
 

@@ -6,23 +6,12 @@ from typing import Any
 
 import click
 
-from mlops_platform.cli.options import open_accounts, platform_config, project_option, target_options
+from mlops_platform.cli.options import open_accounts, platform_outputs, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
-from mlops_platform.deploy.cloudformation import describe_stack, outputs_of
-from mlops_platform.errors import ConfigError
 from mlops_platform.notebooks.requests import NotebookRequest
 from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
 
 user_option = click.option("--user", required=True, help="Analyst (IAM user name) who owns the notebook.")
-
-
-def platform_outputs(accounts: Any, project: str) -> dict[str, str]:
-    """Outputs of the deployed tooling stack (a clear error when the platform is not deployed)."""
-    config = platform_config(project)
-    stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
-    if stack is None:
-        raise ConfigError(f"the platform is not deployed ({config.tooling_stack_name} not found): run mlops deploy")
-    return outputs_of(stack)
 
 
 def service(project: str, target: dict[str, Any]) -> NotebookService:

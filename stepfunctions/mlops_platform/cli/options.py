@@ -58,5 +58,25 @@ def open_accounts(target: str | None, profile: str | None, region: str | None, s
     return AwsAccounts.from_profile(resolved.profile, resolved.region, resolved.staging_account, resolved.prod_account, resolved.target_role)
 
 
+def platform_outputs(accounts: Any, project: str) -> dict[str, str]:
+    """Outputs of the deployed tooling stack (a clear error when the platform is not deployed)."""
+    from mlops_platform.deploy.cloudformation import describe_stack, outputs_of
+
+    config = platform_config(project)
+    stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
+    if stack is None:
+        raise ConfigError(f"the platform is not deployed ({config.tooling_stack_name} not found): run mlops deploy")
+    return outputs_of(stack)
+
+
+def deployed_platform(project: str, target: dict[str, Any], needs: str = "", feature: str = "") -> tuple[AccountClients, dict[str, str]]:
+    """Clients and tooling outputs; a clear error when the deployed platform lacks output ``needs`` (an older version)."""
+    accounts = open_accounts(**target)
+    outputs = platform_outputs(accounts, project)
+    if needs and needs not in outputs:
+        raise ConfigError(f"the deployed platform predates {feature or needs}: run mlops deploy")
+    return accounts, outputs
+
+
 def state_directory(state_dir: str | None) -> Path:
     return settings.state_dir(state_dir)

@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from mlops_platform.cli.notebook import platform_outputs
-from mlops_platform.cli.options import open_accounts, platform_config, project_option, target_options
+from mlops_platform.cli.options import deployed_platform, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.errors import ConfigError, MlopsError
 
@@ -104,11 +103,7 @@ def _run_locally(accounts: Any, bucket: str, group: str, data: str | None, min_a
 
 
 def _model_build(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    accounts = open_accounts(**target)
-    outputs = platform_outputs(accounts, project)
-    if "SageMakerPipelineName" not in outputs:
-        raise ConfigError("the deployed platform predates model build: run mlops deploy")
-    return accounts, outputs
+    return deployed_platform(project, target, needs="SageMakerPipelineName", feature="model build")
 
 
 def _parameters(values: tuple[str, ...]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The model-build CI pipeline (CodePipeline): its executions and where each stands."""
+"""CodePipeline executions of the model-build and model-deploy pipelines: where each stands, and their approval gates."""
 
 from __future__ import annotations
 
@@ -37,15 +37,40 @@ def ci_status(codepipeline: Any, pipeline_name: str, execution_id: str | None = 
         for stage in codepipeline.get_pipeline_state(name=pipeline_name)["stageStates"]:
             stages.append({"name": stage["stageName"], "status": stage.get("latestExecution", {}).get("status", "-"),
                            "actions": [{"name": a["actionName"], "status": a.get("latestExecution", {}).get("status", "-"),
-                                        "summary": a.get("latestExecution", {}).get("summary", "")} for a in stage["actionStates"]]})
+                                        "summary": a.get("latestExecution", {}).get("summary", ""),
+                                        "approval": bool(a.get("latestExecution", {}).get("token"))} for a in stage["actionStates"]]})
     return {"pipeline": pipeline_name, "execution_id": execution_id, "status": execution["status"],
             "summary": execution.get("statusSummary") or "", "trigger": execution.get("trigger", {}).get("triggerType", ""),
             "revisions": [r.get("revisionId") for r in execution.get("artifactRevisions", [])], "stages": stages}
 
 
+def pending_approval(status: dict[str, Any]) -> tuple[str, str] | None:
+    """``(stage, action)`` of the manual approval the execution waits for, if any."""
+    for stage in status["stages"]:
+        for action in stage["actions"]:
+            if action["status"] == "InProgress" and action.get("approval"):
+                return stage["name"], action["name"]
+    return None
+
+
+def decide_approval(codepipeline: Any, pipeline_name: str, approve: bool, summary: str) -> tuple[str, str]:
+    """Approve or reject the gate the newest execution waits at; LookupError when none waits."""
+    for stage in codepipeline.get_pipeline_state(name=pipeline_name)["stageStates"]:
+        for action in stage["actionStates"]:
+            latest = action.get("latestExecution", {})
+            if latest.get("status") == "InProgress" and latest.get("token"):
+                codepipeline.put_approval_result(pipelineName=pipeline_name, stageName=stage["stageName"], actionName=action["actionName"],
+                                                 result={"summary": summary, "status": "Approved" if approve else "Rejected"},
+                                                 token=latest["token"])
+                return stage["stageName"], action["actionName"]
+    raise LookupError(f"{pipeline_name} is not waiting for an approval")
+
+
 def wait_for_ci(codepipeline: Any, pipeline_name: str, execution_id: str, timeout: float = 600.0,
-                progress: Callable[[str], None] = lambda _: None, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
-    """Follow an execution until it ends, reporting each action that changes state; TimeoutError if it does not end."""
+                progress: Callable[[str], None] = lambda _: None, sleep: Callable[[float], None] = time.sleep,
+                stop_at_approval: bool = False) -> dict[str, Any]:
+    """Follow an execution until it ends (or waits for a manual approval, with ``stop_at_approval``),
+    reporting each action that changes state; TimeoutError if it does not get there in time."""
     deadline, seen = time.monotonic() + timeout, set()
     while True:
         status = ci_status(codepipeline, pipeline_name, execution_id)
@@ -55,7 +80,7 @@ def wait_for_ci(codepipeline: Any, pipeline_name: str, execution_id: str, timeou
                 if action["status"] not in {"-", ""} and key not in seen:
                     seen.add(key)
                     progress(f"{stage['name']}/{action['name']}: {action['status']}")
-        if status["status"] not in {"InProgress", "Stopping"}:
+        if status["status"] not in {"InProgress", "Stopping"} or (stop_at_approval and pending_approval(status)):
             return status
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{pipeline_name} execution {execution_id} still {status['status']} after {timeout:.0f} s")

@@ -1,4 +1,4 @@
-"""The model-build repository as the S3 source object: a zip whose upload is the push."""
+"""A model-build or model-deploy repository as the S3 source object: a zip whose upload is the push."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
 REQUIRED = ("buildspec.yml",)
 
 
-def package_source(folder: Path) -> bytes:
+def package_source(folder: Path, kind: str = "model-build") -> bytes:
     """``folder`` as a zip (sorted entries, fixed timestamps: the same tree gives the same bytes)."""
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
-        raise ConfigError(f"{folder} is not a model-build repository: {', '.join(missing)} missing")
+        raise ConfigError(f"{folder} is not a {kind} repository: {', '.join(missing)} missing")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -35,6 +35,6 @@ def package_source(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def push_source(s3: Any, bucket: str, key: str, folder: Path) -> str:
+def push_source(s3: Any, bucket: str, key: str, folder: Path, kind: str = "model-build") -> str:
     """Upload the repository zip (the push); returns the new object version."""
-    return s3.put_object(Bucket=bucket, Key=key, Body=package_source(folder), ContentType="application/zip")["VersionId"]
+    return s3.put_object(Bucket=bucket, Key=key, Body=package_source(folder, kind), ContentType="application/zip")["VersionId"]

@@ -15,6 +15,26 @@ from typing import Any
 IN_FLIGHT = {"Creating", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"}
 
 
+def endpoint_name(project: str, stage: str) -> str:
+    """The stage's endpoint (its name stays; each model version gets a new endpoint config)."""
+    return f"{project}-{stage}"
+
+
+def endpoint_config_name(project: str, stage: str, version: int | str) -> str:
+    return f"{project}-{stage}-v{version}"
+
+
+def alarm_names(project: str, stage: str) -> list[str]:
+    """The two rollback alarms the endpoint template creates for a stage."""
+    return [f"{project}-{stage}-5xx", f"{project}-{stage}-model-latency"]
+
+
+def version_of(config_name: str) -> int | None:
+    """The model package version an endpoint config name carries (``<project>-<stage>-v<N>``)."""
+    head, _, tail = config_name.rpartition("-v")
+    return int(tail) if head and tail.isdigit() else None
+
+
 class DeploymentCheckFailed(Exception):
     """The endpoint does not serve the expected config; the message says what it serves and why."""
 
@@ -90,3 +110,15 @@ def verify(sagemaker: Any, cloudwatch: Any, endpoint: str, expected_config: str,
     if state.alarms_in_alarm:
         raise DeploymentCheckFailed(f"endpoint {endpoint} serves {expected_config} but alarm(s) in ALARM: {', '.join(state.alarms_in_alarm)}")
     return state
+
+
+def smoke_test(runtime: Any, endpoint: str, body: bytes, content_type: str = "text/csv", requests: int = 3) -> list[bytes]:
+    """Send ``body`` ``requests`` times; the answers, or :class:`DeploymentCheckFailed` with the model's error."""
+    answers = []
+    for _ in range(requests):
+        try:
+            answer = runtime.invoke_endpoint(EndpointName=endpoint, Body=body, ContentType=content_type)
+        except runtime.exceptions.ClientError as exc:
+            raise DeploymentCheckFailed(f"endpoint {endpoint} smoke test failed: {exc.response['Error']['Message']}") from exc
+        answers.append(answer["Body"].read())
+    return answers

@@ -19,8 +19,8 @@ def fast_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMBEDDED_AWS_DEPLOYMENT_TIME_SCALE", "0.005")  # a 60 s bake lasts 0.3 s
 
 
-def _config(sm: Any, name: str, instances: int = 4, aws: Any = None) -> None:
-    url = model_data(aws, "models", f"{name}.tar.gz", answer=name) if aws else f"s3://b/{name}.tar.gz"
+def _config(sm: Any, name: str, aws: Any, instances: int = 4) -> None:
+    url = model_data(aws, "models", f"{name}.tar.gz", answer=name)
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={
         "Image": "img:1", "ModelDataUrl": url, "Environment": {"SAGEMAKER_PROGRAM": "inference.py"}})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
@@ -30,8 +30,8 @@ def _config(sm: Any, name: str, instances: int = 4, aws: Any = None) -> None:
 @pytest.fixture
 def endpoint(aws: EmbeddedAws) -> Any:
     sm, cw = aws.client("sagemaker"), aws.client("cloudwatch")
-    _config(sm, "churn-v1", aws=aws)
-    _config(sm, "churn-v2", aws=aws)
+    _config(sm, "churn-v1", aws)
+    _config(sm, "churn-v2", aws)
     sm.create_endpoint(EndpointName="churn", EndpointConfigName="churn-v1")
     cw.put_metric_alarm(AlarmName="churn-5xx", Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors", Dimensions=DIMENSIONS,
                         Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",

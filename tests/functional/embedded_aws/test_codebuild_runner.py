@@ -104,10 +104,11 @@ def test_failing_command_fails_the_build_and_post_build_still_runs(aws: Embedded
     assert finished["buildStatus"] == "FAILED"
     build_phase = next(p for p in finished["phases"] if p["phaseType"] == "BUILD")
     assert build_phase["phaseStatus"] == "FAILED"
-    assert build_phase["contexts"] == [{"statusCode": "COMMAND_EXECUTION_ERROR", "message": "Error while executing command: exit status 3"}]
+    assert build_phase["contexts"] == [{"statusCode": "COMMAND_EXECUTION_ERROR", "message": "Error while executing command: exit 3. Reason: exit status 3"}]
     assert next(p for p in finished["phases"] if p["phaseType"] == "POST_BUILD")["phaseStatus"] == "SUCCEEDED"
     lines = _log(aws, finished)
     assert "before" in lines and "never" not in lines and "post_build ran, succeeding=0" in lines
+    assert "[Container] Running command echo before" in lines and "[Container] Running command echo never" not in lines
 
 
 def test_missing_buildspec_fails_before_any_phase(aws: EmbeddedAws, project: Any) -> None:

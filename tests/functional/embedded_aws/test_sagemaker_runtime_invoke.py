@@ -125,3 +125,11 @@ def test_a_new_fleet_without_model_data_fails_the_deployment(aws: EmbeddedAws) -
 def test_without_the_extension_moto_answers_a_canned_body(aws: EmbeddedAws) -> None:
     with extensions.disabled("sagemaker-runtime-invoke"):
         assert _invoke(aws)["Body"].read() != b""  # no endpoint exists, yet moto answers
+
+
+def test_a_new_endpoint_whose_model_cannot_load_ends_failed(aws: EmbeddedAws) -> None:
+    _model(aws, "churn-v1", "v1", url="s3://models/missing.tar.gz")
+    sm = aws.client("sagemaker")
+    sm.create_endpoint(EndpointName="churn", EndpointConfigName="churn-v1")
+    failed = wait_for(lambda: (d := sm.describe_endpoint(EndpointName="churn"))["EndpointStatus"] == "Failed" and d)
+    assert failed["FailureReason"] == "The primary container failed to start: Model data s3://models/missing.tar.gz does not exist"

@@ -43,12 +43,12 @@ def test_execution_role_manages_only_the_project_endpoint_roles(target_account: 
     assert "iam:CreateRole" in statements["ManageProjectEndpointRoles"]["Action"]
 
 
-def test_verifier_role_only_describes_project_endpoints_and_alarms(target_account: Template) -> None:
+def test_verifier_role_only_checks_project_endpoints_and_alarms(target_account: Template) -> None:
     [role] = target_account.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-deploy-verifier"}}).values()
     [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-modeldeploy-verify"}}
     statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
     assert {sid: (s["Action"], s["Resource"]["Fn::Join"][1][-1]) for sid, s in statements.items()} == {
-        "DescribeProjectEndpoints": ("sagemaker:DescribeEndpoint", ":endpoint/mlops-*"),
+        "CheckProjectEndpoints": (["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], ":endpoint/mlops-*"),
         "DescribeProjectAlarms": ("cloudwatch:DescribeAlarms", ":alarm:mlops-*"),
     }

@@ -18,15 +18,11 @@ from typing import Any
 
 import boto3
 
+from deploy_support.endpoints import alarm_names, endpoint_config_name, endpoint_name
 from deploy_support.guardrails import Guardrail, GuardrailError, validate
 from deploy_support.packages import latest_approved
 
 CONFIG_KEYS = {"InstanceType", "InstanceCount", "DataCapturePercent", "Guardrail", "Alarms", "Traffic"}
-
-
-def alarm_names(project: str, stage: str) -> tuple[str, str]:
-    """The two rollback alarms the endpoint template creates for a stage."""
-    return f"{project}-{stage}-5xx", f"{project}-{stage}-model-latency"
 
 
 def stage_parameters(project: str, owner: str, stage: str, config: dict[str, Any], package: dict[str, Any],
@@ -35,7 +31,7 @@ def stage_parameters(project: str, owner: str, stage: str, config: dict[str, Any
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
         raise GuardrailError(f"{stage}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(CONFIG_KEYS))}")
-    guardrail = Guardrail.from_config({**config["Guardrail"], "alarms": list(alarm_names(project, stage))}, int(config["InstanceCount"]))
+    guardrail = Guardrail.from_config({**config["Guardrail"], "alarms": alarm_names(project, stage)}, int(config["InstanceCount"]))
     try:
         validate(guardrail)
     except GuardrailError as exc:
@@ -81,9 +77,9 @@ def main(argv: list[str] | None = None, sagemaker: Any = None) -> int:
             parameters = stage_parameters(args.project_name, args.owner, stage, config, package,
                                           args.artifacts_bucket, args.artifacts_key_arn)
             (output / f"{stage}-params.json").write_text(json.dumps(parameters, indent=2) + "\n")
-            stages.append({"stage": stage, "endpoint": f"{args.project_name}-{stage}",
-                           "endpoint_config": f"{args.project_name}-{stage}-v{package['ModelPackageVersion']}",
-                           "alarms": list(alarm_names(args.project_name, stage))})
+            stages.append({"stage": stage, "endpoint": endpoint_name(args.project_name, stage),
+                           "endpoint_config": endpoint_config_name(args.project_name, stage, package["ModelPackageVersion"]),
+                           "alarms": alarm_names(args.project_name, stage)})
     except (GuardrailError, LookupError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -3,9 +3,9 @@
     python verify.py --deployment deployment.json --stage staging --role-arn arn:aws:iam::<staging>:role/<project>-deploy-verifier
 
 Runs after the stage's StackSet deployment. It reads the endpoint in the target account (through the
-read-only verifier role), waits while a deployment is in flight, and fails — naming the config the
-endpoint serves and the alarm that rolled it back — unless it serves the new config with its
-rollback alarms present and not in ALARM.
+verifier role), waits while a deployment is in flight, and fails — naming the config the endpoint
+serves and the alarm that rolled it back — unless it serves the new config with its rollback alarms
+present and not in ALARM; then, with ``--smoke-request``, the endpoint must answer that request.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from deploy_support.endpoints import DeploymentCheckFailed, verify
+from deploy_support.endpoints import DeploymentCheckFailed, smoke_test, verify
 
 
 def target_session(role_arn: str | None, session_name: str = "model-deploy-verify") -> Any:
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--role-arn", default=None, help="read-only role in the target account")
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--smoke-request", help="a request body (CSV) the endpoint must answer after the check")
     args = parser.parse_args(argv)
     deployment = json.loads(Path(args.deployment).read_text())
     stage = next((s for s in deployment["stages"] if s["stage"] == args.stage), None)
@@ -46,11 +47,14 @@ def main(argv: list[str] | None = None, session: Any = None) -> int:
         session = session or target_session(args.role_arn)
         state = verify(session.client("sagemaker"), session.client("cloudwatch"), stage["endpoint"], stage["endpoint_config"],
                        stage["alarms"], timeout_seconds=args.timeout)
+        answers = smoke_test(session.client("sagemaker-runtime"), stage["endpoint"],
+                             Path(args.smoke_request).read_bytes()) if args.smoke_request else []
     except DeploymentCheckFailed as exc:
         print(f"error: {args.stage}: {exc}", file=sys.stderr)
         return 1
     print(f"{args.stage}: endpoint {state.name} InService on {state.config} "
-          f"(model package version {deployment['model_package_version']}); alarms {', '.join(stage['alarms'])} OK")
+          f"(model package version {deployment['model_package_version']}); alarms {', '.join(stage['alarms'])} OK"
+          + (f"; smoke test answered {answers[-1].decode(errors='replace').strip()!r}" if answers else ""))
     return 0
 
 

@@ -30,6 +30,15 @@ class Target:
     def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:  # noqa: N803
         return {"MetricAlarms": [{"AlarmName": n, "StateValue": s} for n, s in self.alarm_states.items() if n in AlarmNames]}
 
+    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+        from botocore.exceptions import ClientError
+
+    def invoke_endpoint(self, EndpointName: str, Body: bytes, ContentType: str) -> dict[str, Any]:  # noqa: N803
+        self.smoke_requests = getattr(self, "smoke_requests", 0) + 1
+        if self.config.endswith("-broken"):
+            raise self.exceptions.ClientError({"Error": {"Code": "ModelError", "Message": "Received server error (500)"}}, "InvokeEndpoint")
+        return {"Body": __import__("io").BytesIO(b"0.98")}
+
 
 def _run(tmp_path: Path, target: Target, capsys: Any) -> tuple[int, str, str]:
     (tmp_path / "deployment.json").write_text(json.dumps(DEPLOYMENT))
@@ -59,3 +68,20 @@ def test_unknown_stage_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
     (tmp_path / "deployment.json").write_text(json.dumps(DEPLOYMENT))
     assert verify.main(["--deployment", str(tmp_path / "deployment.json"), "--stage", "prod"], session=Target("x")) == 2
     assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'deployment.json'} has no stage 'prod'"
+
+
+def test_smoke_request_must_be_answered(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "request.csv").write_text("1,2,3\n")
+    for config in ("churn-staging-v3", "churn-staging-v3-broken"):
+        stage = {**DEPLOYMENT["stages"][0], "endpoint_config": config}
+        (tmp_path / f"{config}.json").write_text(json.dumps({**DEPLOYMENT, "stages": [stage]}))
+    target, broken = Target("churn-staging-v3"), Target("churn-staging-v3-broken")
+
+    def run(config: str, session: Target) -> int:
+        return verify.main(["--deployment", str(tmp_path / f"{config}.json"), "--stage", "staging",
+                            "--smoke-request", str(tmp_path / "request.csv")], session=session)
+
+    assert run("churn-staging-v3", target) == 0
+    assert target.smoke_requests == 3 and capsys.readouterr().out.strip().endswith("; smoke test answered '0.98'")
+    assert run("churn-staging-v3-broken", broken) == 1
+    assert capsys.readouterr().err.strip() == "error: staging: endpoint churn-staging smoke test failed: Received server error (500)"
