@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.cli.demo_deploy import model_deploy_demo
 from mlops_platform.cli.options import platform_config
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.cli.platform import synthesize
@@ -101,6 +102,7 @@ def demo(port: int, output: str) -> None:
             console.print(f"Stored URL ({environment['url_parameter']}, SecureString):")
             console.print(url, soft_wrap=True)
         report["model_build"] = model_build_demo(accounts, outputs, text)
+        report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text)
         if text:
             console.rule("Done")
     if output == "json":

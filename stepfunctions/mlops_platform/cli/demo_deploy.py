@@ -1,0 +1,114 @@
+"""The demo's model deploy: a good model through staging to prod, then a bad one rolled back at its canary."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import uuid
+from typing import Any
+
+from mlops_platform.cli.output import console, progress, table
+from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
+from mlops_platform.modelbuild.source import push_source
+from mlops_platform.modeldeploy.deployments import all_stages, stage_deployment
+from mlops_platform.modeldeploy.endpoints import endpoint_name
+from mlops_platform.modeldeploy.packages import find_version, set_approval
+from mlops_platform.modeldeploy.traffic import Traffic, request_bodies
+
+#: Appended to the good model's inference code: the regression the bad version ships.
+REGRESSION = '''
+
+# Regression shipped with this version: the first feature is taken for a row id and dropped.
+_parse_features = input_fn
+
+
+def input_fn(body, content_type=CSV):
+    return _parse_features(body, content_type)[:, 1:]
+'''
+
+
+def register_regressed_copy(s3: Any, sagemaker: Any, group: str, bucket: str, base_version: int) -> dict[str, Any]:
+    """Register a new version: ``base_version``'s model with :data:`REGRESSION` in its ``code/inference.py``."""
+    base = sagemaker.describe_model_package(ModelPackageName=find_version(sagemaker, group, base_version))
+    [container] = base["InferenceSpecification"]["Containers"]
+    source_bucket, _, key = container["ModelDataUrl"][5:].partition("/")
+    original = tarfile.open(fileobj=io.BytesIO(s3.get_object(Bucket=source_bucket, Key=key)["Body"].read()), mode="r:gz")
+    buffer = io.BytesIO()
+    with original, tarfile.open(fileobj=buffer, mode="w:gz") as regressed:
+        for member in original.getmembers():
+            data = original.extractfile(member).read() if member.isfile() else b""  # type: ignore[union-attr]
+            if member.name == "code/inference.py":
+                data += REGRESSION.encode()
+                member.size = len(data)
+            regressed.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    new_key = f"demo/regressed-{uuid.uuid4().hex[:8]}/model.tar.gz"
+    s3.put_object(Bucket=bucket, Key=new_key, Body=buffer.getvalue())
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
+        ModelPackageDescription=f"version {base['ModelPackageVersion']} with an inference regression (drops the first feature)",
+        InferenceSpecification={**base["InferenceSpecification"], "Containers": [{**container, "ModelDataUrl": f"s3://{bucket}/{new_key}"}]},
+    )["ModelPackageArn"]
+    return sagemaker.describe_model_package(ModelPackageName=arn)  # type: ignore[no-any-return]
+
+
+def _follow(accounts: Any, pipeline: str, known: list[str], text: bool, label: str, stop_at_approval: bool = False) -> dict[str, Any]:
+    codepipeline = accounts.client("codepipeline")
+    execution = wait_for_new_execution(codepipeline, pipeline, known)
+    with progress(f"{label}: {pipeline} {execution}", enabled=text) as step:
+        return wait_for_ci(codepipeline, pipeline, execution, timeout=600, progress=step, stop_at_approval=stop_at_approval)
+
+
+def _show_run(run: dict[str, Any], title: str) -> None:
+    table(f"{title}: {run['status']}", ["stage", "action", "status", "summary"],
+          [(s["name"], a["name"], a["status"], a["summary"]) for s in run["stages"] for a in s["actions"]])
+
+
+def _show_stages(accounts: Any, outputs: dict[str, str], project: str) -> list[dict[str, Any]]:
+    stages = all_stages(accounts, outputs, project)
+    table("Endpoints", ["stage", "account", "serving", "model version", "last deployment"],
+          [(s.stage, s.account_id, s.endpoint.config if s.endpoint else "-", s.version or "-", s.last_deployment) for s in stages])
+    return [s.to_dict() for s in stages]
+
+
+def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text: bool) -> dict[str, Any]:
+    """Steps 6–7 of the demo; returns what happened for ``--output json``."""
+    pipeline, group = outputs["ModelDeployPipelineName"], outputs["ModelPackageGroupName"]
+    codepipeline, sagemaker, s3 = accounts.client("codepipeline"), accounts.client("sagemaker"), accounts.client("s3")
+    from mlops_platform.cli.model import SEED_MODELDEPLOY
+
+    if text:
+        console.rule("6. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
+    known = execution_ids(codepipeline, pipeline)
+    push_source(s3, outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"], SEED_MODELDEPLOY, kind="model-deploy")
+    unapproved = _follow(accounts, pipeline, known, text, "push with nothing approved yet")
+    if text:
+        console.print(f"push with nothing approved: {unapproved['status']} at the build, before anything deployed")
+    known = execution_ids(codepipeline, pipeline)
+    set_approval(sagemaker, find_version(sagemaker, group, 1), "Approved", "demo: metrics above the gate")
+    staged = _follow(accounts, pipeline, known, text, "version 1 approved", stop_at_approval=True)
+    if text:
+        _show_run(staged, "Deploy run waiting for the prod approval")
+    decide_approval(codepipeline, pipeline, True, "staging verified: endpoint InService on the new config, smoke test answered")
+    released = wait_for_ci(codepipeline, pipeline, staged["execution_id"], timeout=600)
+    if text:
+        _show_run(released, "Deploy run after the approval")
+    good = _show_stages(accounts, outputs, project) if text else [s.to_dict() for s in all_stages(accounts, outputs, project)]
+
+    if text:
+        console.rule("7. A bad model: version 2 (inference regression) approved while clients call staging")
+    regressed = register_regressed_copy(s3, sagemaker, group, outputs["ArtifactsBucketName"], 1)
+    known = execution_ids(codepipeline, pipeline)
+    bodies = request_bodies((SEED_MODELDEPLOY / "smoke-request.csv").read_text())
+    with Traffic(accounts.client("sagemaker-runtime", "staging"), endpoint_name(project, "staging"), bodies, rate=20) as clients:
+        set_approval(sagemaker, regressed["ModelPackageArn"], "Approved", "demo: looks fine on paper")
+        failed = _follow(accounts, pipeline, known, text, f"version {regressed['ModelPackageVersion']} approved")
+    rollback = stage_deployment(accounts, outputs, project, "staging")
+    if text:
+        _show_run(failed, "Deploy run of the bad model")
+        console.print(f"clients of staging: {clients.report.sent} requests, {clients.report.answered} answered, "
+                      + ", ".join(f"{n} {code}" for code, n in clients.report.errors.items()))
+        console.print(f"staging rollback: {rollback.last_deployment}")
+        _show_stages(accounts, outputs, project)
+    return {"unapproved_push": unapproved["status"], "good": {"staged": staged["status"], "released": released["status"], "stages": good},
+            "bad": {"version": regressed["ModelPackageVersion"], "pipeline": failed, "traffic": clients.report.to_dict(),
+                    "staging": rollback.to_dict()}}
