@@ -25,7 +25,7 @@ class EventMapping:
     time_location: str
     reason_location: str
     statuses: dict[str, str]
-    alternate_statuses: dict[str, dict[str, str]]
+    alternate_statuses: dict[str, dict[str, str | None]]
 
     def matches(self, event: dict[str, Any]) -> bool:
         return event.get("source") == self.source and event.get("detail-type") == self.detail_type

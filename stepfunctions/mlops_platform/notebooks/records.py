@@ -67,7 +67,9 @@ class EnvironmentRecords:
                      source_status: str, event_time: int, reason: str | None = None, attempts: int = 3) -> StatusChange | None:
         """Move the record to the status ``source_status`` maps to, unless the event is older than the record.
 
-        ``alternates`` picks another status depending on the current one (Stopped then Pending is STARTING).
+        ``alternates`` picks another status depending on the current one (Stopped then Pending is STARTING);
+        ``None`` there marks an event that cannot follow the current status (Pending after COMPLETED: the
+        platform completed the record before the creation's Pending event was handled) and is ignored.
         Returns the change, or ``None`` when the event is stale, duplicated, unknown or the record is final.
         """
         for _ in range(attempts):
@@ -75,7 +77,10 @@ class EnvironmentRecords:
             if record is None or record.get("status") in statuses.FINAL:
                 return None
             current = record.get("status", "")
-            target = alternates.get(current, {}).get(source_status) or mapped.get(source_status)
+            rules = alternates.get(current, {})
+            if source_status in rules and rules[source_status] is None:
+                return None  # cannot follow the current status: a late event (e.g. Pending after the platform completed it)
+            target = rules.get(source_status) or mapped.get(source_status)
             if target is None:
                 return None
             names = {"#s": "status"}

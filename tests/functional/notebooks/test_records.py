@@ -40,6 +40,15 @@ def test_late_event_never_regresses_the_status(records: EnvironmentRecords) -> N
     assert records.get("ana-Notebook")["status"] == "COMPLETED"  # type: ignore[index]
 
 
+def test_pending_handled_after_the_platform_completed_the_record_is_ignored(records: EnvironmentRecords) -> None:
+    # the provisioning state machine marks the record COMPLETED itself (no event time); the creation's Pending event
+    # may be handled only afterwards — it must not send a running notebook back to PENDING
+    assert records.set_status("ana-Notebook", "COMPLETED", only_from=("PENDING",))
+    assert _apply(records, "Pending", 1000) is None
+    assert records.get("ana-Notebook")["status"] == "COMPLETED"  # type: ignore[index]
+    assert _apply(records, "Stopping", 2000).status == "STOPPING"  # type: ignore[union-attr]
+
+
 def test_stop_then_start_goes_through_starting(records: EnvironmentRecords) -> None:
     for status, at in (("InService", 1), ("Stopping", 2), ("Stopped", 3)):
         _apply(records, status, at)
