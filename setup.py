@@ -15,6 +15,7 @@ RUNTIME = [
     "click==8.5.1",
     "rich==14.3.4",
     "aws-lambda-powertools==3.37.0",
+    "PyJWT[crypto]==2.15.1",  # Studio URL API: token verification (RS256 through cryptography)
 ]
 LOCAL = ["moto[server]==5.2.5", "wheel==0.48.0"]  # wheel: builds install local packages without an index
 CDK = ["aws-cdk-lib==2.275.0", "constructs==10.8.1", "cdk-nag==3.0.2"]

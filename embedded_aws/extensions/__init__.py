@@ -39,6 +39,7 @@ from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
 from embedded_aws.extensions.sagemaker_runtime_invoke import InvokeEndpoints
+from embedded_aws.extensions.sagemaker_studio import StudioProfiles
 from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
@@ -87,6 +88,7 @@ ALL: tuple[Extension, ...] = (
     ModelPackageEvents(),
     BlueGreenEndpoints(),
     InvokeEndpoints(),
+    StudioProfiles(),
     CfnSageMakerEndpoints(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),

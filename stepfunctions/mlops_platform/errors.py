@@ -23,3 +23,12 @@ class LocalNotRunningError(MlopsError):
 
 class DeployError(MlopsError):
     """A stack did not reach a complete state."""
+
+
+class ApiError(Exception):
+    """A refusal by an API handler, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message

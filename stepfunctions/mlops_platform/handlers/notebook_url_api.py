@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mlops_platform.aws.clients import client
 from mlops_platform.environment_types import get_type
 from mlops_platform.notebooks.records import EnvironmentRecords
-from mlops_platform.notebooks.url_api import ApiError, caller_user, notebook_url, refresh_url, require_own
+from mlops_platform.errors import ApiError
+from mlops_platform.notebooks.url_api import caller_user, notebook_url, refresh_url, require_own
 
 logger = Logger(service="notebook-url-api")
 app = APIGatewayRestResolver()

@@ -6,20 +6,12 @@ import re
 from typing import Any
 
 from mlops_platform.environment_types import EnvironmentType
+from mlops_platform.errors import ApiError
 from mlops_platform.notebooks import statuses
 from mlops_platform.notebooks.records import EnvironmentRecords
 from mlops_platform.notebooks.urls import issue_url
 
 IAM_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?(?P<name>[^/]+)$")
-
-
-class ApiError(Exception):
-    """A refusal with its HTTP status."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def caller_user(user_arn: str | None) -> str:
