@@ -113,3 +113,18 @@ class TokenVerifier:
         if self.token_use and claims.get("token_use") != self.token_use:
             raise InvalidToken(f"token_use must be {self.token_use}")
         return claims
+
+
+def bearer_token(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; :class:`InvalidToken` otherwise."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("expected Authorization: Bearer <token>")
+    return token.strip()
+
+
+def allow_policy(principal: str, method_arn: str, context: dict[str, str]) -> dict[str, Any]:
+    """A Lambda authorizer's answer: invoke this one method, with ``context`` passed to the integration."""
+    return {"principalId": principal, "context": context,
+            "policyDocument": {"Version": "2012-10-17",
+                               "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": method_arn}]}}
