@@ -5,12 +5,17 @@ moto 5.2.5 stores APIs but never invokes them in server mode. Here a request to
 ``https://<api-id>.execute-api.<region>.amazonaws.com/<stage>/<path>``) is routed to the
 deployed stage's resource and method. ``AWS_IAM`` methods need a SigV4 request from a known
 principal; its identity reaches the Lambda in ``requestContext.identity``, as API Gateway
-sends it. Limits: the signature itself is not recomputed, resource policies are not evaluated.
+sends it. ``CUSTOM`` methods run their Lambda authorizer (TOKEN: the identity header, 401 when missing
+or when the authorizer raises ``Unauthorized``; REQUEST: the request itself); its policy must allow
+the method ARN (403 otherwise, "explicit deny" for a Deny) and its principal and context reach the
+integration in ``requestContext.authorizer``. Limits: the signature itself is not recomputed, resource
+policies are not evaluated, authorizer results are not cached.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import re
 import uuid
@@ -34,7 +39,8 @@ ACCESS_KEY = re.compile(r"Credential=(?P<key>[A-Z0-9]{16,128})/[0-9]{8}/(?P<regi
 def _json_response(start_response: Any, status: int, body: Any, headers: dict[str, str] | None = None) -> list[bytes]:
     payload = body if isinstance(body, (bytes, str)) else json.dumps(body)
     data = payload.encode() if isinstance(payload, str) else payload
-    reason = {200: "OK", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
+              502: "Bad Gateway"}.get(status, "")
     start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("x-amzn-RequestId", str(uuid.uuid4())),
                                           *(headers or {}).items()])
     return [data]
@@ -100,6 +106,63 @@ def proxy_event(environ: dict[str, Any], api_id: str, stage: str, path: str, res
     }
 
 
+class Refused(Exception):
+    """The authorizer step answers instead of the integration."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self.status, self.body = status, body
+
+
+def _lambda(function_arn: str) -> tuple[Any, str, str]:
+    account, region = function_arn.split(":")[4], function_arn.split(":")[3]
+    return lambda_backend(account, region).get_function(function_arn.split(":")[6]), account, region
+
+
+def _policy_allows(policy: dict[str, Any], method_arn: str) -> bool:
+    """Explicit Deny wins, then an Allow whose resource matches; nothing matching is a refusal."""
+    allowed = False
+    for statement in policy.get("Statement", []) if isinstance(policy.get("Statement"), list) else [policy.get("Statement", {})]:
+        resources = statement.get("Resource", [])
+        if not any(fnmatch.fnmatchcase(method_arn, r) for r in (resources if isinstance(resources, list) else [resources])):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def custom_authorize(api: Any, method: Any, environ: dict[str, Any], method_arn: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Run the method's Lambda authorizer (TOKEN or REQUEST); the ``requestContext.authorizer`` it grants, or :class:`Refused`."""
+    authorizer = api.authorizers.get(method.authorizer_id or "")
+    target = LAMBDA_URI.search(getattr(authorizer, "authorizer_uri", "") or "")
+    if authorizer is None or target is None:
+        raise Refused(500, {"message": None})
+    if authorizer.type == "TOKEN":
+        header = (authorizer.identity_source or "method.request.header.Authorization").rsplit(".", 1)[-1]
+        token = environ.get("HTTP_" + header.upper().replace("-", "_"))
+        if not token or (authorizer.identity_validation_expression and not re.fullmatch(authorizer.identity_validation_expression, token)):
+            raise Refused(401, {"message": "Unauthorized"})
+        request = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+    else:
+        request = {"type": "REQUEST", "methodArn": method_arn, **{k: event[k] for k in (
+            "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters", "pathParameters",
+            "stageVariables", "requestContext")}}
+    function, account, region = _lambda(target.group("function"))
+    reply = invoke_function(function, account, region, request)
+    if "error" in reply:
+        if str(reply["error"].get("errorMessage")) == "Unauthorized":
+            raise Refused(401, {"message": "Unauthorized"})
+        raise Refused(500, {"message": None})
+    answer = reply.get("result") or {}
+    policy = answer.get("policyDocument") or {}
+    if not _policy_allows(policy, method_arn):
+        denied = any(s.get("Effect") == "Deny" for s in policy.get("Statement", []) if isinstance(s, dict))
+        raise Refused(403, {"Message": "User is not authorized to access this resource"
+                                       + (" with an explicit deny" if denied else "")})
+    return {"principalId": str(answer.get("principalId", "")), **{k: str(v) for k, v in (answer.get("context") or {}).items()}}
+
+
 def execute(environ: dict[str, Any], start_response: Any, found: re.Match[str]) -> list[bytes]:
     api_id, stage, path = found.group("api"), found.group("stage"), found.group("path") or "/"
     located = find_api(api_id)
@@ -120,10 +183,15 @@ def execute(environ: dict[str, Any], start_response: Any, found: re.Match[str]) 
     target = LAMBDA_URI.search(integration.uri or "") if integration is not None and integration.integration_type == "AWS_PROXY" else None
     if target is None:
         return _json_response(start_response, 500, {"message": "Internal server error"})
-    function_arn = target.group("function")
-    function = lambda_backend(function_arn.split(":")[4], function_arn.split(":")[3]).get_function(function_arn.split(":")[6])
-    reply = invoke_function(function, function_arn.split(":")[4], function_arn.split(":")[3],
-                            proxy_event(environ, api_id, stage, path, matched[0], matched[1], identity, account_id))
+    event = proxy_event(environ, api_id, stage, path, matched[0], matched[1], identity, account_id)
+    if method.authorization_type == "CUSTOM":
+        method_arn = f"arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{environ['REQUEST_METHOD']}{path}"
+        try:
+            event["requestContext"]["authorizer"] = custom_authorize(api, method, environ, method_arn, event)
+        except Refused as refused:
+            return _json_response(start_response, refused.status, refused.body)
+    function, function_account, function_region = _lambda(target.group("function"))
+    reply = invoke_function(function, function_account, function_region, event)
     result = reply.get("result")
     if "error" in reply or not isinstance(result, dict) or "statusCode" not in result:
         return _json_response(start_response, 502, {"message": "Internal server error"})

@@ -1,4 +1,4 @@
-"""CloudFormation creates API Gateway stages and request validators (moto 5.2.5 skips both types).
+"""CloudFormation creates API Gateway stages, request validators and authorizers (moto 5.2.5 skips these types).
 
 ``Ref`` of a deployment also returns its id (moto hands the stage the Python object).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.apigateway.models import Deployment
+from moto.apigateway.models import Deployment, Method
 
 from embedded_aws.extensions.base import Patcher
 from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension
@@ -50,11 +50,45 @@ class RequestValidator(ApiResource):
         client.delete_request_validator(restApiId=properties["RestApiId"], requestValidatorId=physical_id)
 
 
+class Authorizer(ApiResource):
+    TYPE = "AWS::ApiGateway::Authorizer"
+    SERVICE = "apigateway"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = ("AuthorizerId",)
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        request = {"restApiId": properties["RestApiId"], "name": properties.get("Name", name), "type": properties["Type"]}
+        for key, api_key in (("AuthorizerUri", "authorizerUri"), ("IdentitySource", "identitySource"),
+                             ("IdentityValidationExpression", "identityValidationExpression"), ("ProviderARNs", "providerARNs"),
+                             ("AuthorizerCredentials", "authorizerCredentials")):
+            if properties.get(key):
+                request[api_key] = properties[key]
+        if properties.get("AuthorizerResultTtlInSeconds") is not None:
+            request["authorizerResultTtlInSeconds"] = int(properties["AuthorizerResultTtlInSeconds"])
+        authorizer = client.create_authorizer(**request)
+        return authorizer["id"], {"AuthorizerId": authorizer["id"]}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        client.delete_authorizer(restApiId=properties["RestApiId"], authorizerId=physical_id)
+
+
 class ApiGatewayStageResource(ResourceTypesExtension):
     name = "cfn-apigateway"
-    summary = "AWS::ApiGateway::Stage and RequestValidator are created, so a CDK RestApi has its stage and validator"
-    resource_types = (Stage, RequestValidator)
+    summary = ("AWS::ApiGateway::Stage, RequestValidator and Authorizer are created and a Method keeps its AuthorizerId, "
+               "so a CDK RestApi has its stage, validator and Lambda authorizer")
+    resource_types = (Stage, RequestValidator, Authorizer)
 
     def install(self, patcher: Patcher) -> None:
         patcher.replace(Deployment, "physical_resource_id", property(lambda deployment: deployment.id))
+        original = Method.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+        def create_method(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+                          **kwargs: Any) -> Any:
+            method = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+            method.authorizer_id = cloudformation_json["Properties"].get("AuthorizerId")
+            return method
+
+        patcher.replace(Method, "create_from_cloudformation_json", classmethod(create_method))
         super().install(patcher)

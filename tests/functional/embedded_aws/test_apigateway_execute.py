@@ -115,3 +115,59 @@ def test_without_stage_extension_the_stage_is_missing(aws: EmbeddedAws) -> None:
         aws.client("cloudformation").create_stack(StackName="api", TemplateBody=json.dumps(STAGE_TEMPLATE))
     apigw = aws.client("apigateway")
     assert apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"] == []
+
+
+AUTHORIZER = '''
+def handler(event, context):
+    token = event["authorizationToken"]
+    if token == "Bearer bad":
+        raise Exception("Unauthorized")
+    if token == "Bearer broken":
+        raise ValueError("bug")
+    effect = "Deny" if token == "Bearer deny" else "Allow"
+    resource = event["methodArn"] if token != "Bearer other-method" else event["methodArn"].rsplit("/", 1)[0] + "/elsewhere"
+    return {"principalId": "alice", "context": {"subject": "alice", "level": 3},
+            "policyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": "execute-api:Invoke", "Resource": resource}]}}
+'''
+CONTEXT_HANDLER = '''
+import json
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"]["authorizer"])}
+'''
+
+
+def _token_api(aws: EmbeddedAws) -> str:
+    iam, lam, apigw = aws.client("iam"), aws.client("lambda"), aws.client("apigateway")
+    role = iam.create_role(RoleName="authz-fn", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    arns = {name: lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
+                                      Code={"ZipFile": zip_module({"app.py": source})})["FunctionArn"]
+            for name, source in (("authorizer", AUTHORIZER), ("backend", CONTEXT_HANDLER))}
+    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+    api = apigw.create_rest_api(name="token")["id"]
+    authorizer = apigw.create_authorizer(restApiId=api, name="jwt", type="TOKEN", authorizerUri=uri.format(arns["authorizer"]),
+                                         identitySource="method.request.header.Authorization")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api, parentId=root, pathPart="url")["id"]
+    apigw.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="CUSTOM", authorizerId=authorizer)
+    apigw.put_integration(restApiId=api, resourceId=resource, httpMethod="POST", type="AWS_PROXY", integrationHttpMethod="POST",
+                          uri=uri.format(arns["backend"]))
+    apigw.create_deployment(restApiId=api, stageName="v1")
+    return f"{aws.endpoint_url}/restapis/{api}/v1/_user_request_/url"
+
+
+def test_token_authorizer_grants_the_method_and_passes_its_context(aws: EmbeddedAws) -> None:
+    response = requests.post(_token_api(aws), headers={"Authorization": "Bearer good"}, timeout=30)
+    assert (response.status_code, response.json()) == (200, {"principalId": "alice", "subject": "alice", "level": "3"})
+
+
+@pytest.mark.parametrize(("header", "status", "body"), [
+    (None, 401, {"message": "Unauthorized"}),
+    ("Bearer bad", 401, {"message": "Unauthorized"}),
+    ("Bearer deny", 403, {"Message": "User is not authorized to access this resource with an explicit deny"}),
+    ("Bearer other-method", 403, {"Message": "User is not authorized to access this resource"}),
+    ("Bearer broken", 500, {"message": None}),
+])
+def test_token_authorizer_refusals(aws: EmbeddedAws, header: str | None, status: int, body: dict) -> None:
+    response = requests.post(_token_api(aws), headers={"Authorization": header} if header else {}, timeout=30)
+    assert (response.status_code, response.json()) == (status, body)
