@@ -33,6 +33,17 @@ class PlatformConfig:
     modelbuild_connection_arn: str | None = None
     modelbuild_repository: str | None = None
     modelbuild_branch: str = "main"
+    #: Studio URL API (created when an issuer is set): the OIDC issuer (a Cognito user pool URL or any OIDC
+    #: provider), the audience (app client id), Cognito's ``token_use`` (id/access), the JWKS URL (default
+    #: ``<issuer>/.well-known/jwks.json``), the execute-api VPC endpoints the private API admits, and the Studio
+    #: VPC endpoints / CIDRs from which issued URLs may be used.
+    studio_token_issuer: str | None = None
+    studio_token_audience: str | None = None
+    studio_token_use: str | None = None
+    studio_jwks_url: str | None = None
+    studio_api_vpc_endpoint_ids: tuple[str, ...] = ()
+    studio_url_vpc_endpoint_ids: tuple[str, ...] = ()
+    studio_allowed_cidrs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):
@@ -43,6 +54,19 @@ class PlatformConfig:
             raise ValueError("owner must not be empty")
         if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):
             raise ValueError(f"a CodeConnections source needs modelbuild_repository as owner/name, got {self.modelbuild_repository!r}")
+        if self.studio_token_issuer:
+            if not self.studio_token_issuer.startswith("https://"):
+                raise ValueError(f"studio_token_issuer must be an https URL, got {self.studio_token_issuer!r}")
+            if not self.studio_token_audience:
+                raise ValueError("the Studio URL API needs studio_token_audience (the app client id)")
+            if not self.studio_api_vpc_endpoint_ids:
+                raise ValueError("the Studio URL API is private: give studio_api_vpc_endpoint_ids (execute-api VPC endpoints)")
+            if not (self.studio_url_vpc_endpoint_ids or self.studio_allowed_cidrs):
+                raise ValueError("give studio_url_vpc_endpoint_ids or studio_allowed_cidrs: where issued Studio URLs may be used")
+            if self.studio_jwks_url and not self.studio_jwks_url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+                raise ValueError(f"studio_jwks_url must be https (or loopback for the embedded AWS), got {self.studio_jwks_url!r}")
+            if self.studio_token_use not in (None, "id", "access"):
+                raise ValueError(f"studio_token_use must be id or access, got {self.studio_token_use!r}")
 
     @property
     def tags(self) -> dict[str, str]:
@@ -79,6 +103,10 @@ class PlatformConfig:
     def modeldeploy_verify_role_name(self) -> str:
         """Role of the verify CodeBuild project in the tooling account (trusted by the verifier roles)."""
         return f"{self.project}-modeldeploy-verify"
+
+    @property
+    def studio_jwks(self) -> str:
+        return self.studio_jwks_url or f"{(self.studio_token_issuer or '').rstrip('/')}/.well-known/jwks.json"
 
     def stage_stack_set_name(self, stage: str) -> str:
         """One stack set per stage, so that updating staging can never touch prod."""

@@ -18,6 +18,7 @@ from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
+from mlops_infra.constructs.studio_url_api import StudioUrlApi
 from mlops_platform.environment_types import get_type
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
@@ -77,6 +78,15 @@ class ToolingStack(cdk.Stack):
             administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name,
             removal_policy=removal)
+
+        if config.studio_token_issuer:
+            studio = StudioUrlApi(
+                self, "StudioUrlApi", project=config.project, key=store.key, issuer=config.studio_token_issuer,
+                audience=config.studio_token_audience or "", token_use=config.studio_token_use, jwks_url=config.studio_jwks,
+                api_vpc_endpoint_ids=config.studio_api_vpc_endpoint_ids, url_vpc_endpoint_ids=config.studio_url_vpc_endpoint_ids,
+                allowed_cidrs=config.studio_allowed_cidrs, removal_policy=removal)
+            cdk.CfnOutput(self, "StudioUrlApiId", value=studio.api.rest_api_id)
+            cdk.CfnOutput(self, "StudioProfileTableName", value=studio.table.table_name)
 
         cdk.CfnOutput(self, "ArtifactsBucketName", value=store.bucket.bucket_name)
         cdk.CfnOutput(self, "ArtifactsKeyArn", value=store.key.key_arn)
