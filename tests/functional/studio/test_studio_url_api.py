@@ -102,3 +102,34 @@ def test_the_url_function_is_fenced_to_the_allowed_networks(studio: tuple) -> No
     [deny] = [s for d in documents for s in d["Statement"] if s.get("Sid") == "UrlsOnlyFromAllowedNetworks"]
     assert (deny["Effect"], deny["Action"], deny["Condition"]) == ("Deny", "sagemaker:CreatePresignedDomainUrl",
                                                                     {"NotIpAddress": {"aws:SourceIp": ["10.20.0.0/16"]}})
+
+
+def test_cli_assigns_a_profile_and_gets_the_url(studio: tuple, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from click.testing import CliRunner
+
+    from mlops_platform.cli.main import cli
+    from mlops_platform.local.state import save_state
+
+    platform, domain, _ = studio
+    state_dir = tmp_path_factory.mktemp("state")
+    save_state(state_dir, LocalState.from_dict(platform.aws.describe()))
+
+    def mlops(*args: str) -> Any:
+        return CliRunner().invoke(cli, [*args, "--state-dir", str(state_dir)])
+
+    assigned = mlops("studio", "assign", "--issuer", ISSUER, "--subject", "bob", "--domain-id", domain, "--user-profile", "ds-bob")
+    assert assigned.exit_code == 0, assigned.stderr
+    missing = mlops("studio", "assign", "--issuer", ISSUER, "--subject", "bob", "--domain-id", domain, "--user-profile", "ds-nobody")
+    assert (missing.exit_code, missing.stderr) == (2, f"error: no user profile ds-nobody in domain {domain}: "
+                                                      f"User profile ds-nobody not found in domain {domain}\n")
+    answer = mlops("studio", "url", "--token", _token(sub="bob"), "--expires-in", "20", "--output", "json")
+    assert answer.exit_code == 0, answer.stderr
+    assert (json_of(answer)["user_profile_name"], json_of(answer)["expires_in"]) == ("ds-bob", 20)
+    refused = mlops("studio", "url", "--token", _token(sub="bob"), "--user-profile", "ds-alice")
+    assert (refused.exit_code, refused.stderr) == (1, "error: HTTP 403: you can only obtain a URL for your own Studio user profile\n")
+    unauthorized = mlops("studio", "url", "--token", _token(key=OTHER_KEY, sub="bob"))
+    assert (unauthorized.exit_code, unauthorized.stderr) == (1, "error: HTTP 401: Unauthorized\n")
+
+
+def json_of(result: Any) -> dict[str, Any]:
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
