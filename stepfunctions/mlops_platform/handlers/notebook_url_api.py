@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mlops_platform.aws.clients import client
 from mlops_platform.environment_types import get_type
 from mlops_platform.notebooks.records import EnvironmentRecords
 from mlops_platform.errors import ApiError
+from mlops_platform.handlers.api_errors import error_response
 from mlops_platform.notebooks.url_api import caller_user, notebook_url, refresh_url, require_own
 
 logger = Logger(service="notebook-url-api")
@@ -41,9 +41,7 @@ def post_url() -> dict[str, str]:
     return refresh_url(_caller(), _records(), client("sagemaker"), client("ssm"), get_type(NOTEBOOK), os.environ.get("KMS_KEY_ID"))
 
 
-@app.exception_handler(ApiError)
-def api_error(error: ApiError) -> Response:
-    return Response(status_code=error.status, content_type="application/json", body=json.dumps({"message": error.message}))
+app.exception_handler(ApiError)(error_response)
 
 
 @logger.inject_lambda_context

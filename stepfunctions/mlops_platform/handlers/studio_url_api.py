@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mlops_platform.aws.clients import client
 from mlops_platform.errors import ApiError
+from mlops_platform.handlers.api_errors import error_response
 from mlops_platform.studio.profiles import ProfileMapping
 from mlops_platform.studio.urls import DEFAULT_EXPIRES, studio_url
 
@@ -43,9 +43,7 @@ def post_url() -> dict[str, Any]:
                       requested_profile=body.get("profile"), expires_in=expires)
 
 
-@app.exception_handler(ApiError)
-def api_error(error: ApiError) -> Response:
-    return Response(status_code=error.status, content_type="application/json", body=json.dumps({"message": error.message}))
+app.exception_handler(ApiError)(error_response)
 
 
 @logger.inject_lambda_context
