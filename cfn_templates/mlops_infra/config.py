@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 _REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
+_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class PlatformConfig:
     studio_api_vpc_endpoint_ids: tuple[str, ...] = ()
     studio_url_vpc_endpoint_ids: tuple[str, ...] = ()
     studio_allowed_cidrs: tuple[str, ...] = ()
+    #: Optional Studio domain (VPC-only): the VPC, its private subnets, the user profiles to create, idle shutdown.
+    studio_domain_vpc_id: str | None = None
+    studio_domain_subnet_ids: tuple[str, ...] = ()
+    studio_user_profiles: tuple[str, ...] = ()
+    studio_idle_minutes: int = 60
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):
@@ -54,6 +61,14 @@ class PlatformConfig:
             raise ValueError("owner must not be empty")
         if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):
             raise ValueError(f"a CodeConnections source needs modelbuild_repository as owner/name, got {self.modelbuild_repository!r}")
+        if self.studio_domain_vpc_id and not _VPC.match(self.studio_domain_vpc_id):
+            raise ValueError(f"studio_domain_vpc_id must look like vpc-0123456789abcdef0, got {self.studio_domain_vpc_id!r}")
+        if any(not _SUBNET.match(s) for s in self.studio_domain_subnet_ids):
+            raise ValueError(f"studio_domain_subnet_ids must look like subnet-0123456789abcdef0, got {self.studio_domain_subnet_ids!r}")
+        if self.studio_domain_vpc_id and not self.studio_domain_subnet_ids:
+            raise ValueError("a VPC-only Studio domain needs studio_domain_subnet_ids (private subnets of studio_domain_vpc_id)")
+        if not 60 <= self.studio_idle_minutes <= 525600:
+            raise ValueError(f"studio_idle_minutes must be 60-525600 (SageMaker's idle timeout range), got {self.studio_idle_minutes}")
         if self.studio_token_issuer:
             if not self.studio_token_issuer.startswith("https://"):
                 raise ValueError(f"studio_token_issuer must be an https URL, got {self.studio_token_issuer!r}")

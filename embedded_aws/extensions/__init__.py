@@ -37,6 +37,7 @@ from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_endpoints import CfnSageMakerEndpoints
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
 from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryResources
+from embedded_aws.extensions.cfn_sagemaker_studio import StudioResources
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
 from embedded_aws.extensions.sagemaker_runtime_invoke import InvokeEndpoints
 from embedded_aws.extensions.sagemaker_studio import StudioProfiles
@@ -89,6 +90,7 @@ ALL: tuple[Extension, ...] = (
     BlueGreenEndpoints(),
     InvokeEndpoints(),
     StudioProfiles(),
+    StudioResources(),
     CfnSageMakerEndpoints(),
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),

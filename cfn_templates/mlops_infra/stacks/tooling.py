@@ -18,6 +18,7 @@ from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
+from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
 from mlops_platform.environment_types import get_type
 
@@ -79,6 +80,11 @@ class ToolingStack(cdk.Stack):
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name,
             removal_policy=removal)
 
+        if config.studio_domain_vpc_id:
+            domain = StudioDomain(self, "StudioDomain", project=config.project, vpc_id=config.studio_domain_vpc_id,
+                                  subnet_ids=config.studio_domain_subnet_ids, key=store.key, bucket=store.bucket,
+                                  user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
+            cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
         if config.studio_token_issuer:
             studio = StudioUrlApi(
                 self, "StudioUrlApi", project=config.project, key=store.key, issuer=config.studio_token_issuer,

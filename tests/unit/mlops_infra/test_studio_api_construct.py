@@ -69,3 +69,29 @@ def test_the_mapping_table_is_encrypted_and_recoverable(studio: Template) -> Non
 def test_an_open_or_incomplete_setup_is_refused(change: dict, message: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=message):
         PlatformConfig(**{**STUDIO, **change})
+
+
+DOMAIN = {"studio_domain_vpc_id": "vpc-0123456789abcdef0", "studio_domain_subnet_ids": ("subnet-0123456789abcdef0", "subnet-0fedcba9876543210"),
+          "studio_user_profiles": ("ds-alice", "ds-bob"), "studio_idle_minutes": 120}
+
+
+def test_studio_domain_is_vpc_only_encrypted_and_shuts_idle_apps(tmp_path: Path) -> None:
+    template = Template.from_json(synthesize(PlatformConfig(**DOMAIN), tmp_path)["mlops-tooling"].template)
+    [domain] = template.find_resources("AWS::SageMaker::Domain").values()
+    properties = domain["Properties"]
+    assert (properties["DomainName"], properties["AuthMode"], properties["AppNetworkAccessType"]) == ("mlops-studio", "IAM", "VpcOnly")
+    assert properties["SubnetIds"] == list(DOMAIN["studio_domain_subnet_ids"]) and "KmsKeyId" in properties
+    assert properties["DefaultUserSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"] == {
+        "IdleTimeoutInMinutes": 120, "LifecycleManagement": "ENABLED"}
+    assert sorted(p["Properties"]["UserProfileName"] for p in template.find_resources("AWS::SageMaker::UserProfile").values()) == [
+        "ds-alice", "ds-bob"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"studio_domain_vpc_id": "my-vpc"}, "studio_domain_vpc_id must look like vpc-"),
+    ({"studio_domain_subnet_ids": ()}, "needs studio_domain_subnet_ids"),
+    ({"studio_idle_minutes": 30}, "studio_idle_minutes must be 60-525600"),
+])
+def test_bad_domain_settings_are_refused(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PlatformConfig(**{**DOMAIN, **change})
