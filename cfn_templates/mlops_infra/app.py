@@ -27,7 +27,7 @@ def synthesizer(config: PlatformConfig) -> cdk.DefaultStackSynthesizer:
     """Asset bucket owned by the platform (created by ``mlops deploy``), no bootstrap version check."""
     return cdk.DefaultStackSynthesizer(
         generate_bootstrap_version_rule=False,
-        file_assets_bucket_name=f"{config.project}-cdk-assets-${{AWS::AccountId}}-${{AWS::Region}}",
+        file_assets_bucket_name=config.asset_bucket_name("${AWS::AccountId}", "${AWS::Region}"),
     )
 
 

@@ -119,6 +119,10 @@ class PlatformConfig:
         """Role of the verify CodeBuild project in the tooling account (trusted by the verifier roles)."""
         return f"{self.project}-modeldeploy-verify"
 
+    def asset_bucket_name(self, account_id: str, region: str) -> str:
+        """Where ``mlops deploy`` publishes the stacks' file assets in an account (CloudFormation form in app.py)."""
+        return f"{self.project}-cdk-assets-{account_id}-{region}"
+
     @property
     def studio_jwks(self) -> str:
         return self.studio_jwks_url or f"{(self.studio_token_issuer or '').rstrip('/')}/.well-known/jwks.json"

@@ -78,6 +78,20 @@ def test_good_model_reaches_prod_and_a_bad_canary_rolls_back(tmp_path: Path) -> 
         assert json.loads(status.stdout)["endpoint"]["failure_reason"].endswith("alarm mlops-staging-5xx went to ALARM")
         prod = json.loads(mlops("model", "rollback-status", "--stage", "prod", "--output", "json").stdout)
         assert (prod["version"], prod["rolled_back"]) == (1, False)
+
+        destroyed = json.loads(mlops("destroy", "--yes", "--output", "json").stdout)
+        assert sorted(f"{r['stack_name']}@{r['account']}" for r in destroyed["removed"]) == [
+            "mlops-target-account@prod", "mlops-target-account@staging", "mlops-tooling@tooling"]
+        assert {(s["StackSetName"], s["Status"]) for s in accounts.client("cloudformation").list_stack_sets()["Summaries"]} == {
+            ("mlops-staging", "DELETED"), ("mlops-prod", "DELETED")}
+        for stage in ("staging", "prod"):
+            assert [s for s in accounts.client("cloudformation", stage).list_stacks()["StackSummaries"]
+                    if s["StackStatus"] != "DELETE_COMPLETE"] == []
+            assert accounts.client("sagemaker", stage).list_endpoints()["Endpoints"] == []
+        # what is left is the data the platform retains by default (buckets, key, table, model registry), reported by name
+        unexpected = [item for item in destroyed["left"] if item["account"] != "tooling"
+                      or not (item["arn"].split(":")[2] in {"s3", "kms", "dynamodb"} or ":model-package" in item["arn"])]
+        assert destroyed["left"] and unexpected == []
     finally:
         subprocess.run([MLOPS, "local", "down"], capture_output=True, text=True, env=env, timeout=120)
 

@@ -8,6 +8,8 @@ import click
 
 from mlops_platform.cli.options import open_accounts, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
+from mlops_platform.aws.accounts import ACCOUNT_NAMES
+from mlops_platform.deploy.cleanup import leftovers
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform, destroy_platform, list_stacks
 
 
@@ -71,7 +73,7 @@ def show_deployed(deployed: list[DeployedStack], output: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed for --target aws without a terminal).")
 @output_option
 def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
-    """Delete the platform's stacks from the three accounts (data kept where the template retains it)."""
+    """Delete the platform's stacks (and the model-deploy stack sets) from the three accounts; list what is left."""
     config = platform_config(project)
     accounts = open_accounts(**target)
     if not yes and target.get("target") == "aws":
@@ -79,12 +81,17 @@ def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
     with progress("Destroying the platform", enabled=output == "text") as report:
         removed = destroy_platform(accounts, config, report)
     rows = [{"stack_name": s.stack_name, "account": s.account} for s in removed]
+    left = [item.to_dict() for item in leftovers(accounts, project, ACCOUNT_NAMES)]
     if output == "json":
-        emit_json({"removed": rows})
-    elif rows:
-        table("Removed stacks", ["account", "stack"], [(r["account"], r["stack_name"]) for r in rows])
+        emit_json({"removed": rows, "left": left})
     else:
-        console.print("nothing to remove")
+        if rows:
+            table("Removed stacks", ["account", "stack"], [(r["account"], r["stack_name"]) for r in rows])
+        else:
+            console.print("nothing to remove")
+        if left:
+            table(f"Still tagged project={project} (retained data, or not removable by its stack)", ["account", "resource"],
+                  [(item["account"], item["arn"]) for item in left])
 
 
 @click.command()

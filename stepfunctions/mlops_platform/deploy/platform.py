@@ -11,6 +11,7 @@ from mlops_infra.config import PlatformConfig
 
 from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients
 from mlops_platform.deploy.assets import publish_assets
+from mlops_platform.deploy.cleanup import STAGES, remove_asset_bucket, remove_stack_set
 from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress
 
 
@@ -79,11 +80,16 @@ def deploy_platform(
 
 
 def destroy_platform(accounts: AccountClients, config: PlatformConfig, progress: Progress = no_progress) -> list[StackDeployment]:
-    """Delete the platform's stacks, targets first; return those that existed."""
+    """Delete the model-deploy stack sets (their instances in staging and prod), then the platform's stacks, targets
+    first, then the asset buckets; return the stacks that existed."""
+    for stage in STAGES:
+        remove_stack_set(accounts.client("cloudformation", "tooling"), config.stage_stack_set_name(stage), progress)
     removed = []
     for step in reversed(platform_plan(config, accounts)):
         if delete_stack(accounts.client("cloudformation", step.account), step.stack_name, progress):
             removed.append(step)
+    for account in ACCOUNT_NAMES:
+        remove_asset_bucket(accounts.client("s3", account), config.asset_bucket_name(accounts.account_id(account), accounts.region), progress)
     return removed
 
 
