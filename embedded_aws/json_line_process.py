@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import json
+import logging
 import select
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
+
+from moto.logs.models import logs_backends
+
+logger = logging.getLogger(__name__)
+
+
+class LogSink:
+    """Appends a helper process's output, line by line, to one CloudWatch Logs stream of an account."""
+
+    def __init__(self, account_id: str, region: str, group: str, stream: str) -> None:
+        self.backend = logs_backends[account_id][region]
+        self.group, self.stream = group, stream
+
+    def write(self, line: str) -> None:
+        try:
+            if self.group not in self.backend.groups:
+                self.backend.create_log_group(self.group, {})
+            self.backend.ensure_log_stream(self.group, self.stream)
+            self.backend.put_log_events(self.group, self.stream, [{"timestamp": int(time.time() * 1000), "message": line.rstrip("\n")}])
+        except Exception:  # logging must never break an invocation
+            logger.debug("could not store a log line of %s", self.group, exc_info=True)
 
 
 class ReplyTimeout(Exception):

@@ -38,10 +38,11 @@ from moto.core.utils import utcnow
 from moto.iam.models import iam_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
-from embedded_aws.extensions.sts_trust import trust_allows
+from embedded_aws.extensions.sts_trust import as_list, trust_allows
 
 logger = logging.getLogger(__name__)
 WORKERS = Workers("stackset")
+IN_FLIGHT = {"RUNNING", "QUEUED", "STOPPING"}
 FAILED_STACK_STATUSES = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE",
                          "UPDATE_ROLLBACK_FAILED", "UPDATE_FAILED"}
 
@@ -49,10 +50,6 @@ FAILED_STACK_STATUSES = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"
 class OperationInProgress(CloudFormationError):
     def __init__(self, name: str) -> None:
         super().__init__("OperationInProgressException", f"Another Operation on StackSet {name} is in progress")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _role(account: str, name: str) -> Any:
@@ -64,12 +61,12 @@ def _policy_allows(role: Any, action: str, resource: str) -> bool:
     documents = [json.loads(unquote(d)) if isinstance(d, str) else d for d in role.policies.values()]
     documents += [json.loads(p.document) if isinstance(p.document, str) else p.document for p in role.managed_policies.values()]
     for document in documents:
-        for statement in _as_list(document.get("Statement", [])):
+        for statement in as_list(document.get("Statement", [])):
             if statement.get("Effect") != "Allow":
                 continue
-            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement.get("Action", []))):
+            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement.get("Action", []))):
                 continue
-            if any(fnmatch.fnmatchcase(resource, r) for r in _as_list(statement.get("Resource", []))):
+            if any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", []))):
                 return True
     return False
 
@@ -98,8 +95,8 @@ def permission_problem(stack_set: StackSet, account: str) -> str | None:
 
 def _trusts_service(document: Any, service: str) -> bool:
     policy = json.loads(document) if isinstance(document, str) else document
-    return any(s.get("Effect") == "Allow" and service in _as_list((s.get("Principal") or {}).get("Service", []))
-               for s in _as_list(policy.get("Statement", [])))
+    return any(s.get("Effect") == "Allow" and service in as_list((s.get("Principal") or {}).get("Service", []))
+               for s in as_list(policy.get("Statement", [])))
 
 
 class Instance:
@@ -191,11 +188,16 @@ def tolerated_failures(preferences: dict[str, Any] | None, targets: int) -> int:
     return 0
 
 
+def busy(stack_set: StackSet) -> bool:
+    """An operation of the stack set is still in flight (CloudFormation runs one at a time)."""
+    return any(op["Status"] in IN_FLIGHT for op in stack_set.operations)
+
+
 def start_operation(stack_set: StackSet, action: str, targets: list[Instance],
                     work: Callable[[Instance], str | None], preferences: dict[str, Any] | None,
                     operation_id: str | None = None, after: Callable[[], None] | None = None) -> str:
     """Record an operation ``RUNNING`` and run ``work`` on each target in the background."""
-    if any(op["Status"] in {"RUNNING", "QUEUED", "STOPPING"} for op in stack_set.operations):
+    if busy(stack_set):
         raise OperationInProgress(stack_set.name)
     operation_id = operation_id or str(uuid.uuid4())
     operation: dict[str, Any] = {
@@ -299,7 +301,7 @@ def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str
 def update_stack_set(stack_set: StackSet, changes: dict[str, Any], accounts: list[str], regions: list[str],
                      preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
     """Apply the new template/parameters to the stack set, then deploy them to the chosen (or all) instances."""
-    if any(op["Status"] in {"RUNNING", "QUEUED", "STOPPING"} for op in stack_set.operations):
+    if busy(stack_set):
         raise OperationInProgress(stack_set.name)
     if accounts and regions:
         targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]

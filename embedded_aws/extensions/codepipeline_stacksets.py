@@ -74,7 +74,7 @@ def follow(stack_set: StackSet, operation_id: str, state: ActionState) -> str:
     """Wait for the operation; the action's summary, or :class:`ActionFailed` with the operation's reason."""
     state.external_id = operation_id
     operation = stack_set.get_operation(operation_id)
-    while operation["Status"] in {"RUNNING", "QUEUED", "STOPPING"}:
+    while operation["Status"] in operations.IN_FLIGHT:
         if execution.WORKERS.stopping.is_set():
             raise ActionFailed("the embedded AWS is shutting down")
         time.sleep(execution.POLL_SECONDS)
@@ -110,7 +110,7 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
     if existing:
         summary = follow(stack_set, operations.update_stack_set(stack_set, changes, existing, regions, _preferences(config)), state)
     else:
-        if any(op["Status"] in {"RUNNING", "QUEUED", "STOPPING"} for op in stack_set.operations):
+        if operations.busy(stack_set):
             raise ActionFailed(f"Another Operation on StackSet {stack_set.name} is in progress")
         operations.apply_changes(stack_set, changes)
     if missing:

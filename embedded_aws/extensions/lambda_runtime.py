@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import tempfile
-import logging
 import threading
 import time
 import uuid
@@ -22,14 +21,12 @@ import zipfile
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.logs.models import logs_backends
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.json_line_process import JsonLineProcess, ReplyTimeout
+from embedded_aws.json_line_process import JsonLineProcess, LogSink, ReplyTimeout
 
 WORKER_MODULE = "embedded_aws.lambda_worker"
-logger = logging.getLogger(__name__)
 
 
 #: Lambda's limit for the init phase (runtime start and handler import), separate from the function's timeout.
@@ -38,24 +35,6 @@ INIT_TIMEOUT_SECONDS = 10.0
 
 class FunctionTimeout(Exception):
     """The handler ran longer than the function's timeout."""
-
-
-class LogSink:
-    """Appends a worker's output to the function's log group, one stream per execution environment."""
-
-    def __init__(self, account_id: str, region: str, function_name: str) -> None:
-        self.backend = logs_backends[account_id][region]
-        self.group = f"/aws/lambda/{function_name}"
-        self.stream = time.strftime("%Y/%m/%d") + f"/[$LATEST]{uuid.uuid4().hex}"
-
-    def write(self, line: str) -> None:
-        try:
-            if self.group not in self.backend.groups:
-                self.backend.create_log_group(self.group, {})
-            self.backend.ensure_log_stream(self.group, self.stream)
-            self.backend.put_log_events(self.group, self.stream, [{"timestamp": int(time.time() * 1000), "message": line.rstrip("\n")}])
-        except Exception:  # logging must never break an invocation
-            logger.debug("could not store a log line of %s", self.group, exc_info=True)
 
 
 class Worker:
@@ -133,7 +112,8 @@ class PythonRuntime:
             if worker is None or not worker.alive():
                 code_dir = self._unpack(fn.code_bytes, fn.code_sha_256)
                 worker = Worker(code_dir, self._environment(fn, account_id, region, code_dir),
-                                LogSink(account_id, region, fn.function_name))
+                                LogSink(account_id, region, f"/aws/lambda/{fn.function_name}",
+                                        time.strftime("%Y/%m/%d") + f"/[$LATEST]{uuid.uuid4().hex}"))
                 self._workers[key] = worker
             return worker
 

@@ -20,30 +20,26 @@ from __future__ import annotations
 
 import base64
 import io
-import logging
 import os
 import random
 import shutil
 import tarfile
 import tempfile
 import threading
-import time
 import uuid
 from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import utcnow
-from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from embedded_aws.extensions import sagemaker_blue_green
 from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.json_line_process import JsonLineProcess, ReplyTimeout
+from embedded_aws.json_line_process import JsonLineProcess, LogSink, ReplyTimeout
 
-logger = logging.getLogger(__name__)
 SERVER_MODULE = "embedded_aws.model_server"
 LOAD_TIMEOUT_SECONDS = 120.0
 INVOKE_TIMEOUT_SECONDS = 60.0
@@ -72,26 +68,15 @@ class Container:
         container = model.primary_container or (model.containers or [{}])[0]
         self.program = (container.get("Environment") or {}).get("SAGEMAKER_PROGRAM", "inference.py")
         self.model_dir = tempfile.mkdtemp(prefix=f"model-{self.model_name}-")
-        self.log_group = f"/aws/sagemaker/Endpoints/{self.model_name}"
-        self.log_stream = f"AllTraffic/{uuid.uuid4().hex}"
+        self.log = LogSink(account, region, f"/aws/sagemaker/Endpoints/{self.model_name}", f"AllTraffic/{uuid.uuid4().hex}")
         _unpack(account, container.get("ModelDataUrl", ""), self.model_dir)
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH")}
         env.update({k: str(v) for k, v in (container.get("Environment") or {}).items()}, SAGEMAKER_REGION=region, PYTHONUNBUFFERED="1")
-        self.process = JsonLineProcess(SERVER_MODULE, self.model_dir, env, self.log)
+        self.process = JsonLineProcess(SERVER_MODULE, self.model_dir, env, self.log.write)
         reply = self.process.request({"load": self.model_dir, "program": self.program}, LOAD_TIMEOUT_SECONDS)
         if "error" in reply:
             self.stop()
             raise RuntimeError(f"Model {self.model_name} failed to load: {reply['error']}")
-
-    def log(self, line: str) -> None:
-        backend = logs_backends[self.account][self.region]
-        try:
-            if self.log_group not in backend.groups:
-                backend.create_log_group(self.log_group, {})
-            backend.ensure_log_stream(self.log_group, self.log_stream)
-            backend.put_log_events(self.log_group, self.log_stream, [{"timestamp": int(time.time() * 1000), "message": line.rstrip("\n")}])
-        except Exception:  # logging must never break an invocation
-            logger.debug("could not store a log line of %s", self.log_group, exc_info=True)
 
     def invoke(self, body: bytes, content_type: str, accept: str) -> dict[str, Any]:
         with self.process.lock:
@@ -189,7 +174,7 @@ def invoke(account: str, region: str, endpoint_name: str, body: bytes, content_t
         reply = {"error": str(exc)}
     publish(account, region, endpoint_name, variant["VariantName"], "error" in reply, reply.get("latency_us"))
     if "error" in reply:
-        stream = f"arn:aws:logs:{region}:{account}:log-group:{container.log_group}:log-stream:{container.log_stream}"
+        stream = f"arn:aws:logs:{region}:{account}:log-group:{container.log.group}:log-stream:{container.log.stream}"
         raise ModelError(variant["VariantName"], reply["error"], stream)
     return base64.b64decode(reply["body"]), accept if accept != "*/*" else content_type, variant["VariantName"]
 

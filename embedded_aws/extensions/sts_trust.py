@@ -25,7 +25,7 @@ class AccessDenied(STSClientError):
         super().__init__("AccessDenied", message)
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -43,12 +43,12 @@ def trust_allows(policy_document: str, caller_arn: str, caller_account: str) -> 
     policy = json.loads(policy_document) if isinstance(policy_document, str) else policy_document
     names = caller_names(caller_arn, caller_account)
     allowed = False
-    for statement in _as_list(policy.get("Statement", [])):
-        actions = {a.lower() for a in _as_list(statement.get("Action", []))}
+    for statement in as_list(policy.get("Statement", [])):
+        actions = {a.lower() for a in as_list(statement.get("Action", []))}
         if not actions & ASSUME_ACTIONS:
             continue
         principal = statement.get("Principal", {})
-        principals = {"*"} if principal == "*" else set(_as_list(principal.get("AWS", [])))
+        principals = {"*"} if principal == "*" else set(as_list(principal.get("AWS", [])))
         if not principals & names:
             continue
         if statement.get("Effect") == "Deny":

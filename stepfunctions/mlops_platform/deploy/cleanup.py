@@ -18,7 +18,6 @@ from typing import Any
 from mlops_platform.errors import DeployError
 
 Progress = Callable[[str], None]
-STAGES = ("staging", "prod")
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from mlops_infra.config import PlatformConfig
 
 from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients
 from mlops_platform.deploy.assets import publish_assets
-from mlops_platform.deploy.cleanup import STAGES, remove_asset_bucket, remove_stack_set
+from mlops_platform.deploy.cleanup import remove_asset_bucket, remove_stack_set
 from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress
+from mlops_platform.modeldeploy.deployments import STAGES
 
 
 class Synthesized(Protocol):
