@@ -39,6 +39,8 @@ TICK = 0.05
 WORKERS = Workers("endpoint")
 #: Called with (backend, endpoint config) while a new fleet is provisioned; raising fails the deployment.
 PROVISIONERS: list[Callable[[SageMakerModelBackend, dict[str, Any]], None]] = []
+#: Called first when the workers stop, so a provisioner blocked on a fleet it started ends at once.
+FLEET_STOPPERS: list[Callable[[], None]] = []
 
 
 def time_scale() -> float:
@@ -193,6 +195,8 @@ def update_endpoint(backend: SageMakerModelBackend, name: str, config_name: str,
 
 
 def stop_all(timeout: float = 10.0) -> None:
+    for stop in FLEET_STOPPERS:
+        stop()
     WORKERS.stop_all(timeout)
 
 

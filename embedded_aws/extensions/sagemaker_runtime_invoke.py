@@ -73,6 +73,9 @@ class Container:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "PYTHONPATH")}
         env.update({k: str(v) for k, v in (container.get("Environment") or {}).items()}, SAGEMAKER_REGION=region, PYTHONUNBUFFERED="1")
         self.process = JsonLineProcess(SERVER_MODULE, self.model_dir, env, self.log.write)
+
+    def load(self) -> None:
+        """Have the server load the model; RuntimeError (container stopped) when it cannot."""
         reply = self.process.request({"load": self.model_dir, "program": self.program}, LOAD_TIMEOUT_SECONDS)
         if "error" in reply:
             self.stop()
@@ -104,29 +107,54 @@ def _unpack(account: str, url: str, target: str) -> None:
 
 
 class Containers:
-    """Warm containers by (account, region, model name)."""
+    """Warm containers by (account, region, model name).
+
+    A reset stops the warm containers and those still loading, so nothing started for an earlier
+    state of the embedded AWS serves, or holds up, a later one.
+    """
 
     def __init__(self) -> None:
         self._containers: dict[tuple[str, str, str], Container] = {}
-        self._lock = threading.Lock()
+        self._loading: set[Container] = set()
         self._starting: dict[tuple[str, str, str], threading.Lock] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
 
     def get(self, account: str, region: str, model_name: str) -> Container:
         key = (account, region, model_name)
         with self._lock:
-            starting = self._starting.setdefault(key, threading.Lock())
+            starting, generation = self._starting.setdefault(key, threading.Lock()), self._generation
         with starting:
             container = self._containers.get(key)
-            if container is None or not container.process.alive():
-                model = sagemaker_backends[account][region].describe_model(model_name)
-                container = Container(account, region, model)
+            if container is not None and container.process.alive():
+                return container
+            model = sagemaker_backends[account][region].describe_model(model_name)
+            container = Container(account, region, model)
+            with self._lock:
+                self._loading.add(container)
+            try:
+                container.load()
+            finally:
                 with self._lock:
-                    self._containers[key] = container
+                    self._loading.discard(container)
+                    current = generation == self._generation
+                    if current:
+                        self._containers[key] = container
+            if not current:
+                container.stop()
+                raise RuntimeError(f"Model {model_name} was stopped while it loaded")
             return container
+
+    def loading(self) -> list[str]:
+        """Names of the models whose containers are starting now."""
+        with self._lock:
+            return sorted(c.model_name for c in self._loading)
 
     def stop_all(self) -> None:
         with self._lock:
-            containers, self._containers = list(self._containers.values()), {}
+            self._generation += 1
+            containers = [*self._containers.values(), *self._loading]
+            self._containers, self._loading, self._starting = {}, set(), {}
         for container in containers:
             container.stop()
 
@@ -204,6 +232,7 @@ class InvokeEndpoints(Extension):
     def install(self, patcher: Patcher) -> None:
         patcher.replace(SageMakerRuntimeResponse, "invoke_endpoint", _Api.invoke_endpoint)
         patcher.replace(sagemaker_blue_green, "PROVISIONERS", [*sagemaker_blue_green.PROVISIONERS, provision])
+        patcher.replace(sagemaker_blue_green, "FLEET_STOPPERS", [*sagemaker_blue_green.FLEET_STOPPERS, CONTAINERS.stop_all])
 
     def reset(self) -> None:
         CONTAINERS.stop_all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -133,3 +134,27 @@ def test_a_new_endpoint_whose_model_cannot_load_ends_failed(aws: EmbeddedAws) ->
     sm.create_endpoint(EndpointName="churn", EndpointConfigName="churn-v1")
     failed = wait_for(lambda: (d := sm.describe_endpoint(EndpointName="churn"))["EndpointStatus"] == "Failed" and d)
     assert failed["FailureReason"] == "The primary container failed to start: Model data s3://models/missing.tar.gz does not exist"
+
+
+SLOW_MODEL = '''
+import time
+
+
+def model_fn(model_dir):
+    time.sleep(120)
+'''
+
+
+def test_a_reset_stops_a_model_still_loading_and_the_name_can_be_served_again(aws: EmbeddedAws) -> None:
+    from embedded_aws.extensions.sagemaker_runtime_invoke import CONTAINERS
+
+    _model(aws, "churn-v1", "v1", url=model_data(aws, "models", "slow.tar.gz", program=SLOW_MODEL))
+    aws.client("sagemaker").create_endpoint(EndpointName="churn", EndpointConfigName="churn-v1")
+    wait_for(lambda: CONTAINERS.loading() == ["churn-v1"])
+    started = time.monotonic()
+    aws.reset()
+    assert time.monotonic() - started < 5 and CONTAINERS.loading() == []
+
+    _model(aws, "churn-v1", "v2")
+    aws.client("sagemaker").create_endpoint(EndpointName="churn", EndpointConfigName="churn-v1")
+    assert _invoke(aws, "5")["Body"].read() == b"v2:5"
