@@ -1,6 +1,9 @@
 """CloudFormation creates IAM groups (moto 5.2.5 skips ``AWS::IAM::Group``).
 
 Without it, any ``AWS::IAM::Policy`` attached to the group fails the stack with ``Group None not found``.
+Once such a group-only policy exists, moto 5.2.5 also fails every later CloudFormation role deletion in
+the account (it walks each policy's ``Roles``, which is ``None`` there): the policy's missing lists are
+read as empty, as CloudFormation treats them.
 """
 
 from __future__ import annotations
@@ -8,6 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.iam.models import Role, iam_backends
+
+from embedded_aws.extensions.base import Patcher
 from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension
 
 
@@ -43,3 +49,18 @@ class IamGroupResource(ResourceTypesExtension):
     name = "cfn-iam-group"
     summary = "AWS::IAM::Group is created (with inline and managed policies) so policies can attach to it"
     resource_types = (Group,)
+
+    def install(self, patcher: Patcher) -> None:
+        super().install(patcher)
+        original = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+        def delete_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
+                                            region_name: str) -> None:
+            for backend in iam_backends[account_id].values():
+                for policy in backend.inline_policies.values():
+                    for attribute in ("role_names", "group_names", "user_names"):
+                        if getattr(policy, attribute, None) is None:
+                            setattr(policy, attribute, [])
+            original(cls, resource_name, cloudformation_json, account_id, region_name)
+
+        patcher.replace(Role, "delete_from_cloudformation_json", classmethod(delete_from_cloudformation_json))

@@ -15,7 +15,8 @@ CloudFormation:
 * a failed stack (a failed create, or an update rolled back) marks its instance ``OUTDATED`` with the
   stack's reason; more failures than ``FailureToleranceCount`` / ``FailureTolerancePercentage`` allow
   fail the operation, whose ``StatusReason`` names each failed account, region and reason;
-* ListStackSetOperationResults reports each instance's own status and reason.
+* ListStackSetOperationResults reports each instance's own status and reason;
+* ListStackSets honours ``Status`` (a deleted stack set is ``DELETED``, not ``ACTIVE``).
 """
 
 from __future__ import annotations
@@ -403,6 +404,12 @@ class _Api:
         return ActionResult({"Summaries": list(operation.get("Results", []))})
 
     @staticmethod
+    def list_stack_sets(self: Any) -> ActionResult:
+        status = self._get_param("Status")
+        stack_sets = [s for s in self.cloudformation_backend.list_stack_sets() if status in (None, s.status)]
+        return ActionResult({"Summaries": stack_sets})
+
+    @staticmethod
     def list_stack_set_operations(self: Any) -> ActionResult:
         operations = self.cloudformation_backend.list_stack_set_operations(self._get_param("StackSetName"))
         summaries = [{key: op[key] for key in ("OperationId", "Action", "Status", "CreationTimestamp", "EndTimestamp", "StatusReason")
@@ -417,7 +424,8 @@ class StackSetOperations(Extension):
 
     def install(self, patcher: Patcher) -> None:
         for name in ("create_stack_instances", "update_stack_instances", "update_stack_set", "delete_stack_instances",
-                     "describe_stack_set_operation", "list_stack_set_operation_results", "list_stack_set_operations"):
+                     "describe_stack_set_operation", "list_stack_set_operation_results", "list_stack_set_operations",
+                     "list_stack_sets"):
             patcher.replace(CloudFormationResponse, name, getattr(_Api, name))
 
     def reset(self) -> None:

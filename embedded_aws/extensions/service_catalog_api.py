@@ -180,6 +180,22 @@ class _Api:
         )
 
     @staticmethod
+    def describe_product_as_admin(self: Any) -> ActionResult:
+        params = json.loads(self.body)
+        backend = self.servicecatalog_backend
+        product = backend.describe_product(params.get("AcceptLanguage"), params.get("Id"), params.get("Name"))
+        return ActionResult(
+            {
+                "ProductViewDetail": {"ProductViewSummary": product.to_dict(), "Status": "AVAILABLE", "ProductARN": product.arn,
+                                      "CreatedTime": product.created_time},
+                "ProvisioningArtifactSummaries": [a.summary() for a in artifacts_of(backend, product.id)],
+                "Tags": product.tags or [],
+                "TagOptions": [],
+                "Budgets": [],
+            }
+        )
+
+    @staticmethod
     def create_provisioning_artifact(self: Any) -> ActionResult:
         params = json.loads(self.body)
         backend = self.servicecatalog_backend

@@ -82,6 +82,8 @@ class ProvisionedProduct:
     status_message: str = ""
     last_record_id: str = ""
     last_success_record_id: str | None = None
+    physical_id: str | None = None
+    tags: list[dict[str, str]] = field(default_factory=list)
     created: Any = field(default_factory=utcnow)
 
     def detail(self) -> dict[str, Any]:
@@ -95,6 +97,12 @@ class ProvisionedProduct:
         if self.last_success_record_id:
             detail["LastSuccessfulProvisioningRecordId"] = self.last_success_record_id
         return {k: v for k, v in detail.items() if v is not None}
+
+    def attributes(self) -> dict[str, Any]:
+        """The search view: the detail plus the stack ARN (``PhysicalId``) and tags."""
+        attributes = {**self.detail(), "PhysicalId": self.physical_id, "Tags": self.tags}
+        attributes.pop("LaunchRoleArn", None)
+        return {k: v for k, v in attributes.items() if v is not None}
 
 
 def template_location(url: str) -> tuple[str, str]:
@@ -114,9 +122,19 @@ def launch_role(backend: ServiceCatalogBackend, product_id: str) -> tuple[str | 
     for constraint in state.constraints.values():
         if constraint.product_id == product_id and constraint.type == "LAUNCH":
             parameters = json.loads(constraint.parameters)
-            role = parameters.get("RoleArn") or f"arn:aws:iam::{backend.account_id}:role/{parameters['LocalRoleName']}"
+            role = parameters.get("RoleArn") or _local_role_arn(backend.account_id, parameters["LocalRoleName"])
             return role, constraint.portfolio_id
     return None, portfolios[0] if portfolios else ""
+
+
+def _local_role_arn(account_id: str, name: str) -> str:
+    """The ARN of the account's role called ``name`` (with its path, e.g. ``/service-role/``)."""
+    from moto.iam.models import iam_backends
+
+    try:
+        return str(iam_backends[account_id]["global"].get_role(name).arn)
+    except Exception:  # no such role yet: the stack will fail when it assumes it, as in Service Catalog
+        return f"arn:aws:iam::{account_id}:role/{name}"
 
 
 def _provision(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct, template_url: str,
@@ -136,6 +154,7 @@ def _provision(backend: ServiceCatalogBackend, record: Record, product: Provisio
             request["RoleARN"] = product.launch_role_arn
         cfn.create_stack(**request)
         stack = cfn.describe_stacks(StackName=product.stack_name)["Stacks"][0]
+        product.physical_id = stack["StackId"]  # Service Catalog: the stack ARN of a CFN_STACK product
     except ClientError as exc:
         error = exc.response["Error"]
         record.finish("FAILED", [{"Code": error.get("Code", "Error"), "Description": error.get("Message", "")}])
@@ -232,6 +251,7 @@ class _Api:
         provisioned.last_record_id = record.id
         state.provisioned[pp_id], state.records[record.id], state.tokens[token] = provisioned, record, record.id
         tags = (params.get("Tags") or []) + [{"Key": "aws:servicecatalog:provisionedProductArn", "Value": provisioned.arn}]
+        provisioned.tags = params.get("Tags") or []
         created = record.detail()
         _in_background(_provision, backend, record, provisioned, artifact.info["LoadTemplateFromURL"],
                        params.get("ProvisioningParameters") or [], tags)
@@ -279,8 +299,10 @@ class _Api:
         params = json.loads(self.body)
         queries = (params.get("Filters") or {}).get("SearchQuery", [])
         names = {q.split(":", 1)[1] for q in queries if q.startswith("name:")}
-        products = [p for p in catalog_state(self.servicecatalog_backend).provisioned.values() if not names or p.name in names]
-        return ActionResult({"ProvisionedProducts": [p.detail() for p in products], "TotalResultsCount": len(products)})
+        ids = {q.split(":", 1)[1] for q in queries if q.startswith("id:")}
+        products = [p for p in catalog_state(self.servicecatalog_backend).provisioned.values()
+                    if (not names or p.name in names) and (not ids or p.id in ids)]
+        return ActionResult({"ProvisionedProducts": [p.attributes() for p in products], "TotalResultsCount": len(products)})
 
 
 class ServiceCatalogProvisioning(Extension):

@@ -258,6 +258,19 @@ def test_iam_group_is_created_with_its_policies(aws: EmbeddedAws) -> None:
     assert iam.list_groups()["Groups"] == []
 
 
+ROLE = {"Worker": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "worker", "AssumeRolePolicyDocument": {
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}}
+
+
+def test_a_role_stack_deletes_while_a_group_policy_exists_elsewhere(aws: EmbeddedAws) -> None:
+    _deploy(aws, GROUP)
+    cfn = aws.client("cloudformation")
+    stack_id = cfn.create_stack(StackName="roles", TemplateBody=json.dumps({"Resources": ROLE}))["StackId"]
+    cfn.delete_stack(StackName="roles")
+    assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert [r["RoleName"] for r in aws.client("iam").list_roles()["Roles"] if r["RoleName"] == "worker"] == []
+
+
 def test_without_extension_a_policy_on_the_group_breaks_the_stack(aws: EmbeddedAws) -> None:
     with extensions.disabled("cfn-iam-group"), pytest.raises(Exception) as raised:
         _deploy(aws, GROUP)

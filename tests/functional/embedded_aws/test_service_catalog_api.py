@@ -79,3 +79,15 @@ def test_without_extension_associations_are_not_implemented(aws: EmbeddedAws) ->
         sc.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)  # type: ignore[attr-defined]
     assert raised.value.response["Error"] == {
         "Code": "NotImplemented", "Message": "AssociateProductWithPortfolio is not implemented by the embedded AWS"}
+
+
+def test_describe_product_as_admin_shows_the_tags_studio_reads(aws: EmbeddedAws) -> None:
+    sc = aws.client("servicecatalog")
+    product_id = sc.create_product(
+        Name="project", Owner="platform", ProductType="CLOUD_FORMATION_TEMPLATE", Tags=[{"Key": "sagemaker:studio-visibility", "Value": "true"}],
+        ProvisioningArtifactParameters={"Name": "v1", "Info": {"LoadTemplateFromURL": TEMPLATE_URL}},
+    )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    described = sc.describe_product_as_admin(Id=product_id)
+    assert described["Tags"] == [{"Key": "sagemaker:studio-visibility", "Value": "true"}]
+    assert [a["Name"] for a in described["ProvisioningArtifactSummaries"]] == ["v1"]
+    assert described["ProductViewDetail"]["ProductViewSummary"]["Name"] == "project"

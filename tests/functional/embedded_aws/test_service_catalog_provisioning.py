@@ -57,6 +57,9 @@ def test_provisioning_creates_the_stack_with_the_launch_role(aws: EmbeddedAws) -
     stack = aws.client("cloudformation").describe_stacks(StackName=f"SC-123456789012-{record['ProvisionedProductId']}")["Stacks"][0]
     assert stack["RoleARN"] == "arn:aws:iam::123456789012:role/launch"
     assert {"Key": "owner", "Value": "ana"} in stack["Tags"]
+    [found] = aws.client("servicecatalog").search_provisioned_products(
+        Filters={"SearchQuery": [f"id:{record['ProvisionedProductId']}"]})["ProvisionedProducts"]
+    assert found["PhysicalId"] == stack["StackId"] and found["Tags"] == [{"Key": "owner", "Value": "ana"}]
     assert aws.client("sagemaker").describe_notebook_instance(NotebookInstanceName="ana-Notebook")["NotebookInstanceStatus"] in ("Pending", "InService")
     detail = aws.client("servicecatalog").describe_provisioned_product(Name="ana-Notebook")["ProvisionedProductDetail"]
     assert (detail["Status"], detail["LastSuccessfulProvisioningRecordId"]) == ("AVAILABLE", record["RecordId"])

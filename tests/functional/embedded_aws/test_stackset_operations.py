@@ -125,9 +125,12 @@ def test_delete_instances_removes_the_stacks(aws: EmbeddedAws) -> None:
                                               RetainStacks=False)["OperationId"]
     assert wait_for_stackset_operation(cfn, "models", operation_id)["Status"] == "SUCCEEDED"
     assert aws.client("ssm", "prod").describe_parameters()["Parameters"] == []
+    assert [s["StackSetName"] for s in cfn.list_stack_sets(Status="ACTIVE")["Summaries"]] == ["models"]
     cfn.delete_stack_set(StackSetName="models")
     with pytest.raises(cfn.exceptions.StackSetNotFoundException):
         cfn.describe_stack_set(StackSetName="models")
+    assert cfn.list_stack_sets(Status="ACTIVE")["Summaries"] == []
+    assert [s["Status"] for s in cfn.list_stack_sets(Status="DELETED")["Summaries"]] == ["DELETED"]
 
 
 def test_without_extension_update_leaves_target_stacks_unchanged(aws: EmbeddedAws) -> None:
