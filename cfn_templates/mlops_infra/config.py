@@ -9,6 +9,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 _REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class PlatformConfig:
     studio_domain_subnet_ids: tuple[str, ...] = ()
     studio_user_profiles: tuple[str, ...] = ()
     studio_idle_minutes: int = 60
+    #: Execution roles of existing Studio domains whose users see the project templates (the optional domain's role is added).
+    studio_execution_role_arns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for field_name in ("project", "environment"):
@@ -67,6 +70,8 @@ class PlatformConfig:
             raise ValueError(f"studio_domain_subnet_ids must look like subnet-0123456789abcdef0, got {self.studio_domain_subnet_ids!r}")
         if self.studio_domain_vpc_id and not self.studio_domain_subnet_ids:
             raise ValueError("a VPC-only Studio domain needs studio_domain_subnet_ids (private subnets of studio_domain_vpc_id)")
+        if any(not _ROLE_ARN.match(arn) for arn in self.studio_execution_role_arns):
+            raise ValueError(f"studio_execution_role_arns must be IAM role ARNs, got {list(self.studio_execution_role_arns)!r}")
         if not 60 <= self.studio_idle_minutes <= 525600:
             raise ValueError(f"studio_idle_minutes must be 60-525600 (SageMaker's idle timeout range), got {self.studio_idle_minutes}")
         if self.studio_token_issuer:

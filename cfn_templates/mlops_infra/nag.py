@@ -24,5 +24,29 @@ def suppress(scope: IConstruct, rule_id: str, reason: str, applies_to: Sequence[
     """
     if len(reason.strip()) < 20:
         raise ValueError(f"suppression of {rule_id} needs a real reason, got {reason!r}")
-    ids = [f"{PACK}::{rule_id}[{item}]" for item in applies_to] or [f"{PACK}::{rule_id}"]
+    stack = cdk.Stack.of(scope)
+    ids = [f"{PACK}::{rule_id}[{evidence(stack, item)}]" for item in applies_to] or [f"{PACK}::{rule_id}"]
     cdk.Validations.of(scope).acknowledge(*(cdk.Acknowledgment(id=i, reason=reason) for i in ids))
+
+
+def evidence(stack: cdk.Stack, text: str) -> str:
+    """``text`` as cdk-nag prints it: a parameter reference as ``<Name>``, an attribute as ``<Logical.Attr>``.
+
+    Lets a suppression name evidence built from template parameters (a product stack's project name).
+    """
+    if not cdk.Token.is_unresolved(text):
+        return text
+    return _render(stack.resolve(text))
+
+
+def _render(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part) for part in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return f"<{value['Ref']}>"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "<{}.{}>".format(*value["Fn::GetAtt"])
+    raise ValueError(f"cannot name {value!r} as cdk-nag evidence")

@@ -62,6 +62,10 @@ def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformCo
                 rendered = definitions / f"{machine}.asl.json"
                 rendered.write_text(json.dumps(asl, indent=2, sort_keys=False) + "\n")
                 written.append(rendered)
+        for product in sorted(Path(outdir).glob("*.product.template.json")):  # the project template (a product stack)
+            target = destination / f"{(config or PlatformConfig()).project}-project.template.json"
+            shutil.copyfile(product, target)
+            written.append(target)
     return written
 
 

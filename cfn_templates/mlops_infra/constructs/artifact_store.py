@@ -26,7 +26,7 @@ class ArtifactStore(Construct):
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
-            bucket_name=cdk.Fn.sub(f"{project}-access-logs-${{AWS::AccountId}}-${{AWS::Region}}"),
+            bucket_name=f"{project}-access-logs-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
             encryption=s3.BucketEncryption.S3_MANAGED,  # S3 server access logging cannot write to SSE-KMS buckets
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -37,7 +37,7 @@ class ArtifactStore(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=cdk.Fn.sub(f"{project}-artifacts-${{AWS::AccountId}}-${{AWS::Region}}"),
+            bucket_name=f"{project}-artifacts-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,

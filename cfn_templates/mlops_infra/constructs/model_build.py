@@ -88,7 +88,7 @@ class ModelBuild(Construct):
         self.source: SourceBucket | None = None
         if repository is None:
             self.source = SourceBucket(
-                self, "Source", bucket_name=cdk.Fn.sub(f"{project}-modelbuild-source-${{AWS::AccountId}}-${{AWS::Region}}"),
+                self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
                 object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push", access_log_prefix="modelbuild-source/",
                 removal_policy=removal_policy)
             self.source_bucket = self.source.bucket

@@ -52,11 +52,11 @@ class ModelDeploy(Construct):
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey, access_logs: s3.IBucket,
                  model_package_group_name: str, stages: list[DeployStage], administration_role_arn: str,
                  execution_role_name: str, verifier_role_name: str, verify_role_name: str,
-                 removal_policy: cdk.RemovalPolicy) -> None:
+                 removal_policy: cdk.RemovalPolicy, shared_verify_role: bool = False) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.source = SourceBucket(
-            self, "Source", bucket_name=cdk.Fn.sub(f"{project}-modeldeploy-source-${{AWS::AccountId}}-${{AWS::Region}}"),
+            self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
             object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modeldeploy-on-push", access_log_prefix="modeldeploy-source/",
             removal_policy=removal_policy)
         log_group = logs.LogGroup(self, "BuildLogs", log_group_name=f"/aws/codebuild/{project}-modeldeploy",
@@ -74,10 +74,7 @@ class ModelDeploy(Construct):
         self._allow_registry_reads(stack, model_package_group_name)
         self._grant_target_endpoints(stack, project, bucket, key, stages)
 
-        verify_role = iam.Role(self, "VerifyRole", role_name=verify_role_name, assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
-                               description="Deploy verify step: assumes the read-only verifier role of staging and prod")
-        verifier_arns = [f"arn:{stack.partition}:iam::{s.account_id}:role/{verifier_role_name}" for s in stages]
-        verify_role.add_to_policy(iam.PolicyStatement(sid="AssumeTargetVerifiers", actions=["sts:AssumeRole"], resources=verifier_arns))
+        verify_role = self._verify_role(stack, stages, verifier_role_name, verify_role_name, shared_verify_role)
         self.verify_project = codebuild.PipelineProject(
             self, "Verify", project_name=f"{project}-modeldeploy-verify", environment=environment, encryption_key=key,
             logging=logging, role=verify_role, build_spec=codebuild.BuildSpec.from_object(VERIFY_SPEC),
@@ -134,6 +131,21 @@ class ModelDeploy(Construct):
                                for p in (self.build_project, self.verify_project)),
                              *(f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{stack.get_logical_id(p.node.default_child)}>-*"
                                for p in (self.build_project, self.verify_project))])
+
+    def _verify_role(self, stack: cdk.Stack, stages: list[DeployStage], verifier_role_name: str, verify_role_name: str,
+                     shared: bool) -> iam.IRole:
+        """The role the verify step runs as: the only one the target accounts' verifier roles trust.
+
+        The platform's own deploy creates it; a project's deploy (``shared``) attaches the policies its
+        verify project needs (its logs, its artifacts) to that same role instead of creating another.
+        """
+        if shared:
+            return iam.Role.from_role_name(self, "VerifyRole", verify_role_name)
+        role = iam.Role(self, "VerifyRole", role_name=verify_role_name, assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+                        description="Deploy verify step: assumes the read-only verifier role of staging and prod")
+        verifier_arns = [f"arn:{stack.partition}:iam::{s.account_id}:role/{verifier_role_name}" for s in stages]
+        role.add_to_policy(iam.PolicyStatement(sid="AssumeTargetVerifiers", actions=["sts:AssumeRole"], resources=verifier_arns))
+        return role
 
     @staticmethod
     def _grant_target_endpoints(stack: cdk.Stack, project: str, bucket: s3.IBucket, key: kms.IKey, stages: list[DeployStage]) -> None:

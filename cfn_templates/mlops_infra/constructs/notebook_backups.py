@@ -18,7 +18,7 @@ class NotebookBackups(Construct):
         super().__init__(scope, id_)
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
         self.bucket = s3.Bucket(
-            self, "Bucket", bucket_name=cdk.Fn.sub(f"{project}-notebook-backups-${{AWS::AccountId}}-${{AWS::Region}}"),
+            self, "Bucket", bucket_name=f"{project}-notebook-backups-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
             encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
             versioned=True, server_access_logs_bucket=access_logs, server_access_logs_prefix="notebook-backups/",
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(retention_days),

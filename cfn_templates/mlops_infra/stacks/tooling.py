@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
@@ -17,6 +18,8 @@ from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
+from mlops_infra.constructs.project_catalog import ProjectCatalog
+from mlops_infra.constructs.project_template import ProjectTemplate
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
@@ -36,6 +39,9 @@ class ToolingStack(cdk.Stack):
                                    description="Account that receives models before production")
         prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
                                 description="Production account")
+        create_launch_role = cdk.CfnParameter(
+            self, "CreateProjectLaunchRole", allowed_values=["true", "false"], default="true",
+            description="Create AmazonSageMakerServiceCatalogProductsLaunchRole (mlops deploy passes false when the account has it)")
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
 
         store = ArtifactStore(self, "Artifacts", project=config.project, removal_policy=removal)
@@ -80,11 +86,21 @@ class ToolingStack(cdk.Stack):
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name,
             removal_policy=removal)
 
+        studio_roles: list[iam.IRole] = [iam.Role.from_role_arn(self, f"StudioRole{index}", arn, mutable=False)
+                                         for index, arn in enumerate(config.studio_execution_role_arns)]
         if config.studio_domain_vpc_id:
             domain = StudioDomain(self, "StudioDomain", project=config.project, vpc_id=config.studio_domain_vpc_id,
                                   subnet_ids=config.studio_domain_subnet_ids, key=store.key, bucket=store.bucket,
                                   user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
+            studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
+        projects = ProjectCatalog(
+            self, "ProjectCatalog", project=config.project, template=ProjectTemplate(self, "ProjectTemplate", config=config),
+            studio_roles=studio_roles, verify_role_name=config.modeldeploy_verify_role_name,
+            create_launch_role=cdk.CfnCondition(self, "CreatesProjectLaunchRole",
+                                                expression=cdk.Fn.condition_equals(create_launch_role.value_as_string, "true")))
+        cdk.CfnOutput(self, "ProjectPortfolioId", value=projects.portfolio.portfolio_id)
+        cdk.CfnOutput(self, "ProjectProductId", value=projects.product.product_id)
         if config.studio_token_issuer:
             studio = StudioUrlApi(
                 self, "StudioUrlApi", project=config.project, key=store.key, issuer=config.studio_token_issuer,

@@ -59,6 +59,17 @@ def remove_stack_set(cfn: Any, name: str, progress: Progress = lambda _: None, t
     return True
 
 
+def empty_bucket(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker of ``bucket``; returns how many."""
+    removed = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+            removed += len(doomed)
+    return removed
+
+
 def remove_asset_bucket(s3: Any, bucket: str, progress: Progress = lambda _: None) -> bool:
     """Empty (every version) and delete the deploy tool's asset bucket; ``False`` if it did not exist."""
     try:
@@ -67,10 +78,7 @@ def remove_asset_bucket(s3: Any, bucket: str, progress: Progress = lambda _: Non
         if exc.response["Error"]["Code"] in ("404", "NoSuchBucket", "NotFound"):
             return False
         raise
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-        if doomed:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+    empty_bucket(s3, bucket)
     s3.delete_bucket(Bucket=bucket)
     progress(f"asset bucket {bucket}: deleted")
     return True

@@ -12,8 +12,10 @@ from mlops_infra.config import PlatformConfig
 from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients
 from mlops_platform.deploy.assets import publish_assets
 from mlops_platform.deploy.cleanup import remove_asset_bucket, remove_stack_set
-from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress
+from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress, outputs_of
 from mlops_platform.modeldeploy.deployments import STAGES
+from mlops_platform.projects.names import LAUNCH_ROLE_NAME
+from mlops_platform.projects.service import ProjectClients, delete_project, list_projects
 
 
 class Synthesized(Protocol):
@@ -67,11 +69,15 @@ def deploy_platform(
             urls = publish_assets(accounts.client("s3", step.account), stack.assets_manifest, account_id, accounts.region, config.tags)
             template_url = urls.get(stack.template_file.name)
         progress(f"{step.stack_name} → {step.account} ({account_id})")
+        parameters = dict(step.parameters)
+        if step.stack_name == config.tooling_stack_name:
+            parameters["CreateProjectLaunchRole"] = creates_project_launch_role(
+                accounts.client("iam", step.account), accounts.client("cloudformation", step.account), step.stack_name)
         outputs = deploy_stack(
             accounts.client("cloudformation", step.account),
             step.stack_name,
             stack.template_file.read_text(),
-            step.parameters,
+            parameters,
             config.tags,
             template_url=template_url,
             progress=progress,
@@ -80,9 +86,40 @@ def deploy_platform(
     return deployed
 
 
+def creates_project_launch_role(iam: Any, cfn: Any, tooling_stack_name: str) -> str:
+    """``"true"`` unless the account already has the SageMaker project launch role from elsewhere.
+
+    A role the tooling stack created stays the stack's (the previous answer is kept on updates);
+    one that existed before (SageMaker's, or an administrator's) is used as it is and never touched.
+    """
+    stack = describe_stack(cfn, tooling_stack_name)
+    previous = {p["ParameterKey"]: p["ParameterValue"] for p in (stack or {}).get("Parameters", [])}.get("CreateProjectLaunchRole")
+    if previous:
+        return str(previous)
+    try:
+        iam.get_role(RoleName=LAUNCH_ROLE_NAME)
+    except iam.exceptions.NoSuchEntityException:
+        return "true"
+    return "false"
+
+
+def remove_projects(accounts: AccountClients, config: PlatformConfig, progress: Progress = no_progress) -> list[str]:
+    """Delete every project launched from the deployed template (they use the platform's roles); their names."""
+    stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
+    product_id = outputs_of(stack).get("ProjectProductId") if stack else None
+    if not product_id:
+        return []
+    clients = ProjectClients(*(accounts.client(s, "tooling") for s in ("sagemaker", "servicecatalog", "cloudformation", "s3")))
+    names = [project.name for project in list_projects(clients, product_id)]
+    for name in names:
+        delete_project(clients, name, progress)
+    return names
+
+
 def destroy_platform(accounts: AccountClients, config: PlatformConfig, progress: Progress = no_progress) -> list[StackDeployment]:
-    """Delete the model-deploy stack sets (their instances in staging and prod), then the platform's stacks, targets
-    first, then the asset buckets; return the stacks that existed."""
+    """Delete the projects launched from the platform's template, the model-deploy stack sets (their instances in
+    staging and prod), then the platform's stacks, targets first, then the asset buckets; return the stacks that existed."""
+    remove_projects(accounts, config, progress)
     for stage in STAGES:
         remove_stack_set(accounts.client("cloudformation", "tooling"), config.stage_stack_set_name(stage), progress)
     removed = []

@@ -23,7 +23,7 @@ def _stage_actions(template: Template) -> dict[str, list[dict]]:
 
 def test_push_of_the_source_object_starts_the_pipeline(tooling: Template) -> None:
     tooling.has_resource_properties("AWS::S3::Bucket", {
-        "BucketName": {"Fn::Sub": "mlops-modelbuild-source-${AWS::AccountId}-${AWS::Region}"},
+        "BucketName": {"Fn::Join": ["", ["mlops-modelbuild-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]},
         "VersioningConfiguration": {"Status": "Enabled"},
         "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
         "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {

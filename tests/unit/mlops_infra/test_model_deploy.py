@@ -73,7 +73,7 @@ def test_build_reads_only_its_model_group(tooling: Template) -> None:
 
 
 def test_target_endpoint_roles_read_models_through_s3_only(tooling: Template) -> None:
-    bucket_id = _logical_id(tooling, "AWS::S3::Bucket", {"BucketName": {"Fn::Sub": "mlops-artifacts-${AWS::AccountId}-${AWS::Region}"}})
+    bucket_id = _logical_id(tooling, "AWS::S3::Bucket", {"BucketName": {"Fn::Join": ["", ["mlops-artifacts-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]}})
     [policy] = [p for p in tooling.find_resources("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
     statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     for stage, account in (("Staging", "StagingAccountId"), ("Prod", "ProdAccountId")):

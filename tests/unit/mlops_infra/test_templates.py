@@ -21,7 +21,11 @@ def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedS
         shipped = templates_dir / f"{name}.template.json"
         assert shipped.exists(), f"{shipped.name} is missing: run `mlops synth --export-templates`"
         assert json.loads(shipped.read_text()) == stack.template, f"{shipped.name} drifted from the CDK app: run `mlops synth --export-templates`"
-    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized}
+    products = sorted(Path(next(iter(synthesized.values())).template_file).parent.glob("*.product.template.json"))
+    assert len(products) == 1, "one product stack: the project template"
+    shipped = templates_dir / "mlops-project.template.json"
+    assert json.loads(shipped.read_text()) == json.loads(products[0].read_text()), f"{shipped.name} drifted: run `mlops synth --export-templates`"
+    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized} | {shipped.name}
 
 
 def test_cfn_lint_is_clean_on_every_shipped_template(templates_dir: Path) -> None:

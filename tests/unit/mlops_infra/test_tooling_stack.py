@@ -9,7 +9,7 @@ TAGS = [{"Key": "environment", "Value": "dev"}, {"Key": "owner", "Value": "platf
 
 def test_artifacts_bucket_is_kms_encrypted_versioned_and_private(tooling: Template) -> None:
     tooling.has_resource_properties("AWS::S3::Bucket", {
-        "BucketName": {"Fn::Sub": "mlops-artifacts-${AWS::AccountId}-${AWS::Region}"},
+        "BucketName": {"Fn::Join": ["", ["mlops-artifacts-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]},
         "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
             "BucketKeyEnabled": True,
             "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": Match.any_value()}}]},
@@ -66,7 +66,8 @@ def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
         "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName",
         "NotebookUrlApiId", "NotebookUrlApiUrl", "ModelPackageGroupName", "SageMakerPipelineName", "SageMakerPipelineRoleArn",
         "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey",
-        "ModelDeployPipelineName", "ModelDeploySourceBucketName", "ModelDeploySourceKey", "StagingStackSetName", "ProdStackSetName"}
+        "ModelDeployPipelineName", "ModelDeploySourceBucketName", "ModelDeploySourceKey", "StagingStackSetName", "ProdStackSetName",
+            "ProjectPortfolioId", "ProjectProductId"}
 
 
 def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:

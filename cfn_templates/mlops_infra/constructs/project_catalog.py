@@ -1,0 +1,122 @@
+"""SageMaker project templates in Studio: a portfolio with the MLOps project product, who may use it, and how it launches.
+
+SageMaker lists a Service Catalog product as a project template when the product carries the tag
+``sagemaker:studio-visibility=true`` and the Studio user's execution role has access to its portfolio.
+A project launches with the standard ``AmazonSageMakerServiceCatalogProductsLaunchRole`` (a local
+launch-role constraint, so the name resolves in the account). The platform creates that role when the
+account lacks it, scoped to what the template creates: ``<platform>-*`` names and the project stacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_servicecatalog as servicecatalog
+from constructs import Construct
+
+from mlops_infra.nag import suppress
+from mlops_platform.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
+PRODUCT_VERSION = "v1"
+
+
+class ProjectCatalog(Construct):
+    """Portfolio ``<platform> MLOps projects`` with the project product, shared with the Studio execution roles."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, template: servicecatalog.ProductStack,
+                 studio_roles: Sequence[iam.IRole], create_launch_role: cdk.CfnCondition, verify_role_name: str) -> None:
+        super().__init__(scope, id_)
+        self.launch_role = self._launch_role(project, verify_role_name)
+        role_resource = self.launch_role.node.default_child
+        assert isinstance(role_resource, iam.CfnRole)
+        role_resource.cfn_options.condition = create_launch_role
+
+        self.portfolio = servicecatalog.Portfolio(self, "Portfolio", display_name=f"{project} MLOps projects",
+                                                  provider_name=f"{project} platform",
+                                                  description="SageMaker project templates: model build and model deploy")
+        self.product = servicecatalog.CloudFormationProduct(
+            self, "Product", product_name=f"{project} model build and deploy", owner=f"{project} platform",
+            description="Model build (push → SageMaker pipeline → registry) and model deploy (approval → staging → prod, blue/green)",
+            product_versions=[servicecatalog.CloudFormationProductVersion(
+                product_version_name=PRODUCT_VERSION,
+                cloud_formation_template=servicecatalog.CloudFormationTemplate.from_product_stack(template))])
+        cdk.Tags.of(self.product).add(STUDIO_VISIBILITY_TAG, "true")
+        self.portfolio.add_product(self.product)
+        constraint = servicecatalog.CfnLaunchRoleConstraint(
+            self, "LaunchConstraint", portfolio_id=self.portfolio.portfolio_id, product_id=self.product.product_id,
+            description="Projects launch with the SageMaker project launch role",
+            local_role_name=cdk.Fn.condition_if(create_launch_role.logical_id, self.launch_role.role_name, LAUNCH_ROLE_NAME).to_string())
+        constraint.node.add_dependency(self._association())
+        for role in studio_roles:
+            self.portfolio.give_access_to_role(role)
+
+    def _association(self) -> cdk.CfnResource:
+        """The portfolio-product association CDK created (a launch constraint needs it first)."""
+        for child in self.portfolio.node.children:
+            if isinstance(child, servicecatalog.CfnPortfolioProductAssociation):
+                return child
+        raise LookupError("the portfolio has no product association")
+
+    def _launch_role(self, project: str, verify_role_name: str) -> iam.Role:
+        account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
+        named = f"{project}-*"
+
+        def arn(service: str, resource: str) -> str:
+            return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+        statements = [
+            iam.PolicyStatement(sid="ProjectStacks", actions=[
+                "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
+                "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:GetTemplateSummary",
+                "cloudformation:SetStackPolicy", "cloudformation:ValidateTemplate"],
+                resources=[arn("cloudformation", f"stack/SC-{account}-pp-*/*")]),
+            iam.PolicyStatement(sid="ProjectBuckets", actions=[
+                "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:GetBucketPolicy",
+                "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration",
+                "s3:PutLifecycleConfiguration", "s3:PutBucketLogging", "s3:PutBucketNotification", "s3:PutBucketTagging",
+                "s3:PutBucketOwnershipControls", "s3:GetBucketLocation"],
+                resources=[f"arn:{partition}:s3:::{named}"]),
+            iam.PolicyStatement(sid="CreateProjectKeys", actions=["kms:CreateKey"], resources=["*"]),
+            iam.PolicyStatement(sid="ManageProjectKeys", actions=[
+                "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource", "kms:ScheduleKeyDeletion",
+                "kms:CreateAlias", "kms:DeleteAlias"],
+                resources=[arn("kms", "key/*"), arn("kms", f"alias/{named}")],
+                conditions={"StringEquals": {"aws:ResourceTag/project": project}}),
+            iam.PolicyStatement(sid="ProjectServiceRoles", actions=[
+                "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
+                "iam:GetRolePolicy", "iam:PassRole"],
+                resources=[f"arn:{partition}:iam::{account}:role/{named}", f"arn:{partition}:iam::{account}:role/SC-{account}-pp-*"]),
+            iam.PolicyStatement(sid="ShareVerifyRole", actions=["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy"],
+                                resources=[f"arn:{partition}:iam::{account}:role/{verify_role_name}"]),
+            iam.PolicyStatement(sid="ProjectPipelines", actions=[
+                "codebuild:CreateProject", "codebuild:UpdateProject", "codebuild:DeleteProject", "codebuild:BatchGetProjects",
+                "codepipeline:CreatePipeline", "codepipeline:UpdatePipeline", "codepipeline:DeletePipeline",
+                "codepipeline:GetPipeline", "codepipeline:TagResource",
+                "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets", "events:RemoveTargets",
+                "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource",
+                "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup", "sagemaker:DescribeModelPackageGroup",
+                "sagemaker:AddTags"],
+                resources=[arn("codebuild", f"project/{named}"), arn("codepipeline", named), arn("events", f"rule/{named}"),
+                           arn("logs", f"log-group:/aws/codebuild/{named}"), arn("sagemaker", f"model-package-group/{named}")]),
+        ]
+        role = iam.Role(self, "LaunchRole", role_name=LAUNCH_ROLE_NAME, path="/service-role/",
+                        assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+                        description="SageMaker project launch role (created by the platform): project stacks and <platform>-* resources",
+                        inline_policies={"LaunchProjects": iam.PolicyDocument(statements=statements)})
+        suppress(role, "AwsSolutions-IAM5", "kms:CreateKey has no resource-level permissions (keys are managed only when tagged "
+                 "with the platform); Service Catalog names stacks SC-<account>-pp-<id> and CloudFormation names the pipelines' "
+                 "unnamed service roles after the stack; a project's resources are named "
+                 "<platform>-<project>-* when it is launched",
+                 applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
+                             "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*/*",
+                             f"Resource::arn:<AWS::Partition>:s3:::{named}",
+                             f"Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/{named}",
+                             f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{named}",
+                             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/SC-<AWS::AccountId>-pp-*",
+                             f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:project/{named}",
+                             f"Resource::arn:<AWS::Partition>:codepipeline:<AWS::Region>:<AWS::AccountId>:{named}",
+                             f"Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/{named}",
+                             f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/{named}",
+                             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package-group/{named}"])
+        return role

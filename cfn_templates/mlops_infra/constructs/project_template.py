@@ -1,0 +1,75 @@
+"""The MLOps project template: what one SageMaker project gets when a data scientist picks it in Studio.
+
+    SageMakerProjectName/Id, StagingAccountId, ProdAccountId
+        ▶ artifacts bucket + key ▶ model build (source bucket ▶ CodeBuild ▶ SageMaker pipeline, model group)
+        ▶ model deploy (approval rule ▶ build ▶ staging StackSet ▶ verify ▶ approval ▶ prod StackSet ▶ verify)
+
+Every physical name starts with ``<platform>-<project name>``, so the platform's stack-set execution
+and verifier roles in staging and prod (scoped to ``<platform>-*``) serve every project, and the
+project's stack sets go through the platform's administration role. The seed code reaches the two
+source buckets after launch (``mlops project create`` uploads it; the bucket push starts each pipeline).
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_servicecatalog as servicecatalog
+from constructs import Construct
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.artifact_store import ArtifactStore
+from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
+from mlops_infra.constructs.model_build import ModelBuild
+from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
+from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
+from mlops_platform.projects.names import project_prefix
+
+ACCOUNT_ID_PATTERN = r"^\d{12}$"
+#: SageMaker allows 32 characters; physical names (buckets: 63) leave room for 12 after the platform prefix.
+PROJECT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,11}$"
+PROJECT_ID_PATTERN = r"^p-[a-z0-9]{12}$"
+
+
+class ProjectTemplate(servicecatalog.ProductStack):
+    """The product's template (a CDK product stack): one project's build and deploy, parameterized."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig) -> None:
+        super().__init__(scope, id_)
+        name = cdk.CfnParameter(self, "SageMakerProjectName", allowed_pattern=PROJECT_NAME_PATTERN,
+                                constraint_description="2-12 lowercase letters, digits or '-', starting with a letter",
+                                description="Project name (SageMaker passes it)")
+        project_id = cdk.CfnParameter(self, "SageMakerProjectId", allowed_pattern=PROJECT_ID_PATTERN,
+                                      description="Project id (SageMaker passes it)")
+        staging = cdk.CfnParameter(self, "StagingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
+                                   description="Staging account (prepared with the platform's target-account stack)")
+        prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
+                                description="Production account (prepared with the platform's target-account stack)")
+        prefix = project_prefix(config.project, name.value_as_string)
+        removal = cdk.RemovalPolicy.DESTROY  # a project's delete removes its data; the registry keeps nothing outside it
+        store = ArtifactStore(self, "Artifacts", project=prefix, removal_policy=removal)
+        group = f"{prefix}-models"
+        build = ModelBuild(self, "ModelBuild", project=prefix, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
+                           model_package_group_name=group, removal_policy=removal)
+        partition, account = cdk.Aws.PARTITION, cdk.Aws.ACCOUNT_ID
+        deploy = ModelDeploy(
+            self, "ModelDeploy", project=prefix, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
+            model_package_group_name=group,
+            stages=[DeployStage("staging", staging.value_as_string, f"{prefix}-staging"),
+                    DeployStage("prod", prod.value_as_string, f"{prefix}-prod")],
+            administration_role_arn=f"arn:{partition}:iam::{account}:role/{config.stackset_administration_role_name}",
+            execution_role_name=config.stackset_execution_role_name, verifier_role_name=config.deploy_verifier_role_name,
+            verify_role_name=config.modeldeploy_verify_role_name, shared_verify_role=True, removal_policy=removal)
+        cdk.Tags.of(self).add("sagemaker:project-name", name.value_as_string)
+        cdk.Tags.of(self).add("sagemaker:project-id", project_id.value_as_string)
+
+        assert build.source_bucket is not None
+        outputs = {
+            "ArtifactsBucketName": store.bucket.bucket_name, "ModelPackageGroupName": group,
+            "SageMakerPipelineName": build.pipeline_name, "SageMakerPipelineRoleArn": build.pipeline_role.role_arn,
+            "ModelBuildPipelineName": build.pipeline.pipeline_name, "ModelBuildSourceBucketName": build.source_bucket.bucket_name,
+            "ModelBuildSourceKey": BUILD_SOURCE_KEY, "ModelDeployPipelineName": deploy.pipeline.pipeline_name,
+            "ModelDeploySourceBucketName": deploy.source.bucket.bucket_name, "ModelDeploySourceKey": DEPLOY_SOURCE_KEY,
+            "StagingStackSetName": f"{prefix}-staging", "ProdStackSetName": f"{prefix}-prod",
+        }
+        for key, value in outputs.items():
+            cdk.CfnOutput(self, key, value=value)

@@ -1,0 +1,181 @@
+"""Create, list and delete SageMaker projects launched from the platform's project template.
+
+A project is what SageMaker launches from the template (its provisioned product and stack) plus what
+its pipelines made afterwards: the two stage stack sets (instances in staging and prod), registered
+model versions and the objects in its buckets. Deleting a project removes all of it, in the order
+that lets each step succeed: stack sets (while the roles exist), model versions, bucket contents, then
+the project itself (SageMaker terminates the product; CloudFormation deletes the emptied buckets).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops_platform.deploy.cleanup import empty_bucket, remove_stack_set
+from mlops_platform.errors import ConfigError, MlopsError
+from mlops_platform.modelbuild.source import push_source
+
+Progress = Callable[[str], None]
+NAME = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
+ACCOUNT = re.compile(r"^\d{12}$")
+SEED_FOLDERS = {"ModelBuild": "modelbuild", "ModelDeploy": "modeldeploy"}
+
+
+class ProjectError(MlopsError):
+    """A project could not be created or deleted (the reason is SageMaker's or CloudFormation's)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project as SageMaker reports it, with what its template created."""
+
+    name: str
+    id: str
+    status: str
+    reason: str = ""
+    stack_id: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "id": self.id, "status": self.status, "reason": self.reason, "outputs": self.outputs}
+
+
+@dataclass(frozen=True)
+class ProjectClients:
+    """Tooling-account clients a project operation needs."""
+
+    sagemaker: Any
+    servicecatalog: Any
+    cloudformation: Any
+    s3: Any
+
+
+def validate(name: str, staging: str | None = None, prod: str | None = None) -> None:
+    """Refuse what the template would refuse, before anything is created."""
+    if not NAME.match(name):
+        raise ConfigError(f"project name must be 2-12 lowercase letters, digits or '-', starting with a letter: {name!r}")
+    for stage, account in (("staging", staging), ("prod", prod)):
+        if account is not None and not ACCOUNT.match(account):
+            raise ConfigError(f"{stage} account must be a 12-digit account id, got {account!r}")
+
+
+def describe_project(clients: ProjectClients, name: str) -> Project:
+    """The project, its status and (once launched) its stack outputs."""
+    try:
+        described = clients.sagemaker.describe_project(ProjectName=name)
+    except clients.sagemaker.exceptions.ClientError as exc:
+        if "does not exist" in exc.response["Error"].get("Message", ""):
+            raise ConfigError(f"no project named {name!r}") from exc
+        raise
+    provisioned_id = (described.get("ServiceCatalogProvisionedProductDetails") or {}).get("ProvisionedProductId")
+    reason = (described.get("ServiceCatalogProvisionedProductDetails") or {}).get("ProvisionedProductStatusMessage", "")
+    stack_id, outputs = None, {}
+    if provisioned_id:
+        found = clients.servicecatalog.search_provisioned_products(
+            Filters={"SearchQuery": [f"id:{provisioned_id}"]})["ProvisionedProducts"]
+        stack_id = found[0].get("PhysicalId") if found else None  # the stack ARN of a CFN_STACK product
+    if stack_id:
+        stack = clients.cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return Project(name, described["ProjectId"], described["ProjectStatus"], reason, stack_id, outputs)
+
+
+def list_projects(clients: ProjectClients, product_id: str) -> list[Project]:
+    """Projects launched from the platform's template, newest first."""
+    found = []
+    for summary in clients.sagemaker.list_projects(SortBy="CreationTime", SortOrder="Descending")["ProjectSummaryList"]:
+        described = clients.sagemaker.describe_project(ProjectName=summary["ProjectName"])
+        if (described.get("ServiceCatalogProvisioningDetails") or {}).get("ProductId") == product_id:
+            found.append(describe_project(clients, summary["ProjectName"]))
+    return found
+
+
+def create_project(clients: ProjectClients, product_id: str, name: str, staging: str, prod: str, seed_code: Path | None,
+                   tags: dict[str, str], progress: Progress = lambda _: None, timeout: float = 1800.0,
+                   sleep: Callable[[float], None] = time.sleep) -> Project:
+    """Launch the template for ``name``, wait for it, then push the seed code into both source buckets."""
+    validate(name, staging, prod)
+    if seed_code is not None:
+        missing = [folder for folder in SEED_FOLDERS.values() if not (seed_code / folder / "buildspec.yml").is_file()]
+        if missing:
+            raise ConfigError(f"{seed_code} lacks the seed repositories: {', '.join(missing)}")
+    try:
+        clients.sagemaker.create_project(
+            ProjectName=name, ProjectDescription=f"Model build and deploy of {name}",
+            ServiceCatalogProvisioningDetails={"ProductId": product_id, "ProvisioningParameters": [
+                {"Key": "StagingAccountId", "Value": staging}, {"Key": "ProdAccountId", "Value": prod}]},
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    except clients.sagemaker.exceptions.ClientError as exc:
+        raise ProjectError(f"project {name}: {exc.response['Error'].get('Message', exc)}") from exc
+    progress(f"project {name}: launching the template")
+    project = _settle(clients, name, ("Pending", "CreateInProgress"), timeout, sleep)
+    if project.status != "CreateCompleted":
+        raise ProjectError(f"project {name}: {project.status}: {project.reason}")
+    if seed_code is not None:
+        for kind, folder in SEED_FOLDERS.items():
+            push_source(clients.s3, project.outputs[f"{kind}SourceBucketName"], project.outputs[f"{kind}SourceKey"],
+                        seed_code / folder, kind=folder)
+            progress(f"project {name}: seed code pushed to {project.outputs[f'{kind}SourceBucketName']} (starts {kind})")
+    return project
+
+
+def delete_project(clients: ProjectClients, name: str, progress: Progress = lambda _: None, timeout: float = 1800.0,
+                   sleep: Callable[[float], None] = time.sleep) -> Project:
+    """Remove the project and everything its pipelines made; returns the project as it was."""
+    project = describe_project(clients, name)
+    if project.status in ("Pending", "CreateInProgress", "DeleteInProgress"):
+        raise ProjectError(f"project {name} is {project.status}; try again when it settles")
+    for key in ("StagingStackSetName", "ProdStackSetName"):
+        if key in project.outputs:
+            remove_stack_set(clients.cloudformation, project.outputs[key], progress)
+    if "ModelPackageGroupName" in project.outputs:
+        _remove_model_versions(clients.sagemaker, project.outputs["ModelPackageGroupName"], progress)
+    if project.stack_id:
+        for bucket in _buckets(clients.cloudformation, project.stack_id):
+            removed = empty_bucket(clients.s3, bucket)
+            if removed:
+                progress(f"bucket {bucket}: {removed} object version(s) deleted")
+    clients.sagemaker.delete_project(ProjectName=name)
+    progress(f"project {name}: deleting its stack")
+    deadline = time.monotonic() + timeout
+    while True:
+        found = clients.sagemaker.list_projects(NameContains=name)["ProjectSummaryList"]
+        current = next((p for p in found if p["ProjectName"] == name), None)
+        if current is None:
+            return project
+        if current["ProjectStatus"] == "DeleteFailed":
+            failed = describe_project(clients, name)
+            raise ProjectError(f"project {name}: DeleteFailed: {failed.reason}")
+        if time.monotonic() > deadline:
+            raise ProjectError(f"project {name}: still {current['ProjectStatus']} after {timeout:.0f} s")
+        sleep(1.0)
+
+
+def _settle(clients: ProjectClients, name: str, busy: tuple[str, ...], timeout: float, sleep: Callable[[float], None]) -> Project:
+    deadline = time.monotonic() + timeout
+    while True:
+        project = describe_project(clients, name)
+        if project.status not in busy:
+            return project
+        if time.monotonic() > deadline:
+            raise ProjectError(f"project {name}: still {project.status} after {timeout:.0f} s")
+        sleep(1.0)
+
+
+def _buckets(cfn: Any, stack_id: str) -> list[str]:
+    resources = cfn.list_stack_resources(StackName=stack_id)["StackResourceSummaries"]
+    return sorted(r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::S3::Bucket" and r.get("PhysicalResourceId"))
+
+
+def _remove_model_versions(sm: Any, group: str, progress: Progress) -> None:
+    packages = [p["ModelPackageArn"] for page in sm.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group)
+                for p in page["ModelPackageSummaryList"]]
+    for arn in packages:
+        sm.delete_model_package(ModelPackageName=arn)
+    if packages:
+        progress(f"model group {group}: {len(packages)} version(s) deleted")

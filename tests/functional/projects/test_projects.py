@@ -1,0 +1,179 @@
+"""Projects from the platform's template on the embedded AWS: create (both pipelines, seeded sources), list, delete everything."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+
+from support import Platform, wait_for, wait_for_stackset_operation
+
+from embedded_aws import EmbeddedAws
+from embedded_aws.accounts import ACCESS_ROLE_NAME
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import synthesize
+from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.cli.main import cli
+from mlops_platform.deploy.platform import deploy_platform
+from mlops_platform.errors import ConfigError
+from mlops_platform.local.state import LocalState
+from mlops_platform.projects.service import ProjectClients, create_project, delete_project, describe_project, list_projects
+
+CONFIG = PlatformConfig(retain_data=False)
+ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Group": {
+    "Type": "AWS::SageMaker::ModelPackageGroup", "Properties": {"ModelPackageGroupName": {"Ref": "Name"}}}}}
+
+
+@pytest.fixture(scope="module")
+def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    embedded_server.reset()
+    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
+    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
+    return Platform(embedded_server, accounts, outputs)
+
+
+@pytest.fixture
+def clients(platform: Platform) -> ProjectClients:
+    return ProjectClients(*(platform.aws.client(s) for s in ("sagemaker", "servicecatalog", "cloudformation", "s3")))
+
+
+@pytest.fixture(scope="module")
+def state_dir(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> str:
+    from mlops_platform.local.state import save_state
+
+    directory = tmp_path_factory.mktemp("state")
+    save_state(directory, LocalState.from_dict(platform.aws.describe()))
+    return str(directory)
+
+
+def _cli(state_dir: str, *args: str) -> Any:
+    return CliRunner().invoke(cli, [*args, "--state-dir", state_dir, "--output", "json"])
+
+
+def test_the_platform_creates_the_standard_launch_role_and_shares_the_template(platform: Platform) -> None:
+    role = platform.client("iam").get_role(RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole")["Role"]
+    assert role["Path"] == "/service-role/"
+    product = platform.client("servicecatalog").describe_product_as_admin(Id=platform.outputs["ProjectProductId"])
+    assert {"Key": "sagemaker:studio-visibility", "Value": "true"} in product["Tags"]
+
+
+def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platform, clients: ProjectClients) -> None:
+    steps: list[str] = []
+    project = create_project(clients, platform.outputs["ProjectProductId"], "churn", "222222222222", "333333333333",
+                             seed_code=_seed(), tags={"team": "ds"}, progress=steps.append, sleep=lambda _: None)
+    assert project.status == "CreateCompleted" and project.id.startswith("p-")
+    outputs = project.outputs
+    assert (outputs["ModelBuildPipelineName"], outputs["ModelDeployPipelineName"]) == ("mlops-churn-modelbuild", "mlops-churn-modeldeploy")
+    pipeline = platform.client("codepipeline")
+    stages = {name: [s["name"] for s in pipeline.get_pipeline(name=name)["pipeline"]["stages"]]
+              for name in (outputs["ModelBuildPipelineName"], outputs["ModelDeployPipelineName"])}
+    assert stages == {"mlops-churn-modelbuild": ["Source", "Build"],
+                      "mlops-churn-modeldeploy": ["Source", "Build", "Staging", "ApproveProd", "Prod"]}
+    assert platform.client("sagemaker").describe_model_package_group(ModelPackageGroupName="mlops-churn-models")
+    s3 = platform.client("s3")
+    for kind in ("ModelBuild", "ModelDeploy"):
+        head = s3.head_object(Bucket=outputs[f"{kind}SourceBucketName"], Key=outputs[f"{kind}SourceKey"])
+        assert head["ContentType"] == "application/zip"
+    # each push started its pipeline
+    for name in stages:
+        wait_for(lambda name=name: pipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"])
+    assert steps[0] == "project churn: launching the template" and len(steps) == 3
+    [listed] = list_projects(clients, platform.outputs["ProjectProductId"])
+    assert (listed.name, listed.id, listed.status) == ("churn", project.id, "CreateCompleted")
+
+
+def test_bad_input_is_refused_before_anything_is_created(platform: Platform, clients: ProjectClients) -> None:
+    with pytest.raises(ConfigError, match="project name must be 2-12 lowercase"):
+        create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", None, {})
+    with pytest.raises(ConfigError, match="staging account must be a 12-digit account id"):
+        create_project(clients, platform.outputs["ProjectProductId"], "fraud", "2222", "333333333333", None, {})
+    assert [p["ProjectName"] for p in platform.client("sagemaker").list_projects()["ProjectSummaryList"]] == ["churn"]
+
+
+def test_delete_removes_stack_sets_models_buckets_and_the_project(platform: Platform, clients: ProjectClients, state_dir: str) -> None:
+    project = describe_project(clients, "churn")
+    _deployed_stage_stack_sets(platform, project.outputs)
+    sm = platform.client("sagemaker")
+    sm.create_model_package(ModelPackageGroupName="mlops-churn-models", ModelApprovalStatus="Approved", InferenceSpecification={
+        "Containers": [{"Image": "img:1"}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})
+    buckets = [r["PhysicalResourceId"] for r in platform.client("cloudformation").list_stack_resources(
+        StackName=project.stack_id)["StackResourceSummaries"] if r["ResourceType"] == "AWS::S3::Bucket"]
+    assert len(buckets) == 4
+
+    result = _cli(state_dir, "project", "delete", "churn")
+    assert result.exit_code == 2 and "pass --yes" in result.stderr
+    result = _cli(state_dir, "project", "delete", "churn", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "Deleted"
+
+    assert sm.list_projects()["ProjectSummaryList"] == []
+    cfn = platform.client("cloudformation")
+    assert [s["StackSetName"] for s in cfn.list_stack_sets(Status="ACTIVE")["Summaries"]] == []
+    for account in ("staging", "prod"):
+        live = [s["StackName"] for s in platform.aws.client("cloudformation", account).list_stacks()["StackSummaries"]
+                if s["StackStatus"] != "DELETE_COMPLETE" and s["StackName"].startswith("StackSet-")]
+        assert live == [], account
+    s3_names = {b["Name"] for b in platform.client("s3").list_buckets()["Buckets"]}
+    assert not set(buckets) & s3_names
+    with pytest.raises(ClientError):
+        sm.describe_model_package_group(ModelPackageGroupName="mlops-churn-models")
+    assert [p["name"] for p in platform.client("codepipeline").list_pipelines()["pipelines"] if p["name"].startswith("mlops-churn")] == []
+
+
+def test_cli_create_list_and_unknown_delete(state_dir: str) -> None:
+    created = _cli(state_dir, "project", "create", "fraud", "--no-seed")
+    assert created.exit_code == 0, created.stderr
+    body = json.loads(created.stdout)
+    assert body["status"] == "CreateCompleted" and body["outputs"]["ModelPackageGroupName"] == "mlops-fraud-models"
+    listed = _cli(state_dir, "project", "list")
+    assert [(p["name"], p["status"]) for p in json.loads(listed.stdout)] == [("fraud", "CreateCompleted")]
+    missing = _cli(state_dir, "project", "delete", "nosuch", "--yes")
+    assert (missing.exit_code, missing.stderr) == (2, "error: no project named 'nosuch'\n")
+    assert _cli(state_dir, "project", "delete", "fraud", "--yes").exit_code == 0
+
+
+def _seed() -> Any:
+    from mlops_platform.cli.project import SEED_CODE
+
+    return SEED_CODE
+
+
+def _deployed_stage_stack_sets(platform: Platform, outputs: dict[str, str]) -> None:
+    """What the deploy pipeline leaves: one stack set per stage with an instance in its account."""
+    cfn = platform.client("cloudformation")
+    for key, account in (("StagingStackSetName", "222222222222"), ("ProdStackSetName", "333333333333")):
+        name = outputs[key]
+        cfn.create_stack_set(StackSetName=name, TemplateBody=json.dumps(ENDPOINT_TEMPLATE),
+                             Parameters=[{"ParameterKey": "Name", "ParameterValue": f"{name}-group"}],
+                             AdministrationRoleARN=platform.outputs["StackSetAdministrationRoleArn"],
+                             ExecutionRoleName=CONFIG.stackset_execution_role_name)
+        operation = cfn.create_stack_instances(StackSetName=name, Accounts=[account], Regions=["us-east-1"])["OperationId"]
+        assert wait_for_stackset_operation(cfn, name, operation)["Status"] == "SUCCEEDED"
+
+
+def test_destroy_removes_projects_then_the_platform_leaving_nothing_in_any_account(platform: Platform, clients: ProjectClients) -> None:
+    from mlops_platform.aws.accounts import ACCOUNT_NAMES
+    from mlops_platform.deploy.cleanup import leftovers
+    from mlops_platform.deploy.platform import destroy_platform
+
+    project = create_project(clients, platform.outputs["ProjectProductId"], "gone", "222222222222", "333333333333", None, {})
+    _deployed_stage_stack_sets(platform, project.outputs)
+    steps: list[str] = []
+    destroy_platform(platform.accounts, CONFIG, steps.append)
+    assert "project gone: deleting its stack" in steps
+    assert platform.client("sagemaker").list_projects()["ProjectSummaryList"] == []
+    for account in ACCOUNT_NAMES:
+        aws = platform.aws
+        live = [s["StackName"] for s in aws.client("cloudformation", account).list_stacks()["StackSummaries"]
+                if s["StackStatus"] != "DELETE_COMPLETE"]
+        assert live == [], account
+        assert aws.client("s3", account).list_buckets()["Buckets"] == [], account
+        assert aws.client("cloudformation", account).list_stack_sets(Status="ACTIVE")["Summaries"] == [], account
+        roles = [r["RoleName"] for r in aws.client("iam", account).list_roles()["Roles"]]
+        assert roles == ([] if account == "tooling" else [ACCESS_ROLE_NAME]), account  # the embedded AWS's bootstrap role only
+    assert platform.client("codepipeline").list_pipelines()["pipelines"] == []
+    assert platform.client("servicecatalog").list_portfolios()["PortfolioDetails"] == []
+    assert leftovers(platform.accounts, "mlops", ACCOUNT_NAMES) == []

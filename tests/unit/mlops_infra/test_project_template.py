@@ -1,0 +1,113 @@
+"""Intent of the project templates: visible in Studio, shared with Studio roles, launched by the standard role, names scoped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import SynthesizedStack
+
+STUDIO_ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-1"
+PREFIX = ["mlops-", {"Ref": "SageMakerProjectName"}]
+
+
+@pytest.fixture(scope="module")
+def project(synthesized: dict[str, SynthesizedStack]) -> Template:
+    [product] = Path(synthesized["mlops-tooling"].template_file).parent.glob("*.product.template.json")
+    return Template.from_json(json.loads(product.read_text()))
+
+
+def _named(suffix: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", [*PREFIX, suffix]]}
+
+
+def test_the_product_is_visible_in_studio_and_in_its_own_portfolio(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::ServiceCatalog::CloudFormationProduct", {
+        "Name": "mlops model build and deploy",
+        "Tags": Match.array_with([{"Key": "sagemaker:studio-visibility", "Value": "true"}])})
+    tooling.has_resource_properties("AWS::ServiceCatalog::Portfolio", {"DisplayName": "mlops MLOps projects"})
+
+
+def test_projects_launch_with_the_standard_role_created_only_when_missing(tooling: Template) -> None:
+    [constraint] = [c for c in tooling.find_resources("AWS::ServiceCatalog::LaunchRoleConstraint").values()
+                    if "Fn::If" in c["Properties"]["LocalRoleName"]]
+    condition, created, existing = constraint["Properties"]["LocalRoleName"]["Fn::If"]
+    assert existing == "AmazonSageMakerServiceCatalogProductsLaunchRole" and condition == "CreatesProjectLaunchRole"
+    [(logical_id, role)] = tooling.find_resources("AWS::IAM::Role", {
+        "Properties": {"RoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole"}}).items()
+    assert created == {"Ref": logical_id}
+    assert role["Condition"] == "CreatesProjectLaunchRole" and role["Properties"]["Path"] == "/service-role/"
+    assert tooling.to_json()["Parameters"]["CreateProjectLaunchRole"]["AllowedValues"] == ["true", "false"]
+
+
+def test_the_launch_role_creates_only_platform_named_resources(tooling: Template) -> None:
+    [role] = tooling.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole"}}).values()
+    statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert statements["CreateProjectKeys"]["Resource"] == "*" and statements["CreateProjectKeys"]["Action"] == "kms:CreateKey"
+    assert statements["ManageProjectKeys"]["Condition"] == {"StringEquals": {"aws:ResourceTag/project": "mlops"}}
+    buckets = json.dumps(statements["ProjectBuckets"]["Resource"])
+    assert ":s3:::mlops-*" in buckets
+    for sid, statement in statements.items():
+        if sid != "CreateProjectKeys":
+            assert statement["Resource"] != "*", sid
+    assert not any(a.endswith(":*") or a == "*" for s in statements.values() for a in _list(s["Action"]))
+
+
+def test_studio_execution_roles_get_the_portfolio(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from mlops_infra.synth import synthesize
+
+    config = PlatformConfig(studio_execution_role_arns=(STUDIO_ROLE,))
+    tooling = Template.from_json(synthesize(config, tmp_path_factory.mktemp("cdk"))["mlops-tooling"].template)
+    tooling.has_resource_properties("AWS::ServiceCatalog::PortfolioPrincipalAssociation",
+                                    {"PrincipalARN": STUDIO_ROLE, "PrincipalType": "IAM"})
+
+
+def test_a_studio_role_must_be_a_role_arn() -> None:
+    with pytest.raises(ValueError, match="studio_execution_role_arns must be IAM role ARNs"):
+        PlatformConfig(studio_execution_role_arns=("AmazonSageMaker-ExecutionRole",))
+
+
+def test_the_template_takes_what_sagemaker_passes_and_the_two_target_accounts(project: Template) -> None:
+    parameters = project.to_json()["Parameters"]
+    assert {k: v["AllowedPattern"] for k, v in parameters.items()} == {
+        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,11}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
+        "StagingAccountId": r"^\d{12}$", "ProdAccountId": r"^\d{12}$"}
+
+
+def test_every_name_is_scoped_to_the_platform_and_the_project(project: Template) -> None:
+    project.has_resource_properties("AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": _named("-models")})
+    project.has_resource_properties("AWS::CodePipeline::Pipeline", {"Name": _named("-modelbuild")})
+    project.has_resource_properties("AWS::CodePipeline::Pipeline", {"Name": _named("-modeldeploy")})
+    project.has_resource_properties("AWS::Events::Rule", {"Name": _named("-modeldeploy-on-approval")})
+    stack_sets = [a["Configuration"]["StackSetName"] for p in project.find_resources("AWS::CodePipeline::Pipeline").values()
+                  for s in p["Properties"]["Stages"] for a in s["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormationStackSet"]
+    assert stack_sets == [_named("-staging"), _named("-prod")]
+
+
+def test_the_deploy_uses_the_platform_roles_the_targets_trust(project: Template) -> None:
+    actions = [a for p in project.find_resources("AWS::CodePipeline::Pipeline").values()
+               for s in p["Properties"]["Stages"] for a in s["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormationStackSet"]
+    assert {json.dumps(a["Configuration"]["AdministrationRoleArn"]) for a in actions} == {json.dumps(
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/mlops-stackset-administration"]]})}
+    assert {a["Configuration"]["ExecutionRoleName"] for a in actions} == {"mlops-stackset-execution"}
+    assert project.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-modeldeploy-verify"}}) == {}
+    project.has_resource_properties("AWS::IAM::Policy", {"Roles": ["mlops-modeldeploy-verify"]})
+    [verify] = [p for p in project.find_resources("AWS::CodeBuild::Project").values()
+                if p["Properties"]["Name"] == _named("-modeldeploy-verify")]
+    assert verify["Properties"]["ServiceRole"] == {"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/mlops-modeldeploy-verify"]]}
+
+
+def test_project_resources_carry_the_sagemaker_project_tags(project: Template) -> None:
+    project.has_resource_properties("AWS::CodePipeline::Pipeline", {"Name": _named("-modelbuild"), "Tags": Match.array_with([
+        {"Key": "sagemaker:project-id", "Value": {"Ref": "SageMakerProjectId"}},
+        {"Key": "sagemaker:project-name", "Value": {"Ref": "SageMakerProjectName"}}])})
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
