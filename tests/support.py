@@ -80,6 +80,19 @@ class Platform:
         return self.aws.client(name)
 
 
+def deployed_platform(server: Any, outdir: Any, config: Any) -> Platform:
+    """A fresh embedded AWS with the platform (``config``) deployed into its three accounts, as ``mlops deploy`` does."""
+    from mlops_infra.synth import synthesize
+    from mlops_platform.aws.accounts import LocalAccounts
+    from mlops_platform.deploy.platform import deploy_platform
+    from mlops_platform.local.state import LocalState
+
+    server.reset()
+    accounts = LocalAccounts(LocalState.from_dict(server.describe()))
+    outputs = deploy_platform(accounts, config, synthesize(config, outdir))[0].outputs
+    return Platform(server, accounts, outputs)
+
+
 def stackset_roles(aws: Any, accounts: tuple[str, ...] = ("staging", "prod"),
                    admin: str = "AWSCloudFormationStackSetAdministrationRole",
                    execution: str = "AWSCloudFormationStackSetExecutionRole") -> str:

@@ -41,6 +41,7 @@ from embedded_aws.extensions.cfn_sagemaker_studio import StudioResources
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
 from embedded_aws.extensions.sagemaker_runtime_invoke import InvokeEndpoints
 from embedded_aws.extensions.sagemaker_projects import SageMakerProjects
+from embedded_aws.extensions.sagemaker_domain_storage import DomainHomeStorage
 from embedded_aws.extensions.sagemaker_studio import StudioProfiles
 from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
@@ -91,6 +92,7 @@ ALL: tuple[Extension, ...] = (
     BlueGreenEndpoints(),
     InvokeEndpoints(),
     StudioProfiles(),
+    DomainHomeStorage(),
     SageMakerProjects(),
     StudioResources(),
     CfnSageMakerEndpoints(),

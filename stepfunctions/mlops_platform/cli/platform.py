@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from mlops_platform.cli.options import open_accounts, platform_config, project_option, target_options
+from mlops_platform.cli.options import open_accounts, platform_config, platform_outputs, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.aws.accounts import ACCOUNT_NAMES
-from mlops_platform.deploy.cleanup import leftovers
+from mlops_platform.deploy.cleanup import leftovers, studio_leftovers
+from mlops_platform.errors import ConfigError
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform, destroy_platform, list_stacks
 
 
@@ -78,10 +79,17 @@ def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
     accounts = open_accounts(**target)
     if not yes and target.get("target") == "aws":
         click.confirm(f"Delete the {project} platform stacks from tooling, staging and prod?", abort=True)
+    try:
+        domain_ids = [platform_outputs(accounts, project)["StudioDomainId"]]
+    except (ConfigError, KeyError):
+        domain_ids = []
     with progress("Destroying the platform", enabled=output == "text") as report:
         removed = destroy_platform(accounts, config, report)
     rows = [{"stack_name": s.stack_name, "account": s.account} for s in removed]
-    left = [item.to_dict() for item in leftovers(accounts, project, ACCOUNT_NAMES)]
+    found = leftovers(accounts, project, ACCOUNT_NAMES)
+    if domain_ids:
+        found += studio_leftovers(accounts.client("efs", "tooling"), "tooling", accounts.account_id("tooling"), accounts.region, domain_ids)
+    left = [item.to_dict() for item in found]
     if output == "json":
         emit_json({"removed": rows, "left": left})
     else:
@@ -90,8 +98,8 @@ def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
         else:
             console.print("nothing to remove")
         if left:
-            table(f"Still tagged project={project} (retained data, or not removable by its stack)", ["account", "resource"],
-                  [(item["account"], item["arn"]) for item in left])
+            table("Left in the accounts (delete them yourself when no longer needed)", ["account", "resource", "why"],
+                  [(item["account"], item["arn"], item["why"]) for item in left])
 
 
 @click.command()

@@ -20,13 +20,19 @@ from mlops_platform.errors import DeployError
 Progress = Callable[[str], None]
 
 
+RETAINED = "tagged with the project (retained data, or not removable by its stack)"
+STUDIO_HOME = "the Studio domain's home volume, kept by SageMaker when the domain is deleted"
+SAGEMAKER_TAG = "ManagedByAmazonSageMakerResource"
+
+
 @dataclass(frozen=True)
 class Leftover:
     account: str
     arn: str
+    why: str = RETAINED
 
     def to_dict(self) -> dict[str, str]:
-        return {"account": self.account, "arn": self.arn}
+        return {"account": self.account, "arn": self.arn, "why": self.why}
 
 
 def _wait(cfn: Any, name: str, operation_id: str, timeout: float, sleep: Callable[[float], None]) -> dict[str, Any]:
@@ -91,4 +97,23 @@ def leftovers(accounts: Any, project: str, account_names: tuple[str, ...]) -> li
         tagging = accounts.client("resourcegroupstaggingapi", account)
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": "project", "Values": [project]}]):
             found += [Leftover(account, r["ResourceARN"]) for r in page["ResourceTagMappingList"]]
+    return found
+
+
+def studio_leftovers(efs: Any, account: str, account_id: str, region: str, domain_ids: list[str]) -> list[Leftover]:
+    """The home EFS volumes SageMaker made for these (deleted) domains, and the network interfaces of their mount targets.
+
+    Deleting a domain through CloudFormation retains its home volume; it is the user's data, so it is
+    reported for a person to delete, never deleted here.
+    """
+    found = []
+    for page in efs.get_paginator("describe_file_systems").paginate():
+        for volume in page["FileSystems"]:
+            owner = {t["Key"]: t["Value"] for t in volume.get("Tags", [])}.get(SAGEMAKER_TAG, "")
+            if not any(owner.endswith(f":domain/{domain_id}") for domain_id in domain_ids):
+                continue
+            found.append(Leftover(account, volume["FileSystemArn"], STUDIO_HOME))
+            for target in efs.describe_mount_targets(FileSystemId=volume["FileSystemId"])["MountTargets"]:
+                found.append(Leftover(account, f"arn:aws:ec2:{region}:{account_id}:network-interface/{target['NetworkInterfaceId']}",
+                                      f"mount target {target['MountTargetId']} of that volume"))
     return found

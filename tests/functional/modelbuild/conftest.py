@@ -6,15 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
-from support import Platform
+from support import Platform, deployed_platform
 from click.testing import CliRunner, Result
 
 from embedded_aws import EmbeddedAws
 from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
 from mlops_platform.cli.main import cli
-from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState, save_state
 
 CONFIG = PlatformConfig(retain_data=False)
@@ -24,10 +21,7 @@ CONFIG = PlatformConfig(retain_data=False)
 
 @pytest.fixture(scope="module")
 def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
-    embedded_server.reset()
-    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
-    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
-    return Platform(embedded_server, accounts, outputs)
+    return deployed_platform(embedded_server, tmp_path_factory.mktemp("cdk"), CONFIG)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from support import Platform
+from support import Platform, deployed_platform
 
 from embedded_aws import EmbeddedAws
 from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
-from mlops_platform.deploy.platform import deploy_platform
-from mlops_platform.local.state import LocalState
 from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
 
 # The poll fallback waits 5 s: long enough that a loaded test machine still releases the token by the event.
@@ -24,9 +20,8 @@ USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy")
 
 @pytest.fixture(scope="module")
 def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
-    embedded_server.reset()
-    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
-    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
+    deployed = deployed_platform(embedded_server, tmp_path_factory.mktemp("cdk"), CONFIG)
+    accounts, outputs = deployed.accounts, deployed.outputs
     iam = embedded_server.client("iam")
     for user in USERS:
         iam.create_user(UserName=user)

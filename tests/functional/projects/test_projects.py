@@ -9,18 +9,15 @@ import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
-from support import Platform, wait_for, wait_for_stackset_operation
+from support import Platform, deployed_platform, wait_for, wait_for_stackset_operation
 
 from embedded_aws import EmbeddedAws
 from embedded_aws.accounts import ACCESS_ROLE_NAME
 from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
 from mlops_platform.cli.main import cli
-from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.errors import ConfigError
 from mlops_platform.local.state import LocalState
-from mlops_platform.projects.service import ProjectClients, create_project, delete_project, describe_project, list_projects
+from mlops_platform.projects.service import ProjectClients, create_project, describe_project, list_projects
 
 CONFIG = PlatformConfig(retain_data=False)
 ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Group": {
@@ -29,10 +26,7 @@ ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"
 
 @pytest.fixture(scope="module")
 def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
-    embedded_server.reset()
-    accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
-    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
-    return Platform(embedded_server, accounts, outputs)
+    return deployed_platform(embedded_server, tmp_path_factory.mktemp("cdk"), CONFIG)
 
 
 @pytest.fixture
