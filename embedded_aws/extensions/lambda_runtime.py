@@ -4,6 +4,8 @@ moto without Docker only echoes the payload back; handler code never runs. Here 
 code zip is unpacked, its handler runs in a separate Python process whose environment holds the
 function's variables, credentials of its execution role and the embedded endpoint. What the
 handler writes goes to the function's CloudWatch log group ``/aws/lambda/<name>``, as in Lambda.
+The function's published layers are unpacked too; each one's ``python/`` folder comes on the import
+path after the function's code and before the runtime's packages, as ``/opt/python`` does in Lambda.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import uuid
 import zipfile
 from typing import Any
 
+from moto.awslambda.models import get_backend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.lambda_public_layers import is_public_layer
 from embedded_aws.json_line_process import JsonLineProcess, LogSink, ReplyTimeout
 
 WORKER_MODULE = "embedded_aws.lambda_worker"
@@ -104,18 +108,27 @@ class PythonRuntime:
                 return {"error": {"errorMessage": str(exc), "errorType": "Runtime.ExitError" if isinstance(exc, RuntimeError) else "Sandbox.Timedout"}}
 
     def _worker_for(self, fn: Any, account_id: str, region: str) -> Worker:
+        layers = [layer["Arn"] for layer in getattr(fn, "layers", None) or [] if not is_public_layer(layer["Arn"])]
         key = hashlib.sha256(
-            json.dumps([fn.function_arn, fn.code_sha_256, fn.handler, fn.environment_vars, fn.role], sort_keys=True).encode()
+            json.dumps([fn.function_arn, fn.code_sha_256, fn.handler, fn.environment_vars, fn.role, layers], sort_keys=True).encode()
         ).hexdigest()
         with self._lock:
             worker = self._workers.get(key)
             if worker is None or not worker.alive():
                 code_dir = self._unpack(fn.code_bytes, fn.code_sha_256)
-                worker = Worker(code_dir, self._environment(fn, account_id, region, code_dir),
+                paths = [code_dir, *(os.path.join(self._layer_dir(account_id, region, arn), "python") for arn in layers)]
+                worker = Worker(code_dir, self._environment(fn, account_id, region, os.pathsep.join(paths)),
                                 LogSink(account_id, region, f"/aws/lambda/{fn.function_name}",
                                         time.strftime("%Y/%m/%d") + f"/[$LATEST]{uuid.uuid4().hex}"))
                 self._workers[key] = worker
             return worker
+
+    def _layer_dir(self, account_id: str, region: str, arn: str) -> str:
+        """The layer version's content, unpacked (its ``python/`` goes on the path after the function's code, as under /opt)."""
+        version = get_backend(account_id, region).layers_versions_by_arn(arn)
+        if version is None:
+            raise RuntimeError(f"layer version {arn} does not exist")
+        return self._unpack(version.code_bytes, version.code_sha_256)
 
     def _unpack(self, code: bytes, digest: str) -> str:
         target = os.path.join(self._root, hashlib.sha256(digest.encode() + code).hexdigest()[:16])
@@ -125,7 +138,7 @@ class PythonRuntime:
         return target
 
     @staticmethod
-    def _environment(fn: Any, account_id: str, region: str, code_dir: str) -> dict[str, str]:
+    def _environment(fn: Any, account_id: str, region: str, python_path: str) -> dict[str, str]:
         role = sts_backends[account_id]["aws"].assume_role(
             region_name=region,
             role_session_name=fn.function_name[:64],
@@ -138,8 +151,8 @@ class PythonRuntime:
         env.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
         env.update(
             {
-                "PYTHONPATH": code_dir,
-                "LAMBDA_TASK_ROOT": code_dir,
+                "PYTHONPATH": python_path,
+                "LAMBDA_TASK_ROOT": python_path.split(os.pathsep)[0],
                 "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
                 "AWS_REGION": region,

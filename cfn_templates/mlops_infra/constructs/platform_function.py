@@ -26,7 +26,7 @@ class PlatformFunction(Construct):
     """Function ``<project>-<name>`` with its own log group and a role that may only write to it."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, name: str, handler_module: str, description: str,
-                 environment: dict[str, str] | None = None, timeout_seconds: int = 30) -> None:
+                 environment: dict[str, str] | None = None, timeout_seconds: int = 30, layer_arns: tuple[str, ...] = ()) -> None:
         super().__init__(scope, id_)
         function_name = f"{project}-{name}"
         self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{function_name}",
@@ -46,7 +46,8 @@ class PlatformFunction(Construct):
             handler=f"mlops_platform.handlers.{handler_module}.handler",
             code=lambda_.Code.from_asset(str(CODE_ROOT), exclude=CODE_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(
-                self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION))],
+                self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION)),
+                *(lambda_.LayerVersion.from_layer_version_arn(self, f"Layer{index}", arn) for index, arn in enumerate(layer_arns))],
             memory_size=256,
             timeout=cdk.Duration.seconds(timeout_seconds),
             role=self.role,

@@ -29,7 +29,7 @@ class StudioUrlApi(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, project: str, key: kms.IKey, issuer: str, audience: str, token_use: str | None,
                  jwks_url: str, api_vpc_endpoint_ids: Sequence[str], url_vpc_endpoint_ids: Sequence[str],
-                 allowed_cidrs: Sequence[str], removal_policy: cdk.RemovalPolicy) -> None:
+                 allowed_cidrs: Sequence[str], removal_policy: cdk.RemovalPolicy, jwt_layer_arn: str) -> None:
         super().__init__(scope, id_)
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
         self.table = dynamodb.Table(
@@ -41,7 +41,8 @@ class StudioUrlApi(Construct):
         self.authorizer_function = PlatformFunction(
             self, "Authorizer", project=project, name="studio-authorizer", handler_module="studio_authorizer",
             description="Verifies the caller's JWT (issuer, audience, expiry, pinned algorithms) for the Studio URL API",
-            environment={"TOKEN_ISSUER": issuer, "TOKEN_AUDIENCE": audience, "TOKEN_USE": token_use or "", "JWKS_URL": jwks_url})
+            environment={"TOKEN_ISSUER": issuer, "TOKEN_AUDIENCE": audience, "TOKEN_USE": token_use or "", "JWKS_URL": jwks_url},
+            layer_arns=(jwt_layer_arn,))
         self.url_function = PlatformFunction(
             self, "Url", project=project, name="studio-url-api", handler_module="studio_url_api",
             description="Presigned Studio URL for the authorized caller's own user profile",

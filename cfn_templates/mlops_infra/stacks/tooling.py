@@ -23,11 +23,13 @@ from mlops_infra.constructs.project_template import ProjectTemplate
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
+from mlops_platform.deploy.layers import JWT_LAYER_PARAMETER
 from mlops_platform.environment_types import get_type
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 NOTEBOOK_TYPE = "sagemaker-notebook"
 URL_PARAMETER_PREFIX = "/SageMaker/Notebooks/"
+LAYER_VERSION_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$"
 
 
 class ToolingStack(cdk.Stack):
@@ -102,11 +104,13 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "ProjectPortfolioId", value=projects.portfolio.portfolio_id)
         cdk.CfnOutput(self, "ProjectProductId", value=projects.product.product_id)
         if config.studio_token_issuer:
+            jwt_layer = cdk.CfnParameter(self, JWT_LAYER_PARAMETER, allowed_pattern=LAYER_VERSION_ARN_PATTERN,
+                                         description="PyJWT layer of the token authorizer (mlops deploy builds and publishes it)")
             studio = StudioUrlApi(
                 self, "StudioUrlApi", project=config.project, key=store.key, issuer=config.studio_token_issuer,
                 audience=config.studio_token_audience or "", token_use=config.studio_token_use, jwks_url=config.studio_jwks,
                 api_vpc_endpoint_ids=config.studio_api_vpc_endpoint_ids, url_vpc_endpoint_ids=config.studio_url_vpc_endpoint_ids,
-                allowed_cidrs=config.studio_allowed_cidrs, removal_policy=removal)
+                allowed_cidrs=config.studio_allowed_cidrs, removal_policy=removal, jwt_layer_arn=jwt_layer.value_as_string)
             cdk.CfnOutput(self, "StudioUrlApiId", value=studio.api.rest_api_id)
             cdk.CfnOutput(self, "StudioProfileTableName", value=studio.table.table_name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,11 @@ from typing import Any, Protocol
 
 from mlops_infra.config import PlatformConfig
 
-from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients
+from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients, LocalAccounts
 from mlops_platform.deploy.assets import publish_assets
 from mlops_platform.deploy.cleanup import remove_asset_bucket, remove_stack_set
 from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress, outputs_of
+from mlops_platform.deploy.layers import JWT_LAYER_PARAMETER, build_jwt_layer, publish_layer
 from mlops_platform.modeldeploy.deployments import STAGES
 from mlops_platform.projects.names import LAUNCH_ROLE_NAME
 from mlops_platform.projects.service import ProjectClients, delete_project, list_projects
@@ -73,6 +75,12 @@ def deploy_platform(
         if step.stack_name == config.tooling_stack_name:
             parameters["CreateProjectLaunchRole"] = creates_project_launch_role(
                 accounts.client("iam", step.account), accounts.client("cloudformation", step.account), step.stack_name)
+            if JWT_LAYER_PARAMETER in json.loads(stack.template_file.read_text()).get("Parameters", {}):
+                progress("building and publishing the PyJWT layer of the Studio token authorizer")
+                parameters[JWT_LAYER_PARAMETER] = publish_layer(
+                    accounts.client("lambda", step.account), accounts.client("s3", step.account),
+                    config.asset_bucket_name(account_id, accounts.region), f"{config.project}-pyjwt",
+                    build_jwt_layer(for_this_machine=isinstance(accounts, LocalAccounts)))
         outputs = deploy_stack(
             accounts.client("cloudformation", step.account),
             step.stack_name,

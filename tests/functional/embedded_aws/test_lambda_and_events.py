@@ -45,6 +45,17 @@ def test_handler_runs_deployed_code_with_its_role_and_environment(aws: EmbeddedA
     assert aws.client("ssm", "staging").get_parameter(Name="/seen/a")["Parameter"]["Value"] == "hello"
 
 
+def test_a_published_layer_is_imported_before_the_runtime_packages(aws: EmbeddedAws) -> None:
+    lam = aws.client("lambda")
+    layer = lam.publish_layer_version(LayerName="libs", Content={"ZipFile": zip_module({
+        "python/layered.py": "VALUE = 'from the layer'\n", "python/jwt/__init__.py": "__version__ = 'layer copy'\n"})})
+    role = aws.client("iam").create_role(RoleName="fn-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    code = "import jwt, layered\n\ndef handler(event, context):\n    return [layered.VALUE, jwt.__version__]\n"
+    lam.create_function(FunctionName="fn", Runtime="python3.11", Role=role, Handler="app.handler", Timeout=30,
+                        Code={"ZipFile": zip_module({"app.py": code})}, Layers=[layer["LayerVersionArn"]])
+    assert json.loads(lam.invoke(FunctionName="fn")["Payload"].read()) == ["from the layer", "layer copy"]
+
+
 def test_handler_error_is_reported_as_function_error(aws: EmbeddedAws) -> None:
     _function(aws, handler="app.fail")
     response = aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "x"}))

@@ -95,3 +95,11 @@ def test_studio_domain_is_vpc_only_encrypted_and_shuts_idle_apps(tmp_path: Path)
 def test_bad_domain_settings_are_refused(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PlatformConfig(**{**DOMAIN, **change})
+
+
+def test_the_authorizer_gets_the_pyjwt_layer_that_deploy_publishes(studio: Template, tooling: Template) -> None:
+    [authorizer] = [f for f in studio.find_resources("AWS::Lambda::Function").values()
+                    if f["Properties"]["FunctionName"] == "mlops-studio-authorizer"]
+    assert authorizer["Properties"]["Layers"][1] == {"Ref": "JwtLayerArn"}
+    assert studio.to_json()["Parameters"]["JwtLayerArn"]["AllowedPattern"].startswith("^arn:aws[a-z-]*:lambda:")
+    assert "JwtLayerArn" not in tooling.to_json()["Parameters"]  # no Studio API, no layer to build
