@@ -11,6 +11,7 @@ import aws_cdk as cdk  # noqa: E402  (after the jsii setting)
 
 from mlops_infra.config import PlatformConfig  # noqa: E402
 from mlops_infra.nag import enable_checks  # noqa: E402
+from mlops_infra.stacks.network import NetworkStack  # noqa: E402
 from mlops_infra.stacks.target_account import TargetAccountStack  # noqa: E402
 from mlops_infra.stacks.tooling import ToolingStack  # noqa: E402
 
@@ -39,6 +40,9 @@ def build_app(config: PlatformConfig | None = None, outdir: str | None = None, n
                  description=f"{config.project} platform: artifacts, environments, StackSet administration")
     TargetAccountStack(app, "TargetAccount", config=config, stack_name=config.target_stack_name, synthesizer=synthesizer(config),
                        description=f"{config.project} platform: what staging and prod accounts need")
+    if config.network_cidr:
+        NetworkStack(app, "Network", config=config, stack_name=f"{config.project}-network", synthesizer=synthesizer(config),
+                     description=f"{config.project} platform: private ML network with VPC endpoints")
     for key, value in config.tags.items():
         cdk.Tags.of(app).add(key, value)
     if nag:

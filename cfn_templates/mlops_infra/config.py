@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -9,7 +10,18 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 _REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _check_cidr(cidr: str) -> None:
+    try:
+        network = ipaddress.ip_network(cidr)
+    except ValueError as exc:
+        raise ValueError(f"network_cidr must be an IPv4 CIDR block, got {cidr!r}") from exc
+    if network.version != 4 or not 16 <= network.prefixlen <= 20 or not network.is_private:
+        raise ValueError(f"network_cidr must be a private IPv4 block of size /16 to /20, got {cidr!r}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,9 @@ class PlatformConfig:
     studio_domain_subnet_ids: tuple[str, ...] = ()
     studio_user_profiles: tuple[str, ...] = ()
     studio_idle_minutes: int = 60
+    #: Optional private ML network (stack ``<project>-network``): its CIDR (a /16 to /20), and whether it gets a NAT gateway.
+    network_cidr: str | None = None
+    network_nat: bool = False
     #: Execution roles of existing Studio domains whose users see the project templates (the optional domain's role is added).
     studio_execution_role_arns: tuple[str, ...] = ()
 
@@ -70,6 +85,8 @@ class PlatformConfig:
             raise ValueError(f"studio_domain_subnet_ids must look like subnet-0123456789abcdef0, got {self.studio_domain_subnet_ids!r}")
         if self.studio_domain_vpc_id and not self.studio_domain_subnet_ids:
             raise ValueError("a VPC-only Studio domain needs studio_domain_subnet_ids (private subnets of studio_domain_vpc_id)")
+        if self.network_cidr is not None:
+            _check_cidr(self.network_cidr)
         if any(not _ROLE_ARN.match(arn) for arn in self.studio_execution_role_arns):
             raise ValueError(f"studio_execution_role_arns must be IAM role ARNs, got {list(self.studio_execution_role_arns)!r}")
         if not 60 <= self.studio_idle_minutes <= 525600:

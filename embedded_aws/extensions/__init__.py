@@ -21,6 +21,7 @@ from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
+from embedded_aws.extensions.cfn_ec2_network import Ec2NetworkResources
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
@@ -77,6 +78,7 @@ ALL: tuple[Extension, ...] = (
     CloudWatchAlarmResource(),
     AlarmEvaluation(),
     KmsKeyResource(),
+    Ec2NetworkResources(),
     CfnDeleteOrder(),
     CfnUpdateRollback(),
     IamGroupResource(),

@@ -17,7 +17,8 @@ CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
 #: Only the runtime the functions need: no CLI, no deployer, no caches.
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md", "mlops_platform/cli",
                  "mlops_platform/local", "mlops_platform/deploy", "mlops_platform/modelbuild",
-                 "mlops_platform/packaging", "mlops_platform/modeldeploy", "mlops_platform/projects"]
+                 "mlops_platform/packaging", "mlops_platform/modeldeploy", "mlops_platform/projects",
+                 "mlops_platform/security"]
 #: Powertools for AWS Lambda (Python), the public layer AWS publishes.
 POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
 

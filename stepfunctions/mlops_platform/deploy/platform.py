@@ -46,9 +46,12 @@ class DeployedStack:
 
 
 def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[StackDeployment]:
-    """Tooling first, then the target-account stack in staging and prod (order matters for destroy)."""
+    """The network (when configured), tooling, then the target-account stack in staging and prod (order matters for destroy)."""
     staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
+    network = ([StackDeployment(f"{config.project}-network", "tooling", {"StagingAccountId": staging, "ProdAccountId": prod})]
+               if config.network_cidr else [])
     return [
+        *network,
         StackDeployment(config.tooling_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod}),
         StackDeployment(config.target_stack_name, "staging", {"ToolingAccountId": tooling}),
         StackDeployment(config.target_stack_name, "prod", {"ToolingAccountId": tooling}),

@@ -1,0 +1,28 @@
+"""The optional network stack: the private ML network the platform's workloads, notebooks and Studio run in."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.secure_network import SecureNetwork
+from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
+
+
+class NetworkStack(cdk.Stack):
+    """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
+        super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
+        assert config.network_cidr is not None
+        staging = cdk.CfnParameter(self, "StagingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN, description="Staging account")
+        prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN, description="Production account")
+        network = SecureNetwork(self, "Network", project=config.project, cidr=config.network_cidr, nat=config.network_nat,
+                                account_ids=[cdk.Aws.ACCOUNT_ID, staging.value_as_string, prod.value_as_string])
+        cdk.CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
+        cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids))
+        cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id)
+        cdk.CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id)
+        cdk.CfnOutput(self, "ExecuteApiEndpointId", value=network.interface_endpoints["execute-api"].vpc_endpoint_id)
+        cdk.CfnOutput(self, "StudioEndpointId", value=network.interface_endpoints["studio"].vpc_endpoint_id)

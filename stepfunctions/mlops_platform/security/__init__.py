@@ -1,0 +1,1 @@
+"""Security checks the platform runs offline: IAM policy evaluation for its guardrails and account setup."""

@@ -1,0 +1,30 @@
+"""The optional ML network deployed into the embedded AWS with the platform, and removed with it."""
+
+from __future__ import annotations
+
+import pytest
+
+from embedded_aws import EmbeddedAws
+from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
+from mlops_infra.synth import synthesize
+from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.deploy.platform import deploy_platform, destroy_platform
+from mlops_platform.local.state import LocalState
+
+
+def test_the_network_lands_first_in_tooling_and_goes_last(aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> None:
+    config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16")
+    accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+    deployed = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")))
+    assert [(d.stack_name, d.account) for d in deployed][0] == ("mlops-network", "tooling")
+    outputs = deployed[0].outputs
+    ec2 = aws.client("ec2")
+    [vpc] = ec2.describe_vpcs(VpcIds=[outputs["VpcId"]])["Vpcs"]
+    assert vpc["CidrBlock"] == "10.60.0.0/16"
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["VpcEndpoints"]
+    assert len(endpoints) == len(INTERFACE_ENDPOINTS) + 3  # + notebook, studio, S3 gateway
+    assert len(outputs["PrivateSubnetIds"].split(",")) == 2
+    removed = destroy_platform(accounts, config)
+    assert removed[-1].stack_name == "mlops-network"
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["Vpcs"] == []
