@@ -3,7 +3,8 @@
 Without it, any ``AWS::IAM::Policy`` attached to the group fails the stack with ``Group None not found``.
 Once such a group-only policy exists, moto 5.2.5 also fails every later CloudFormation role deletion in
 the account (it walks each policy's ``Roles``, which is ``None`` there): the policy's missing lists are
-read as empty, as CloudFormation treats them.
+read as empty, as CloudFormation treats them. And a role's inline ``Policies`` from a template are stored
+as JSON, so GetRolePolicy answers a policy document (moto keeps the Python dict and answers its repr).
 """
 
 from __future__ import annotations
@@ -64,3 +65,9 @@ class IamGroupResource(ResourceTypesExtension):
             original(cls, resource_name, cloudformation_json, account_id, region_name)
 
         patcher.replace(Role, "delete_from_cloudformation_json", classmethod(delete_from_cloudformation_json))
+        original_put = Role.put_policy
+
+        def put_policy(self: Role, policy_name: str, policy_json: Any) -> None:
+            original_put(self, policy_name, policy_json if isinstance(policy_json, str) else json.dumps(policy_json))
+
+        patcher.replace(Role, "put_policy", put_policy)

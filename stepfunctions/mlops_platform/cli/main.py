@@ -19,6 +19,7 @@ from mlops_platform.cli.notebook import notebook  # noqa: E402
 from mlops_platform.cli.pipeline import pipeline  # noqa: E402
 from mlops_platform.cli.platform import deploy, destroy, stacks, synth  # noqa: E402
 from mlops_platform.cli.project import project_group  # noqa: E402
+from mlops_platform.cli.setup import setup  # noqa: E402
 from mlops_platform.cli.studio import studio  # noqa: E402
 from mlops_platform.errors import MlopsError  # noqa: E402
 
@@ -40,7 +41,7 @@ def cli() -> None:
     """Self-service SageMaker notebooks and governed model delivery, on AWS or on the embedded AWS."""
 
 
-for command in (local, synth, deploy, destroy, stacks, analysts, notebook, pipeline, model, project_group, studio, demo):
+for command in (local, synth, deploy, destroy, stacks, setup, analysts, notebook, pipeline, model, project_group, studio, demo):
     cli.add_command(command)
 
 

@@ -271,6 +271,14 @@ def test_a_role_stack_deletes_while_a_group_policy_exists_elsewhere(aws: Embedde
     assert [r["RoleName"] for r in aws.client("iam").list_roles()["Roles"] if r["RoleName"] == "worker"] == []
 
 
+def test_a_template_role_inline_policy_reads_back_as_a_document(aws: EmbeddedAws) -> None:
+    role = {"Worker": {**ROLE["Worker"], "Properties": {**ROLE["Worker"]["Properties"], "Policies": [{"PolicyName": "assume", "PolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::222222222222:role/x"}]}}]}}}
+    _deploy(aws, role)
+    document = aws.client("iam").get_role_policy(RoleName="worker", PolicyName="assume")["PolicyDocument"]
+    assert document["Statement"][0]["Action"] == "sts:AssumeRole"
+
+
 def test_without_extension_a_policy_on_the_group_breaks_the_stack(aws: EmbeddedAws) -> None:
     with extensions.disabled("cfn-iam-group"), pytest.raises(Exception) as raised:
         _deploy(aws, GROUP)
