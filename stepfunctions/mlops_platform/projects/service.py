@@ -53,6 +53,7 @@ class ProjectClients:
     servicecatalog: Any
     cloudformation: Any
     s3: Any
+    codepipeline: Any
 
 
 def validate(name: str, staging: str | None = None, prod: str | None = None) -> None:
@@ -130,6 +131,8 @@ def delete_project(clients: ProjectClients, name: str, progress: Progress = lamb
     project = describe_project(clients, name)
     if project.status in ("Pending", "CreateInProgress", "DeleteInProgress"):
         raise ProjectError(f"project {name} is {project.status}; try again when it settles")
+    pipelines = [project.outputs[k] for k in ("ModelBuildPipelineName", "ModelDeployPipelineName") if k in project.outputs]
+    _wait_for_running_executions(clients.codepipeline, pipelines, progress, timeout, sleep)
     for key in ("StagingStackSetName", "ProdStackSetName"):
         if key in project.outputs:
             remove_stack_set(clients.cloudformation, project.outputs[key], progress)
@@ -154,6 +157,36 @@ def delete_project(clients: ProjectClients, name: str, progress: Progress = lamb
         if time.monotonic() > deadline:
             raise ProjectError(f"project {name}: still {current['ProjectStatus']} after {timeout:.0f} s")
         sleep(1.0)
+
+
+def _wait_for_running_executions(codepipeline: Any, pipelines: list[str], progress: Progress, timeout: float,
+                                 sleep: Callable[[float], None]) -> None:
+    """Let running executions of the project's pipelines end (they write into its buckets); one held at a manual
+    approval writes nothing and is left to go with its pipeline."""
+    deadline = time.monotonic() + timeout
+    reported = False
+    while True:
+        running = [name for name in pipelines if _busy(codepipeline, name)]
+        if not running:
+            return
+        if not reported:
+            progress(f"waiting for the running executions of {', '.join(running)}")
+            reported = True
+        if time.monotonic() > deadline:
+            raise ProjectError(f"pipelines {', '.join(running)} still running after {timeout:.0f} s; stop them and try again")
+        sleep(2.0)
+
+
+def _busy(codepipeline: Any, pipeline: str) -> bool:
+    """An execution is in progress and not just waiting for a person's approval."""
+    executions = codepipeline.list_pipeline_executions(pipelineName=pipeline)["pipelineExecutionSummaries"]
+    if not any(e["status"] == "InProgress" for e in executions):
+        return False
+    for stage in codepipeline.get_pipeline_state(name=pipeline)["stageStates"]:
+        for action in stage.get("actionStates", []):
+            if (action.get("latestExecution") or {}).get("status") == "InProgress" and "token" not in action["latestExecution"]:
+                return True
+    return False
 
 
 def _settle(clients: ProjectClients, name: str, busy: tuple[str, ...], timeout: float, sleep: Callable[[float], None]) -> Project:
