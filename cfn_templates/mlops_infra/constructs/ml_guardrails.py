@@ -58,7 +58,3 @@ class MlGuardrails(Construct):
             self, "Policy", managed_policy_name=f"{project}-ml-guardrails",
             description="Denies SageMaker resources without VPC or KMS keys, internet-facing or root notebooks, and URLs off the endpoints",
             statements=guardrail_statements(url_vpc_endpoint_ids))
-
-    def attach(self, *roles: iam.IRole) -> None:
-        for role in roles:
-            role.add_managed_policy(self.policy)

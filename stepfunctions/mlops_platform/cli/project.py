@@ -21,7 +21,7 @@ def project_group() -> None:
 
 def _platform(platform: str, target: dict[str, Any]) -> tuple[Any, ProjectClients, dict[str, str]]:
     accounts, outputs = deployed_platform(platform, target, needs="ProjectProductId", feature="project templates")
-    clients = ProjectClients(*(accounts.client(s, "tooling") for s in ("sagemaker", "servicecatalog", "cloudformation", "s3", "codepipeline")))
+    clients = ProjectClients.of(accounts.client)
     return accounts, clients, outputs
 
 

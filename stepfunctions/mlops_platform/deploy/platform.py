@@ -120,7 +120,7 @@ def remove_projects(accounts: AccountClients, config: PlatformConfig, progress: 
     product_id = outputs_of(stack).get("ProjectProductId") if stack else None
     if not product_id:
         return []
-    clients = ProjectClients(*(accounts.client(s, "tooling") for s in ("sagemaker", "servicecatalog", "cloudformation", "s3", "codepipeline")))
+    clients = ProjectClients.of(accounts.client)
     names = [project.name for project in list_projects(clients, product_id)]
     for name in names:
         delete_project(clients, name, progress)

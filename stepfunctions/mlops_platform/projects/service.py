@@ -55,6 +55,11 @@ class ProjectClients:
     s3: Any
     codepipeline: Any
 
+    @classmethod
+    def of(cls, client: Callable[[str, str], Any]) -> ProjectClients:
+        """The clients from ``client(service, account)`` (an account set's or the embedded AWS's)."""
+        return cls(*(client(service, "tooling") for service in ("sagemaker", "servicecatalog", "cloudformation", "s3", "codepipeline")))
+
 
 def validate(name: str, staging: str | None = None, prod: str | None = None) -> None:
     """Refuse what the template would refuse, before anything is created."""
@@ -73,6 +78,11 @@ def describe_project(clients: ProjectClients, name: str) -> Project:
         if "does not exist" in exc.response["Error"].get("Message", ""):
             raise ConfigError(f"no project named {name!r}") from exc
         raise
+    return _project(clients, described)
+
+
+def _project(clients: ProjectClients, described: dict[str, Any]) -> Project:
+    """A DescribeProject answer with the outputs of the stack it launched."""
     provisioned_id = (described.get("ServiceCatalogProvisionedProductDetails") or {}).get("ProvisionedProductId")
     reason = (described.get("ServiceCatalogProvisionedProductDetails") or {}).get("ProvisionedProductStatusMessage", "")
     stack_id, outputs = None, {}
@@ -83,7 +93,7 @@ def describe_project(clients: ProjectClients, name: str) -> Project:
     if stack_id:
         stack = clients.cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return Project(name, described["ProjectId"], described["ProjectStatus"], reason, stack_id, outputs)
+    return Project(described["ProjectName"], described["ProjectId"], described["ProjectStatus"], reason, stack_id, outputs)
 
 
 def list_projects(clients: ProjectClients, product_id: str) -> list[Project]:
@@ -92,7 +102,7 @@ def list_projects(clients: ProjectClients, product_id: str) -> list[Project]:
     for summary in clients.sagemaker.list_projects(SortBy="CreationTime", SortOrder="Descending")["ProjectSummaryList"]:
         described = clients.sagemaker.describe_project(ProjectName=summary["ProjectName"])
         if (described.get("ServiceCatalogProvisioningDetails") or {}).get("ProductId") == product_id:
-            found.append(describe_project(clients, summary["ProjectName"]))
+            found.append(_project(clients, described))
     return found
 
 

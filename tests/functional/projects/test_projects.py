@@ -31,7 +31,7 @@ def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture
 def clients(platform: Platform) -> ProjectClients:
-    return ProjectClients(*(platform.aws.client(s) for s in ("sagemaker", "servicecatalog", "cloudformation", "s3", "codepipeline")))
+    return ProjectClients.of(platform.aws.client)
 
 
 @pytest.fixture(scope="module")
