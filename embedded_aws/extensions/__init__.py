@@ -20,6 +20,7 @@ from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
+from embedded_aws.extensions.cfn_custom_resources import CustomResources
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_ec2_network import Ec2NetworkResources
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
@@ -64,6 +65,7 @@ ALL: tuple[Extension, ...] = (
     TaskFailureCause(),
     PythonLambdaRuntime(),
     PublicLayers(),
+    CustomResources(),
     EventTargetsDelivery(),
     ServiceCatalogAdminApi(),
     ServiceCatalogResources(),
