@@ -72,5 +72,5 @@ def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformCo
 if __name__ == "__main__":
     from mlops_platform.packaging.seed_code import export_all
 
-    for path in [*export_templates(), *export_all()]:
+    for path in [*export_all(), *export_templates()]:  # seeds first: the tooling template holds their asset hashes
         print(path)

@@ -17,7 +17,7 @@ CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
 #: Only the runtime the functions need: no CLI, no deployer, no caches.
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md", "mlops_platform/cli",
                  "mlops_platform/local", "mlops_platform/deploy", "mlops_platform/modelbuild",
-                 "mlops_platform/packaging", "mlops_platform/modeldeploy", "mlops_platform/projects",
+                 "mlops_platform/packaging", "mlops_platform/modeldeploy", "mlops_platform/projects/service.py",
                  "mlops_platform/security"]
 #: Powertools for AWS Lambda (Python), the public layer AWS publishes.
 POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
@@ -27,12 +27,13 @@ class PlatformFunction(Construct):
     """Function ``<project>-<name>`` with its own log group and a role that may only write to it."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, name: str, handler_module: str, description: str,
-                 environment: dict[str, str] | None = None, timeout_seconds: int = 30, layer_arns: tuple[str, ...] = ()) -> None:
+                 environment: dict[str, str] | None = None, timeout_seconds: int = 30, layer_arns: tuple[str, ...] = (),
+                 role_name: str | None = None) -> None:
         super().__init__(scope, id_)
         function_name = f"{project}-{name}"
         self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{function_name}",
                                        retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), role_name=role_name,
                              description=f"Execution role of {function_name}")
         self.role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                                     resources=[f"{self.log_group.log_group_arn}:*"]))

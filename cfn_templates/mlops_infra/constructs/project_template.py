@@ -3,16 +3,19 @@
     SageMakerProjectName/Id, StagingAccountId, ProdAccountId
         ▶ artifacts bucket + key ▶ model build (source bucket ▶ CodeBuild ▶ SageMaker pipeline, model group)
         ▶ model deploy (approval rule ▶ build ▶ staging StackSet ▶ verify ▶ approval ▶ prod StackSet ▶ verify)
+        ▶ Custom::ProjectSeed (the platform's seed repositories copied into both source buckets: the first push)
 
 Every physical name starts with ``<platform>-<project name>``, so the platform's stack-set execution
 and verifier roles in staging and prod (scoped to ``<platform>-*``) serve every project, and the
 project's stack sets go through the platform's administration role. The seed code reaches the two
-source buckets after launch (``mlops project create`` uploads it; the bucket push starts each pipeline).
+source buckets when the stack is created, whether the project was launched from Studio or the CLI:
+the platform's ``<platform>-project-seed`` function copies it (each copy starts its pipeline).
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
@@ -22,6 +25,7 @@ from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
 from mlops_infra.constructs.model_build import ModelBuild
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
+from mlops_infra.constructs.project_seeder import seeder_name
 from mlops_platform.projects.names import project_prefix
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
@@ -59,10 +63,11 @@ class ProjectTemplate(servicecatalog.ProductStack):
             administration_role_arn=f"arn:{partition}:iam::{account}:role/{config.stackset_administration_role_name}",
             execution_role_name=config.stackset_execution_role_name, verifier_role_name=config.deploy_verifier_role_name,
             verify_role_name=config.modeldeploy_verify_role_name, shared_verify_role=True, removal_policy=removal)
+        assert build.source_bucket is not None
+        self._seed(config.project, store, build.source_bucket.bucket_name, deploy.source.bucket.bucket_name).node.add_dependency(build, deploy)
         cdk.Tags.of(self).add("sagemaker:project-name", name.value_as_string)
         cdk.Tags.of(self).add("sagemaker:project-id", project_id.value_as_string)
 
-        assert build.source_bucket is not None
         outputs = {
             "ArtifactsBucketName": store.bucket.bucket_name, "ModelPackageGroupName": group,
             "SageMakerPipelineName": build.pipeline_name, "SageMakerPipelineRoleArn": build.pipeline_role.role_arn,
@@ -73,3 +78,17 @@ class ProjectTemplate(servicecatalog.ProductStack):
         }
         for key, value in outputs.items():
             cdk.CfnOutput(self, key, value=value)
+
+    def _seed(self, platform: str, store: ArtifactStore, build_bucket: str, deploy_bucket: str) -> cdk.CustomResource:
+        """``Custom::ProjectSeed``: the platform's seeder copies the seed repositories in (after the pipelines and their
+        triggers exist, so each copy starts its pipeline); the project's key admits the seeder's role through S3 only."""
+        partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
+        store.key.add_to_resource_policy(iam.PolicyStatement(
+            sid="SeedSources", principals=[iam.ArnPrincipal(f"arn:{partition}:iam::{account}:role/{seeder_name(platform)}")],
+            actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=["*"],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+        return cdk.CustomResource(
+            self, "Seed", resource_type="Custom::ProjectSeed",
+            service_token=f"arn:{partition}:lambda:{region}:{account}:function:{seeder_name(platform)}",
+            properties={"ModelBuildSourceBucket": build_bucket, "ModelBuildSourceKey": BUILD_SOURCE_KEY,
+                        "ModelDeploySourceBucket": deploy_bucket, "ModelDeploySourceKey": DEPLOY_SOURCE_KEY})

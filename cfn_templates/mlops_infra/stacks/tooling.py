@@ -19,6 +19,7 @@ from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.project_catalog import ProjectCatalog
+from mlops_infra.constructs.project_seeder import ProjectSeeder
 from mlops_infra.constructs.project_template import ProjectTemplate
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
@@ -96,6 +97,7 @@ class ToolingStack(cdk.Stack):
                                   user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
+        ProjectSeeder(self, "ProjectSeeder", project=config.project)
         projects = ProjectCatalog(
             self, "ProjectCatalog", project=config.project, template=ProjectTemplate(self, "ProjectTemplate", config=config),
             studio_roles=studio_roles, verify_role_name=config.modeldeploy_verify_role_name,

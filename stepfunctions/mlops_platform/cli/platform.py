@@ -37,7 +37,7 @@ def synth(outdir: str, export_templates: bool, project: str, output: str) -> Non
 
             from mlops_platform.packaging.seed_code import export_all
 
-            exported = [str(p) for p in export(config=config)] + [str(p) for p in export_all()]
+            exported = [str(p) for p in export_all()] + [str(p) for p in export(config=config)]  # seeds first: the templates hold their asset hashes
     rows = [{"stack_name": name, "template": str(s.template_file)} for name, s in sorted(stacks.items())]
     if output == "json":
         emit_json({"stacks": rows, "exported": exported})

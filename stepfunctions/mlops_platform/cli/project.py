@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +10,6 @@ from mlops_platform.cli.options import deployed_platform, platform_config, proje
 from mlops_platform.cli.output import console, emit_json, output_option, progress
 from mlops_platform.projects.service import Project, ProjectClients, create_project, delete_project, list_projects, validate
 
-SEED_CODE = Path(__file__).resolve().parents[3] / "seed_code"
 
 
 @click.group("project")
@@ -36,19 +34,18 @@ def _print(project: Project) -> None:
 @click.argument("name")
 @click.option("--staging-account-id", help="Staging account (default: the platform's staging account).")
 @click.option("--prod-account-id", help="Production account (default: the platform's prod account).")
-@click.option("--seed/--no-seed", default=True, show_default=True, help="Push seed_code/modelbuild and modeldeploy into the new sources.")
 @target_options
 @project_option
 @output_option
-def create(name: str, staging_account_id: str | None, prod_account_id: str | None, seed: bool, project: str, output: str,
+def create(name: str, staging_account_id: str | None, prod_account_id: str | None, project: str, output: str,
            **target: Any) -> None:
-    """Launch the project template for NAME and push the seed code (each push starts its pipeline)."""
+    """Launch the project template for NAME, as Studio does (the template seeds both repositories, starting both pipelines)."""
     validate(name, staging_account_id, prod_account_id)
     accounts, clients, outputs = _platform(project, target)
     with progress(f"Creating project {name}", enabled=output == "text") as report:
         created = create_project(
             clients, outputs["ProjectProductId"], name, staging_account_id or accounts.account_id("staging"),
-            prod_account_id or accounts.account_id("prod"), SEED_CODE if seed else None, platform_config(project).tags, progress=report)
+            prod_account_id or accounts.account_id("prod"), platform_config(project).tags, progress=report)
     if output == "json":
         emit_json(created.to_dict())
     else:

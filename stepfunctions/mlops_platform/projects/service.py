@@ -13,17 +13,15 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mlops_platform.deploy.cleanup import empty_bucket, remove_stack_set
 from mlops_platform.errors import ConfigError, MlopsError
-from mlops_platform.modelbuild.source import push_source
+from mlops_platform.projects.seed import SEED_KINDS
 
 Progress = Callable[[str], None]
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 ACCOUNT = re.compile(r"^\d{12}$")
-SEED_FOLDERS = {"ModelBuild": "modelbuild", "ModelDeploy": "modeldeploy"}
 
 
 class ProjectError(MlopsError):
@@ -106,15 +104,11 @@ def list_projects(clients: ProjectClients, product_id: str) -> list[Project]:
     return found
 
 
-def create_project(clients: ProjectClients, product_id: str, name: str, staging: str, prod: str, seed_code: Path | None,
-                   tags: dict[str, str], progress: Progress = lambda _: None, timeout: float = 1800.0,
+def create_project(clients: ProjectClients, product_id: str, name: str, staging: str, prod: str, tags: dict[str, str],
+                   progress: Progress = lambda _: None, timeout: float = 1800.0,
                    sleep: Callable[[float], None] = time.sleep) -> Project:
-    """Launch the template for ``name``, wait for it, then push the seed code into both source buckets."""
+    """Launch the template for ``name`` as Studio does and wait for it; the template seeds both sources."""
     validate(name, staging, prod)
-    if seed_code is not None:
-        missing = [folder for folder in SEED_FOLDERS.values() if not (seed_code / folder / "buildspec.yml").is_file()]
-        if missing:
-            raise ConfigError(f"{seed_code} lacks the seed repositories: {', '.join(missing)}")
     try:
         clients.sagemaker.create_project(
             ProjectName=name, ProjectDescription=f"Model build and deploy of {name}",
@@ -127,11 +121,10 @@ def create_project(clients: ProjectClients, product_id: str, name: str, staging:
     project = _settle(clients, name, ("Pending", "CreateInProgress"), timeout, sleep)
     if project.status != "CreateCompleted":
         raise ProjectError(f"project {name}: {project.status}: {project.reason}")
-    if seed_code is not None:
-        for kind, folder in SEED_FOLDERS.items():
-            push_source(clients.s3, project.outputs[f"{kind}SourceBucketName"], project.outputs[f"{kind}SourceKey"],
-                        seed_code / folder, kind=folder)
-            progress(f"project {name}: seed code pushed to {project.outputs[f'{kind}SourceBucketName']} (starts {kind})")
+    for kind in SEED_KINDS:
+        bucket = project.outputs.get(f"{kind}SourceBucketName")
+        if bucket:
+            progress(f"project {name}: {kind} seeded in s3://{bucket}/{project.outputs[f'{kind}SourceKey']} (starts its pipeline)")
     return project
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from mlops_infra.config import PlatformConfig
 from mlops_platform.cli.main import cli
 from mlops_platform.errors import ConfigError
 from mlops_platform.local.state import LocalState
-from mlops_platform.projects.service import ProjectClients, create_project, describe_project, list_projects
+from mlops_platform.projects.service import ProjectClients, create_project, delete_project, describe_project, list_projects
 
 CONFIG = PlatformConfig(retain_data=False)
 ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Group": {
@@ -57,7 +59,7 @@ def test_the_platform_creates_the_standard_launch_role_and_shares_the_template(p
 def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platform, clients: ProjectClients) -> None:
     steps: list[str] = []
     project = create_project(clients, platform.outputs["ProjectProductId"], "churn", "222222222222", "333333333333",
-                             seed_code=_seed(), tags={"team": "ds"}, progress=steps.append, sleep=lambda _: None)
+                             tags={"team": "ds"}, progress=steps.append, sleep=lambda _: None)
     assert project.status == "CreateCompleted" and project.id.startswith("p-")
     outputs = project.outputs
     assert (outputs["ModelBuildPipelineName"], outputs["ModelDeployPipelineName"]) == ("mlops-churn-modelbuild", "mlops-churn-modeldeploy")
@@ -67,23 +69,19 @@ def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platfo
     assert stages == {"mlops-churn-modelbuild": ["Source", "Build"],
                       "mlops-churn-modeldeploy": ["Source", "Build", "Staging", "ApproveProd", "Prod"]}
     assert platform.client("sagemaker").describe_model_package_group(ModelPackageGroupName="mlops-churn-models")
-    s3 = platform.client("s3")
-    for kind in ("ModelBuild", "ModelDeploy"):
-        head = s3.head_object(Bucket=outputs[f"{kind}SourceBucketName"], Key=outputs[f"{kind}SourceKey"])
-        assert head["ContentType"] == "application/zip"
-    # each push started its pipeline
-    for name in stages:
-        wait_for(lambda name=name: pipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"])
-    assert steps[0] == "project churn: launching the template" and len(steps) == 3
+    _assert_seeded(platform, outputs)
+    assert steps == ["project churn: launching the template",
+                     f"project churn: ModelBuild seeded in s3://{outputs['ModelBuildSourceBucketName']}/modelbuild.zip (starts its pipeline)",
+                     f"project churn: ModelDeploy seeded in s3://{outputs['ModelDeploySourceBucketName']}/modeldeploy.zip (starts its pipeline)"]
     [listed] = list_projects(clients, platform.outputs["ProjectProductId"])
     assert (listed.name, listed.id, listed.status) == ("churn", project.id, "CreateCompleted")
 
 
 def test_bad_input_is_refused_before_anything_is_created(platform: Platform, clients: ProjectClients) -> None:
     with pytest.raises(ConfigError, match="project name must be 2-12 lowercase"):
-        create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", None, {})
+        create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", {})
     with pytest.raises(ConfigError, match="staging account must be a 12-digit account id"):
-        create_project(clients, platform.outputs["ProjectProductId"], "fraud", "2222", "333333333333", None, {})
+        create_project(clients, platform.outputs["ProjectProductId"], "fraud", "2222", "333333333333", {})
     assert [p["ProjectName"] for p in platform.client("sagemaker").list_projects()["ProjectSummaryList"]] == ["churn"]
 
 
@@ -118,7 +116,7 @@ def test_delete_removes_stack_sets_models_buckets_and_the_project(platform: Plat
 
 
 def test_cli_create_list_and_unknown_delete(state_dir: str) -> None:
-    created = _cli(state_dir, "project", "create", "fraud", "--no-seed")
+    created = _cli(state_dir, "project", "create", "fraud")
     assert created.exit_code == 0, created.stderr
     body = json.loads(created.stdout)
     assert body["status"] == "CreateCompleted" and body["outputs"]["ModelPackageGroupName"] == "mlops-fraud-models"
@@ -129,10 +127,27 @@ def test_cli_create_list_and_unknown_delete(state_dir: str) -> None:
     assert _cli(state_dir, "project", "delete", "fraud", "--yes").exit_code == 0
 
 
-def _seed() -> Any:
-    from mlops_platform.cli.project import SEED_CODE
+def _assert_seeded(platform: Platform, outputs: dict[str, str]) -> None:
+    """Both sources hold their seed repository, and each copy started its pipeline."""
+    s3, pipeline = platform.client("s3"), platform.client("codepipeline")
+    for kind, marker in (("ModelBuild", "pipelines/modelbuild/pipeline.py"), ("ModelDeploy", "endpoint-config-template.yml")):
+        body = s3.get_object(Bucket=outputs[f"{kind}SourceBucketName"], Key=outputs[f"{kind}SourceKey"])["Body"].read()
+        names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+        assert "buildspec.yml" in names and marker in names, kind
+        assert not [n for n in names if "__pycache__" in n], kind
+        name = outputs[f"{kind}PipelineName"]
+        wait_for(lambda name=name: pipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"])
 
-    return SEED_CODE
+
+def test_a_project_created_as_studio_does_gets_seeded_sources_and_running_pipelines(platform: Platform, clients: ProjectClients) -> None:
+    """Studio calls CreateProject and nothing else: the template seeds the repositories itself."""
+    sm = platform.client("sagemaker")
+    sm.create_project(ProjectName="studio", ServiceCatalogProvisioningDetails={
+        "ProductId": platform.outputs["ProjectProductId"], "ProvisioningParameters": [
+            {"Key": "StagingAccountId", "Value": "222222222222"}, {"Key": "ProdAccountId", "Value": "333333333333"}]})
+    project = wait_for(lambda: (p := describe_project(clients, "studio")).status == "CreateCompleted" and p, timeout=120)
+    _assert_seeded(platform, project.outputs)
+    delete_project(clients, "studio", sleep=lambda _: None)
 
 
 def _deployed_stage_stack_sets(platform: Platform, outputs: dict[str, str]) -> None:
@@ -153,7 +168,7 @@ def test_destroy_removes_projects_then_the_platform_leaving_nothing_in_any_accou
     from mlops_platform.deploy.cleanup import leftovers
     from mlops_platform.deploy.platform import destroy_platform
 
-    project = create_project(clients, platform.outputs["ProjectProductId"], "gone", "222222222222", "333333333333", None, {})
+    project = create_project(clients, platform.outputs["ProjectProductId"], "gone", "222222222222", "333333333333", {})
     _deployed_stage_stack_sets(platform, project.outputs)
     steps: list[str] = []
     destroy_platform(platform.accounts, CONFIG, steps.append)

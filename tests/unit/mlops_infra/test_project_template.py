@@ -111,3 +111,46 @@ def test_project_resources_carry_the_sagemaker_project_tags(project: Template) -
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_template_seeds_both_sources_after_their_pipelines_and_triggers_exist(project: Template) -> None:
+    [(logical_id, seed)] = project.find_resources("Custom::ProjectSeed").items()
+    properties = seed["Properties"]
+    assert properties["ServiceToken"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"}, ":",
+                                                             {"Ref": "AWS::AccountId"}, ":function:mlops-project-seed"]]}
+    assert (properties["ModelBuildSourceKey"], properties["ModelDeploySourceKey"]) == ("modelbuild.zip", "modeldeploy.zip")
+    resources = project.to_json()["Resources"]
+    for kind in ("ModelBuild", "ModelDeploy"):
+        bucket = properties[f"{kind}SourceBucket"]["Ref"]
+        assert resources[bucket]["Type"] == "AWS::S3::Bucket"
+        [rule] = [k for k, r in resources.items() if r["Type"] == "AWS::Events::Rule"
+                  and r["Properties"].get("EventPattern", {}).get("detail", {}).get("bucket") == {"name": [{"Ref": bucket}]}]
+        assert rule in seed["DependsOn"], kind
+    pipelines = [k for k, r in resources.items() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    assert len(pipelines) == 2 and set(pipelines) <= set(seed["DependsOn"])
+    assert logical_id == "Seed"
+
+
+def test_the_project_key_admits_the_seeder_through_s3_only(project: Template) -> None:
+    [key] = project.find_resources("AWS::KMS::Key").values()
+    [statement] = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "SeedSources"]
+    assert statement["Principal"] == {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"},
+                                                                 ":role/mlops-project-seed"]]}}
+    assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}}
+
+
+def test_the_seeder_reads_its_seed_assets_and_writes_only_project_source_objects(tooling: Template) -> None:
+    tooling.has_resource_properties("AWS::Lambda::Function", {
+        "FunctionName": "mlops-project-seed", "Handler": "mlops_platform.handlers.project_seed.handler",
+        "Environment": {"Variables": Match.object_like({"SEED_BUCKET": Match.any_value(), "MODELBUILD_SEED_KEY": Match.string_like_regexp(r"^[0-9a-f]{64}\.zip$"),
+                                                        "MODELDEPLOY_SEED_KEY": Match.string_like_regexp(r"^[0-9a-f]{64}\.zip$")})}})
+    [role_id] = tooling.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-project-seed"}})
+    [policy] = [p for p in tooling.find_resources("AWS::IAM::Policy").values() if p["Properties"].get("Roles") == [{"Ref": role_id}]]
+    statements = {s.get("Sid", "logs"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    write = statements["WriteProjectSources"]
+    assert write["Action"] == ["s3:GetObject", "s3:PutObject"]
+    assert [json.dumps(r) for r in write["Resource"]] == [json.dumps({"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, f":s3:::mlops-*-{kind}-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"},
+        f"/{kind}.zip"]]}) for kind in ("modelbuild", "modeldeploy")]
+    assert {s["Action"] for sid, s in statements.items() if sid.startswith("Read")} == {"s3:GetObject"}
