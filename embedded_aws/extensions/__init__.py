@@ -35,6 +35,7 @@ from embedded_aws.extensions.cfn_stackset_operations import StackSetOperations
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.not_implemented import NotImplementedErrors
+from embedded_aws.extensions.organizations_members import OrganizationInvitations
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.cfn_sagemaker_endpoints import CfnSageMakerEndpoints
 from embedded_aws.extensions.cfn_sagemaker_notebooks import CfnNotebookInstances
@@ -74,6 +75,7 @@ ALL: tuple[Extension, ...] = (
     CodeBuildRunner(),
     CodePipelineResource(),
     CodePipelineExecutions(),
+    OrganizationInvitations(),
     StackSetResource(),
     StackSetOperations(),
     CodePipelineStackSets(),

@@ -16,7 +16,10 @@ CloudFormation:
   stack's reason; more failures than ``FailureToleranceCount`` / ``FailureTolerancePercentage`` allow
   fail the operation, whose ``StatusReason`` names each failed account, region and reason;
 * ListStackSetOperationResults reports each instance's own status and reason;
-* ListStackSets honours ``Status`` (a deleted stack set is ``DELETED``, not ``ACTIVE``).
+* ListStackSets honours ``Status`` (a deleted stack set is ``DELETED``, not ``ACTIVE``);
+* with the ``SERVICE_MANAGED`` model (the management account of an organization, after
+  ActivateOrganizationsAccess) instances target organizational units: every member account in the
+  units and their children, never the management account; an instance reports its unit.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.iam.models import iam_backends
+from moto.organizations.models import organizations_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.sts_trust import as_list, trust_allows
@@ -103,8 +107,8 @@ def _trusts_service(document: Any, service: str) -> bool:
 class Instance:
     """One stack instance: its stack in the target account and the outcome of the last operation on it."""
 
-    def __init__(self, stack_set: StackSet, account: str, region: str, overrides: list[dict[str, Any]]) -> None:
-        self.stack_set, self.account_id, self.region_name = stack_set, account, region
+    def __init__(self, stack_set: StackSet, account: str, region: str, overrides: list[dict[str, Any]], unit: str = "") -> None:
+        self.stack_set, self.account_id, self.region_name, self.unit = stack_set, account, region, unit
         self.parameters = overrides
         self.stack_name = f"StackSet-{stack_set.name}-{uuid.uuid4()}"
         self.stack: Any = None
@@ -167,6 +171,8 @@ class Instance:
         }
         if self.stack is not None:
             result["StackId"] = self.stack.stack_id
+        if self.unit:
+            result["OrganizationalUnitId"] = self.unit
         if self.status_reason:
             result["StatusReason"] = self.status_reason
         return result
@@ -263,6 +269,44 @@ def _targets(stack_set: StackSet, accounts: list[str], regions: list[str]) -> li
     return [(account, region) for region in regions for account in accounts]
 
 
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+
+
+def unit_accounts(stack_set: StackSet, unit_ids: list[str]) -> list[tuple[str, str]]:
+    """``(account, unit)`` for every member account in the units and their children (not the management account)."""
+    org = organizations_backends[stack_set.instances.account_id]["aws"]
+    if org.org is None:
+        raise ValidationError(message="Service managed stack sets must be created in the management account of an organization")
+    if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
+        raise ValidationError(message="You must enable organizations access to operate a service managed stack set")
+    if not unit_ids:
+        raise ValidationError(message="StackSets with SERVICE_MANAGED permission model can only have OrganizationalUnit as target")
+    found: list[tuple[str, str]] = []
+    for unit in unit_ids:
+        try:
+            org.get_organizational_unit_by_id(unit)
+        except Exception as exc:
+            raise ValidationError(message=f"OrganizationalUnit {unit} does not exist") from exc
+        units, frontier = {unit}, [unit]
+        while frontier:
+            children = [ou.id for ou in org.ou if getattr(ou, "parent_id", None) in frontier]
+            units.update(children)
+            frontier = children
+        found += [(a.id, unit) for a in org.accounts if a.parent_id in units and a.id != org.org.master_account_id]
+    return found
+
+
+def _targets_of(self: Any, stack_set: StackSet) -> tuple[list[str], dict[str, str]]:
+    """The request's target accounts, and for a service-managed stack set the unit each came from."""
+    targets = self._get_params().get("DeploymentTargets") or {}
+    if stack_set.permission_model == "SERVICE_MANAGED":
+        pairs = unit_accounts(stack_set, list(targets.get("OrganizationalUnitIds") or []))
+        return [account for account, _ in pairs], dict(pairs)
+    if targets.get("OrganizationalUnitIds"):
+        raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")
+    return self._get_param("Accounts", []) or targets.get("Accounts", []), {}
+
+
 def _instances(stack_set: StackSet) -> list[Instance]:
     return stack_set.instances.stack_instances  # type: ignore[no-any-return]
 
@@ -272,12 +316,12 @@ def _find(stack_set: StackSet, account: str, region: str) -> Instance | None:
 
 
 def create_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]],
-                     preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
+                     preferences: dict[str, Any] | None, operation_id: str | None = None, units: dict[str, str] | None = None) -> str:
     targets = []
     for account, region in _targets(stack_set, accounts, regions):
         instance = _find(stack_set, account, region)
         if instance is None:
-            instance = Instance(stack_set, account, region, overrides)
+            instance = Instance(stack_set, account, region, overrides, (units or {}).get(account, ""))
             _instances(stack_set).append(instance)
         elif overrides:
             instance.parameters = overrides
@@ -340,19 +384,15 @@ class _Api:
     @staticmethod
     def create_stack_instances(self: Any) -> ActionResult:
         stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
-        targets = self._get_params().get("DeploymentTargets") or {}
-        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
-        if stack_set.permission_model == "SELF_MANAGED" and targets.get("OrganizationalUnitIds"):
-            raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")
+        accounts, units = _targets_of(self, stack_set)
         operation_id = create_instances(stack_set, accounts, self._get_param("Regions", []), self._get_param("ParameterOverrides", []),
-                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
+                                        self._get_params().get("OperationPreferences"), self._get_param("OperationId"), units)
         return ActionResult({"OperationId": operation_id})
 
     @staticmethod
     def update_stack_instances(self: Any) -> ActionResult:
         stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
-        targets = self._get_params().get("DeploymentTargets") or {}
-        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        accounts, _ = _targets_of(self, stack_set)
         operation_id = update_instances(stack_set, accounts, self._get_param("Regions", []), self._get_param("ParameterOverrides"),
                                         self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
         return ActionResult({"OperationId": operation_id})
@@ -372,8 +412,7 @@ class _Api:
         changes = {"template": template, "parameters": parameters, "tags": tags, "description": self._get_param("Description"),
                    "administration_role_arn": self._get_param("AdministrationRoleARN"),
                    "execution_role_name": self._get_param("ExecutionRoleName")}
-        targets = self._get_params().get("DeploymentTargets") or {}
-        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        accounts = _targets_of(self, stack_set)[0] if self._get_params().get("DeploymentTargets") or self._get_param("Accounts") else []
         operation_id = update_stack_set(stack_set, changes, accounts, self._get_param("Regions", []),
                                         self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
         return ActionResult({"OperationId": operation_id})
@@ -381,8 +420,7 @@ class _Api:
     @staticmethod
     def delete_stack_instances(self: Any) -> ActionResult:
         stack_set = self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName"))
-        targets = self._get_params().get("DeploymentTargets") or {}
-        accounts = self._get_param("Accounts", []) or targets.get("Accounts", [])
+        accounts, _ = _targets_of(self, stack_set)
         operation_id = delete_instances(stack_set, accounts, self._get_param("Regions", []), bool(self._get_param("RetainStacks")),
                                         self._get_params().get("OperationPreferences"), self._get_param("OperationId"))
         return ActionResult({"OperationId": operation_id})
@@ -410,6 +448,20 @@ class _Api:
         return ActionResult({"Summaries": stack_sets})
 
     @staticmethod
+    def activate_organizations_access(self: Any) -> ActionResult:
+        org = organizations_backends[self.current_account]["aws"]
+        if org.org is None:
+            raise ValidationError(message="Organizations access can be activated only in the management account of an organization")
+        org.enable_aws_service_access(ServicePrincipal=STACKSETS_PRINCIPAL)
+        return ActionResult({})
+
+    @staticmethod
+    def describe_organizations_access(self: Any) -> ActionResult:
+        owner = organizations_backends.master_accounts.get(self.current_account, (self.current_account, ""))[0]
+        services = organizations_backends[owner]["aws"].services
+        return ActionResult({"Status": "ENABLED" if any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in services) else "DISABLED"})
+
+    @staticmethod
     def list_stack_set_operations(self: Any) -> ActionResult:
         operations = self.cloudformation_backend.list_stack_set_operations(self._get_param("StackSetName"))
         summaries = [{key: op[key] for key in ("OperationId", "Action", "Status", "CreationTimestamp", "EndTimestamp", "StatusReason")
@@ -425,7 +477,7 @@ class StackSetOperations(Extension):
     def install(self, patcher: Patcher) -> None:
         for name in ("create_stack_instances", "update_stack_instances", "update_stack_set", "delete_stack_instances",
                      "describe_stack_set_operation", "list_stack_set_operation_results", "list_stack_set_operations",
-                     "list_stack_sets"):
+                     "list_stack_sets", "activate_organizations_access", "describe_organizations_access"):
             patcher.replace(CloudFormationResponse, name, getattr(_Api, name))
 
     def reset(self) -> None:
