@@ -159,3 +159,25 @@ def model_data(aws: Any, bucket: str, key: str, answer: str = "ok", program: str
         pass
     s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
     return f"s3://{bucket}/{key}"
+
+
+def join_organization(aws: EmbeddedAws, account: str) -> dict:
+    """Invite an embedded account into tooling's organization and accept as that account."""
+    handshake = aws.client("organizations").invite_account_to_organization(Target={"Type": "ACCOUNT", "Id": account})["Handshake"]
+    name = {"222222222222": "staging", "333333333333": "prod"}[account]
+    return aws.client("organizations", name).accept_handshake(HandshakeId=handshake["Id"])["Handshake"]
+
+
+def organization_with_units(aws: EmbeddedAws) -> dict[str, str]:
+    """Tooling manages the organization; staging and prod are members in units Staging and Prod/Critical."""
+    org = aws.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    for account in ("222222222222", "333333333333"):
+        join_organization(aws, account)
+    root = org.list_roots()["Roots"][0]["Id"]
+    staging = org.create_organizational_unit(ParentId=root, Name="Staging")["OrganizationalUnit"]["Id"]
+    prod = org.create_organizational_unit(ParentId=root, Name="Prod")["OrganizationalUnit"]["Id"]
+    critical = org.create_organizational_unit(ParentId=prod, Name="Critical")["OrganizationalUnit"]["Id"]
+    org.move_account(AccountId="222222222222", SourceParentId=root, DestinationParentId=staging)
+    org.move_account(AccountId="333333333333", SourceParentId=root, DestinationParentId=critical)
+    return {"root": root, "staging": staging, "prod": prod, "critical": critical}

@@ -272,9 +272,9 @@ def _targets(stack_set: StackSet, accounts: list[str], regions: list[str]) -> li
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 
 
-def unit_accounts(stack_set: StackSet, unit_ids: list[str]) -> list[tuple[str, str]]:
+def unit_accounts(management_account: str, unit_ids: list[str]) -> list[tuple[str, str]]:
     """``(account, unit)`` for every member account in the units and their children (not the management account)."""
-    org = organizations_backends[stack_set.instances.account_id]["aws"]
+    org = organizations_backends[management_account]["aws"]
     if org.org is None:
         raise ValidationError(message="Service managed stack sets must be created in the management account of an organization")
     if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
@@ -300,7 +300,7 @@ def _targets_of(self: Any, stack_set: StackSet) -> tuple[list[str], dict[str, st
     """The request's target accounts, and for a service-managed stack set the unit each came from."""
     targets = self._get_params().get("DeploymentTargets") or {}
     if stack_set.permission_model == "SERVICE_MANAGED":
-        pairs = unit_accounts(stack_set, list(targets.get("OrganizationalUnitIds") or []))
+        pairs = unit_accounts(stack_set.instances.account_id, list(targets.get("OrganizationalUnitIds") or []))
         return [account for account, _ in pairs], dict(pairs)
     if targets.get("OrganizationalUnitIds"):
         raise ValidationError(message="StackSets with SELF_MANAGED permission model can only have accounts as target")

@@ -7,6 +7,8 @@ As in CodePipeline (action reference "CloudFormation StackSets"):
   ``ParameterKey=k,ParameterValue=v`` pairs); it creates the stack set and its instances in
   ``DeploymentTargets`` × ``Regions`` the first time, and later updates the stack set and deploys it
   to those instances only.
+* with ``PermissionModel=SERVICE_MANAGED`` the ``DeploymentTargets`` are organizational units: the
+  instances are the member accounts in them (and their children) at the time the action runs.
 * ``CloudFormationStackInstances`` creates the missing instances of ``DeploymentTargets`` and updates
   the existing ones with ``ParameterOverrides``, on the stack set's current template.
 
@@ -22,7 +24,7 @@ import time
 import zipfile
 from typing import Any
 
-from moto.cloudformation.exceptions import StackSetNotFoundException
+from moto.cloudformation.exceptions import StackSetNotFoundException, ValidationError
 from moto.cloudformation.models import StackSet, cloudformation_backends
 from moto.s3.models import s3_backends
 
@@ -70,6 +72,20 @@ def targets(run: Run, value: str) -> list[str]:
     return [a.strip() for a in value.split(",") if a.strip()]
 
 
+def resolve_targets(run: Run, config: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The target accounts, and for ``SERVICE_MANAGED`` the unit each one is in."""
+    listed = targets(run, config["DeploymentTargets"])
+    if config.get("PermissionModel", "SELF_MANAGED") != "SERVICE_MANAGED":
+        return listed, {}
+    try:
+        pairs = operations.unit_accounts(run.account, listed)
+    except ValidationError as exc:
+        raise ActionFailed(exc.message) from exc
+    if not pairs:
+        raise ActionFailed(f"No member account is in {', '.join(listed)}")
+    return [account for account, _ in pairs], dict(pairs)
+
+
 def follow(stack_set: StackSet, operation_id: str, state: ActionState) -> str:
     """Wait for the operation; the action's summary, or :class:`ActionFailed` with the operation's reason."""
     state.external_id = operation_id
@@ -93,7 +109,7 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
     backend = cloudformation_backends[run.account][run.region]
     template = artifact_file(run, config["TemplatePath"])
     parameters = parameter_list(run, config.get("Parameters"))
-    accounts, regions = targets(run, config["DeploymentTargets"]), [r.strip() for r in config.get("Regions", run.region).split(",")]
+    (accounts, units), regions = resolve_targets(run, config), [r.strip() for r in config.get("Regions", run.region).split(",")]
     try:
         stack_set = backend.describe_stack_set(config["StackSetName"])
     except StackSetNotFoundException:
@@ -102,7 +118,7 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
             parameters={p["ParameterKey"]: p["ParameterValue"] for p in parameters}, tags={},
             permission_model=config.get("PermissionModel", "SELF_MANAGED"), admin_role=config.get("AdministrationRoleArn"),
             exec_role=config.get("ExecutionRoleName"), description=config.get("Description"))
-        return follow(stack_set, operations.create_instances(stack_set, accounts, regions, [], _preferences(config)), state)
+        return follow(stack_set, operations.create_instances(stack_set, accounts, regions, [], _preferences(config), units=units), state)
     missing = [a for a in accounts if not any(i.account_id == a for i in stack_set.instances.stack_instances)]
     changes = {"template": template, "parameters": {p["ParameterKey"]: p["ParameterValue"] for p in parameters},
                "administration_role_arn": config.get("AdministrationRoleArn"), "execution_role_name": config.get("ExecutionRoleName")}
@@ -114,7 +130,7 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
             raise ActionFailed(f"Another Operation on StackSet {stack_set.name} is in progress")
         operations.apply_changes(stack_set, changes)
     if missing:
-        summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, [], _preferences(config)), state)
+        summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, [], _preferences(config), units=units), state)
     return summary
 
 
@@ -126,12 +142,12 @@ def stack_instances_action(run: Run, action: dict[str, Any], state: ActionState)
     except StackSetNotFoundException as exc:
         raise ActionFailed(f"StackSet {config['StackSetName']} not found") from exc
     overrides = parameter_list(run, config.get("ParameterOverrides"))
-    accounts, regions = targets(run, config["DeploymentTargets"]), [r.strip() for r in config.get("Regions", run.region).split(",")]
+    (accounts, units), regions = resolve_targets(run, config), [r.strip() for r in config.get("Regions", run.region).split(",")]
     missing = [a for a in accounts if not any(i.account_id == a for i in stack_set.instances.stack_instances)]
     existing = [a for a in accounts if a not in missing]
     summary = ""
     if missing:
-        summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, overrides, _preferences(config)), state)
+        summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, overrides, _preferences(config), units=units), state)
     if existing:
         summary = follow(stack_set, operations.update_instances(stack_set, existing, regions, overrides or None, _preferences(config)), state)
     return summary

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from support import stackset_roles, trust_policy, wait_for
+from support import organization_with_units, stackset_roles, trust_policy, wait_for
 
 from embedded_aws import EmbeddedAws, extensions
 
@@ -119,3 +119,23 @@ def test_without_the_extension_the_action_is_not_emulated(aws: EmbeddedAws, pipe
         execution = _run(aws, pipeline, _source("v1"))
     assert execution["statusSummary"] == (
         "Staging/StackSet: action provider AWS/CloudFormationStackSet (Deploy) is not emulated by the embedded AWS")
+
+
+def test_a_service_managed_action_deploys_to_the_members_of_its_unit(aws: EmbeddedAws, pipeline: Any) -> None:
+    units = organization_with_units(aws)
+    aws.client("cloudformation").activate_organizations_access()
+    empty = aws.client("organizations").create_organizational_unit(ParentId=units["root"], Name="Empty")["OrganizationalUnit"]["Id"]
+    cp = aws.client("codepipeline")
+    definition = cp.get_pipeline(name="deploy")["pipeline"]
+    definition["stages"] = definition["stages"][:1] + [{"name": "Staging", "actions": [_deploy("StackSet", "CloudFormationStackSet", {
+        "StackSetName": "by-unit", "TemplatePath": "Src::template.json", "Parameters": "Src::params.json",
+        "DeploymentTargets": units["staging"], "Regions": "us-east-1", "PermissionModel": "SERVICE_MANAGED",
+        "OrganizationsAutoDeployment": "Disabled"})]}, {"name": "Nobody", "actions": [_deploy("StackSet", "CloudFormationStackSet", {
+        "StackSetName": "by-empty-unit", "TemplatePath": "Src::template.json", "Parameters": "Src::params.json",
+        "DeploymentTargets": empty, "Regions": "us-east-1", "PermissionModel": "SERVICE_MANAGED"})]}]
+    cp.update_pipeline(pipeline=definition)
+    execution = _run(aws, cp, _source("v1"))
+    assert _value(aws, "staging") == ("v1", "staging")
+    [instance] = aws.client("cloudformation").list_stack_instances(StackSetName="by-unit")["Summaries"]
+    assert (instance["Account"], instance["OrganizationalUnitId"]) == (STAGING, units["staging"])
+    assert (execution["status"], execution["statusSummary"]) == ("Failed", f"Nobody/StackSet: No member account is in {empty}")

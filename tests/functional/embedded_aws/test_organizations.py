@@ -7,34 +7,13 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support import server_error, wait_for_stackset_operation
+from support import join_organization, organization_with_units, server_error, wait_for_stackset_operation
 
 from embedded_aws import EmbeddedAws, extensions
 
 TOOLING, STAGING, PROD = "123456789012", "222222222222", "333333333333"
 TEMPLATE = json.dumps({"Resources": {"P": {"Type": "AWS::SSM::Parameter",
                                             "Properties": {"Name": "/org/value", "Type": "String", "Value": "deployed"}}}})
-
-
-def _join(aws: EmbeddedAws, account: str) -> dict:
-    handshake = aws.client("organizations").invite_account_to_organization(Target={"Type": "ACCOUNT", "Id": account})["Handshake"]
-    name = {STAGING: "staging", PROD: "prod"}[account]
-    return aws.client("organizations", name).accept_handshake(HandshakeId=handshake["Id"])["Handshake"]
-
-
-def _organization(aws: EmbeddedAws) -> dict[str, str]:
-    """Tooling manages the organization; staging and prod are members in units Staging and Prod/Critical."""
-    org = aws.client("organizations")
-    org.create_organization(FeatureSet="ALL")
-    for account in (STAGING, PROD):
-        _join(aws, account)
-    root = org.list_roots()["Roots"][0]["Id"]
-    staging = org.create_organizational_unit(ParentId=root, Name="Staging")["OrganizationalUnit"]["Id"]
-    prod = org.create_organizational_unit(ParentId=root, Name="Prod")["OrganizationalUnit"]["Id"]
-    critical = org.create_organizational_unit(ParentId=prod, Name="Critical")["OrganizationalUnit"]["Id"]
-    org.move_account(AccountId=STAGING, SourceParentId=root, DestinationParentId=staging)
-    org.move_account(AccountId=PROD, SourceParentId=root, DestinationParentId=critical)
-    return {"root": root, "staging": staging, "prod": prod, "critical": critical}
 
 
 def test_an_invited_account_that_accepts_is_a_member(aws: EmbeddedAws) -> None:
@@ -76,7 +55,7 @@ def test_a_declined_invitation_leaves_the_account_outside(aws: EmbeddedAws) -> N
 
 
 def test_service_managed_instances_reach_every_member_of_the_units_and_their_children(aws: EmbeddedAws) -> None:
-    units = _organization(aws)
+    units = organization_with_units(aws)
     cfn = aws.client("cloudformation")
     cfn.create_stack_set(StackSetName="endpoints", TemplateBody=TEMPLATE, PermissionModel="SERVICE_MANAGED",
                          AutoDeployment={"Enabled": False})
@@ -105,7 +84,7 @@ def test_service_managed_instances_reach_every_member_of_the_units_and_their_chi
 
 
 def test_units_are_refused_for_self_managed_and_unknown_units_are_named(aws: EmbeddedAws) -> None:
-    units = _organization(aws)
+    units = organization_with_units(aws)
     cfn = aws.client("cloudformation")
     cfn.activate_organizations_access()
     cfn.create_stack_set(StackSetName="self", TemplateBody=TEMPLATE, PermissionModel="SELF_MANAGED")
