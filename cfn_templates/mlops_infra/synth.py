@@ -62,11 +62,17 @@ def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformCo
                 rendered = definitions / f"{machine}.asl.json"
                 rendered.write_text(json.dumps(asl, indent=2, sort_keys=False) + "\n")
                 written.append(rendered)
-        for product in sorted(Path(outdir).glob("*.product.template.json")):  # the project template (a product stack)
-            target = destination / f"{(config or PlatformConfig()).project}-project.template.json"
+        for product in sorted(Path(outdir).glob("*.product.template.json")):  # the project templates (product stacks)
+            target = destination / project_template_file(json.loads(product.read_text()), (config or PlatformConfig()).project)
             shutil.copyfile(product, target)
             written.append(target)
     return written
+
+
+def project_template_file(template: dict, platform: str) -> str:
+    """``<platform>-project.template.json``, or ``<platform>-project-units.template.json`` for the one taking units."""
+    units = "StagingOrganizationalUnitId" in template.get("Parameters", {})
+    return f"{platform}-project{'-units' if units else ''}.template.json"
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@
         ▶ Staging: StackSet <project>-staging ▶ Verify (endpoint InService on the new config)
         ▶ ApproveProd (manual) ▶ Prod: StackSet <project>-prod ▶ Verify
 
-One self-managed stack set per stage (administration role here, execution role in the target
-account), so a staging update can never reach prod. The endpoint template deploys blue/green with
+One stack set per stage, so a staging update can never reach prod: self-managed for a stage that
+is one account (administration role here, execution role in the target account), service-managed
+for a stage that is an organizational unit (every member account of the unit; CloudFormation's own
+roles). The verify step checks every account holding an instance of the stage's stack set. The endpoint template deploys blue/green with
 alarm rollback; a rollback fails the stage's StackSet action with the stack's reason (the alarm),
 and the verify step fails independently if the endpoint does not serve the new config.
 """
@@ -34,16 +36,31 @@ from mlops_platform.modeldeploy.packages import approval_event_pattern
 SOURCE_KEY = "modeldeploy.zip"
 TEMPLATE_FILE = "endpoint-config-template.yml"
 VERIFY_SPEC = {"version": "0.2", "phases": {"build": {"commands": [
-    'python verify.py --deployment deployment.json --stage "$STAGE" --role-arn "$VERIFY_ROLE_ARN" --smoke-request smoke-request.csv']}}}
+    'python verify.py --deployment deployment.json --stage "$STAGE" --stack-set "$STACK_SET_NAME" '
+    '--verifier-role-name "$VERIFIER_ROLE_NAME" --smoke-request smoke-request.csv']}}}
 
 
 @dataclass(frozen=True)
 class DeployStage:
-    """A target of the deploy: its name, account, and the role the verify step assumes there."""
+    """A target of the deploy: its name, its stack set, and one account or (``organizational_unit_id``) one unit."""
 
     name: str
     account_id: str
     stack_set_name: str
+    organizational_unit_id: str = ""
+
+    @classmethod
+    def in_unit(cls, name: str, organizational_unit_id: str, stack_set_name: str) -> DeployStage:
+        """A stage deploying to every member account of an organizational unit (and its child units)."""
+        return cls(name, "", stack_set_name, organizational_unit_id)
+
+    @property
+    def by_unit(self) -> bool:
+        return bool(self.organizational_unit_id)
+
+    def unit_paths(self) -> list[str]:
+        """``aws:PrincipalOrgPaths`` / ``aws:ResourceOrgPaths`` patterns of the unit and its children."""
+        return [f"o-*/r-*/{self.organizational_unit_id}/*", f"o-*/r-*/*/{self.organizational_unit_id}/*"]
 
 
 class ModelDeploy(Construct):
@@ -93,22 +110,28 @@ class ModelDeploy(Construct):
             if index > 0:
                 self.pipeline.add_stage(stage_name=f"Approve{stage.name.title()}", actions=[actions.ManualApprovalAction(
                     action_name="Approve", additional_information=f"Deploy the model verified in {stages[index - 1].name} to {stage.name}")])
+            if stage.by_unit:  # no auto-deployment: an account joining the unit gets the model from the next verified deploy
+                instances = actions.StackInstances.in_organizational_units([stage.organizational_unit_id], [stack.region])
+                model = actions.StackSetDeploymentModel.organizations(
+                    auto_deployment=actions.StackSetOrganizationsAutoDeployment.DISABLED)
+            else:
+                instances = actions.StackInstances.in_accounts([stage.account_id], [stack.region])
+                model = actions.StackSetDeploymentModel.self_managed(administration_role=administration,
+                                                                     execution_role_name=execution_role_name)
             self.pipeline.add_stage(stage_name=stage.name.title(), actions=[
                 actions.CloudFormationDeployStackSetAction(
                     action_name="Deploy", run_order=1, stack_set_name=stage.stack_set_name,
                     template=actions.StackSetTemplate.from_artifact_path(build_output.at_path(TEMPLATE_FILE)),
                     parameters=actions.StackSetParameters.from_artifact_path(build_output.at_path(f"{stage.name}-params.json")),
-                    stack_instances=actions.StackInstances.in_accounts([stage.account_id], [stack.region]),
-                    deployment_model=actions.StackSetDeploymentModel.self_managed(
-                        administration_role=administration, execution_role_name=execution_role_name),
+                    stack_instances=instances, deployment_model=model,
                     cfn_capabilities=[cdk.CfnCapabilities.NAMED_IAM], failure_tolerance_percentage=0,
                     description=f"{project} model endpoint in {stage.name}"),
                 actions.CodeBuildAction(
                     action_name="Verify", run_order=2, project=self.verify_project, input=build_output,
                     environment_variables={
                         "STAGE": codebuild.BuildEnvironmentVariable(value=stage.name),
-                        "VERIFY_ROLE_ARN": codebuild.BuildEnvironmentVariable(
-                            value=f"arn:{stack.partition}:iam::{stage.account_id}:role/{verifier_role_name}")}),
+                        "STACK_SET_NAME": codebuild.BuildEnvironmentVariable(value=stage.stack_set_name),
+                        "VERIFIER_ROLE_NAME": codebuild.BuildEnvironmentVariable(value=verifier_role_name)}),
             ])
 
         self.push_rule = self.source.trigger(self.pipeline, "A new modeldeploy.zip in the source bucket starts the deploy")
@@ -136,15 +159,33 @@ class ModelDeploy(Construct):
                      shared: bool) -> iam.IRole:
         """The role the verify step runs as: the only one the target accounts' verifier roles trust.
 
-        The platform's own deploy creates it; a project's deploy (``shared``) attaches the policies its
-        verify project needs (its logs, its artifacts) to that same role instead of creating another.
+        The platform's own deploy creates it; a project's deploy (``shared``) attaches what its verify
+        project needs (its logs, its artifacts, its stages' verifiers) to that same role instead.
+        It lists the instances of the stages' stack sets and assumes the verifier role of their
+        accounts: named accounts, or any member of a stage's organizational unit.
         """
         if shared:
-            return iam.Role.from_role_name(self, "VerifyRole", verify_role_name)
-        role = iam.Role(self, "VerifyRole", role_name=verify_role_name, assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
-                        description="Deploy verify step: assumes the read-only verifier role of staging and prod")
-        verifier_arns = [f"arn:{stack.partition}:iam::{s.account_id}:role/{verifier_role_name}" for s in stages]
-        role.add_to_policy(iam.PolicyStatement(sid="AssumeTargetVerifiers", actions=["sts:AssumeRole"], resources=verifier_arns))
+            role: iam.IRole = iam.Role.from_role_name(self, "VerifyRole", verify_role_name)
+        else:
+            role = iam.Role(self, "VerifyRole", role_name=verify_role_name, assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+                            description="Deploy verify step: assumes the read-only verifier role of staging and prod")
+        prefix = "Project" if shared else ""
+        account_arns = [f"arn:{stack.partition}:iam::{s.account_id}:role/{verifier_role_name}" for s in stages if not s.by_unit]
+        if account_arns:
+            role.add_to_principal_policy(iam.PolicyStatement(sid=f"{prefix}AssumeTargetVerifiers", actions=["sts:AssumeRole"],
+                                                             resources=account_arns))
+        units = [s for s in stages if s.by_unit]
+        if units:
+            role.add_to_principal_policy(iam.PolicyStatement(
+                sid=f"{prefix}AssumeUnitVerifiers", actions=["sts:AssumeRole"],
+                resources=[f"arn:{stack.partition}:iam::*:role/{verifier_role_name}"],
+                conditions={"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": [p for s in units for p in s.unit_paths()]}}))
+            suppress(self, "AwsSolutions-IAM5", "A unit's member accounts are not known when the template is launched: the verifier "
+                     "role of any account, only where the account is in the stage's organizational unit (aws:ResourceOrgPaths)",
+                     applies_to=[f"Resource::arn:<AWS::Partition>:iam::*:role/{verifier_role_name}"])
+        role.add_to_principal_policy(iam.PolicyStatement(
+            sid=f"{prefix}ListStageInstances", actions=["cloudformation:ListStackInstances"],
+            resources=[f"arn:{stack.partition}:cloudformation:{stack.region}:{stack.account}:stackset/{s.stack_set_name}:*" for s in stages]))
         return role
 
     @staticmethod
@@ -155,8 +196,15 @@ class ModelDeploy(Construct):
         and model data URL as parameters, so target accounts need no registry access at all.
         """
         for stage in stages:
-            principal = iam.AccountPrincipal(stage.account_id)
-            role = {"ArnEquals": {"aws:PrincipalArn": f"arn:{stack.partition}:iam::{stage.account_id}:role/{project}-{stage.name}-endpoint"}}
+            principal: iam.IPrincipal
+            if stage.by_unit:  # any member account of the unit, and only the stage's endpoint role there
+                principal = iam.AnyPrincipal()
+                role: dict[str, object] = {
+                    "ArnLike": {"aws:PrincipalArn": f"arn:{stack.partition}:iam::*:role/{project}-{stage.name}-endpoint"},
+                    "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": stage.unit_paths()}}
+            else:
+                principal = iam.AccountPrincipal(stage.account_id)
+                role = {"ArnEquals": {"aws:PrincipalArn": f"arn:{stack.partition}:iam::{stage.account_id}:role/{project}-{stage.name}-endpoint"}}
             title = stage.name.title()
             bucket.add_to_resource_policy(iam.PolicyStatement(
                 sid=f"{title}EndpointReadsModels", principals=[principal], actions=["s3:GetObject"],

@@ -10,6 +10,7 @@ account lacks it, scoped to what the template creates: ``<platform>-*`` names an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -21,10 +22,20 @@ from mlops_platform.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TA
 PRODUCT_VERSION = "v1"
 
 
-class ProjectCatalog(Construct):
-    """Portfolio ``<platform> MLOps projects`` with the project product, shared with the Studio execution roles."""
+@dataclass(frozen=True)
+class ProjectProduct:
+    """One project template offered in Studio."""
 
-    def __init__(self, scope: Construct, id_: str, *, project: str, template: servicecatalog.ProductStack,
+    construct_id: str
+    name: str
+    description: str
+    template: servicecatalog.ProductStack
+
+
+class ProjectCatalog(Construct):
+    """Portfolio ``<platform> MLOps projects`` with the project products, shared with the Studio execution roles."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, products: Sequence[ProjectProduct],
                  studio_roles: Sequence[iam.IRole], create_launch_role: cdk.CfnCondition, verify_role_name: str) -> None:
         super().__init__(scope, id_)
         self.launch_role = self._launch_role(project, verify_role_name)
@@ -35,28 +46,31 @@ class ProjectCatalog(Construct):
         self.portfolio = servicecatalog.Portfolio(self, "Portfolio", display_name=f"{project} MLOps projects",
                                                   provider_name=f"{project} platform",
                                                   description="SageMaker project templates: model build and model deploy")
-        self.product = servicecatalog.CloudFormationProduct(
-            self, "Product", product_name=f"{project} model build and deploy", owner=f"{project} platform",
-            description="Model build (push → SageMaker pipeline → registry) and model deploy (approval → staging → prod, blue/green)",
-            product_versions=[servicecatalog.CloudFormationProductVersion(
-                product_version_name=PRODUCT_VERSION,
-                cloud_formation_template=servicecatalog.CloudFormationTemplate.from_product_stack(template))])
-        cdk.Tags.of(self.product).add(STUDIO_VISIBILITY_TAG, "true")
-        self.portfolio.add_product(self.product)
-        constraint = servicecatalog.CfnLaunchRoleConstraint(
-            self, "LaunchConstraint", portfolio_id=self.portfolio.portfolio_id, product_id=self.product.product_id,
-            description="Projects launch with the SageMaker project launch role",
-            local_role_name=cdk.Fn.condition_if(create_launch_role.logical_id, self.launch_role.role_name, LAUNCH_ROLE_NAME).to_string())
-        constraint.node.add_dependency(self._association())
+        self.products: dict[str, servicecatalog.CloudFormationProduct] = {}
+        for offered in products:
+            product = servicecatalog.CloudFormationProduct(
+                self, offered.construct_id, product_name=offered.name, owner=f"{project} platform", description=offered.description,
+                product_versions=[servicecatalog.CloudFormationProductVersion(
+                    product_version_name=PRODUCT_VERSION,
+                    cloud_formation_template=servicecatalog.CloudFormationTemplate.from_product_stack(offered.template))])
+            cdk.Tags.of(product).add(STUDIO_VISIBILITY_TAG, "true")
+            self.portfolio.add_product(product)
+            constraint = servicecatalog.CfnLaunchRoleConstraint(
+                self, f"{offered.construct_id}LaunchConstraint" if self.products else "LaunchConstraint",
+                portfolio_id=self.portfolio.portfolio_id, product_id=product.product_id,
+                description="Projects launch with the SageMaker project launch role",
+                local_role_name=cdk.Fn.condition_if(create_launch_role.logical_id, self.launch_role.role_name, LAUNCH_ROLE_NAME).to_string())
+            constraint.node.add_dependency(self._association(product))
+            self.products[offered.construct_id] = product
         for role in studio_roles:
             self.portfolio.give_access_to_role(role)
 
-    def _association(self) -> cdk.CfnResource:
+    def _association(self, product: servicecatalog.CloudFormationProduct) -> cdk.CfnResource:
         """The portfolio-product association CDK created (a launch constraint needs it first)."""
         for child in self.portfolio.node.children:
-            if isinstance(child, servicecatalog.CfnPortfolioProductAssociation):
+            if isinstance(child, servicecatalog.CfnPortfolioProductAssociation) and child.product_id == product.product_id:
                 return child
-        raise LookupError("the portfolio has no product association")
+        raise LookupError(f"the portfolio has no association with {product.node.id}")
 
     def _launch_role(self, project: str, verify_role_name: str) -> iam.Role:
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
@@ -87,6 +101,8 @@ class ProjectCatalog(Construct):
                 "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
                 "iam:GetRolePolicy", "iam:PassRole"],
                 resources=[f"arn:{partition}:iam::{account}:role/{named}", f"arn:{partition}:iam::{account}:role/SC-{account}-pp-*"]),
+            iam.PolicyStatement(sid="SeedProjects", actions=["lambda:InvokeFunction"],  # CloudFormation calls Custom::ProjectSeed as this role
+                                resources=[arn("lambda", f"function:{project}-project-seed")]),
             iam.PolicyStatement(sid="ShareVerifyRole", actions=["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy"],
                                 resources=[f"arn:{partition}:iam::{account}:role/{verify_role_name}"]),
             iam.PolicyStatement(sid="ProjectPipelines", actions=[

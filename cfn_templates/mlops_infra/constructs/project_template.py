@@ -1,6 +1,6 @@
 """The MLOps project template: what one SageMaker project gets when a data scientist picks it in Studio.
 
-    SageMakerProjectName/Id, StagingAccountId, ProdAccountId
+    SageMakerProjectName/Id, StagingAccountId + ProdAccountId (or Staging/ProdOrganizationalUnitId)
         ▶ artifacts bucket + key ▶ model build (source bucket ▶ CodeBuild ▶ SageMaker pipeline, model group)
         ▶ model deploy (approval rule ▶ build ▶ staging StackSet ▶ verify ▶ approval ▶ prod StackSet ▶ verify)
         ▶ Custom::ProjectSeed (the platform's seed repositories copied into both source buckets: the first push)
@@ -29,25 +29,32 @@ from mlops_infra.constructs.project_seeder import seeder_name
 from mlops_platform.projects.names import project_prefix
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
+UNIT_ID_PATTERN = r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$"
+#: What a template's two stages deploy to: one account each, or every member account of one unit each.
+TARGET_KINDS = ("accounts", "units")
 #: SageMaker allows 32 characters; physical names (buckets: 63) leave room for 12 after the platform prefix.
 PROJECT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,11}$"
 PROJECT_ID_PATTERN = r"^p-[a-z0-9]{12}$"
 
 
 class ProjectTemplate(servicecatalog.ProductStack):
-    """The product's template (a CDK product stack): one project's build and deploy, parameterized."""
+    """The product's template (a CDK product stack): one project's build and deploy, parameterized.
 
-    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig) -> None:
+    ``targets="units"`` takes organizational units instead of accounts: each stage's service-managed
+    stack set deploys to every member account of its unit (the management or delegated-administrator
+    account launches it; the target-account stack must be in each member account).
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, targets: str = "accounts") -> None:
         super().__init__(scope, id_)
+        if targets not in TARGET_KINDS:
+            raise ValueError(f"targets must be one of {TARGET_KINDS}, got {targets!r}")
         name = cdk.CfnParameter(self, "SageMakerProjectName", allowed_pattern=PROJECT_NAME_PATTERN,
                                 constraint_description="2-12 lowercase letters, digits or '-', starting with a letter",
                                 description="Project name (SageMaker passes it)")
         project_id = cdk.CfnParameter(self, "SageMakerProjectId", allowed_pattern=PROJECT_ID_PATTERN,
                                       description="Project id (SageMaker passes it)")
-        staging = cdk.CfnParameter(self, "StagingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
-                                   description="Staging account (prepared with the platform's target-account stack)")
-        prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
-                                description="Production account (prepared with the platform's target-account stack)")
+        stage_targets = {stage: self._target_parameter(stage, targets) for stage in ("staging", "prod")}
         prefix = project_prefix(config.project, name.value_as_string)
         removal = cdk.RemovalPolicy.DESTROY  # a project's delete removes its data; the registry keeps nothing outside it
         store = ArtifactStore(self, "Artifacts", project=prefix, removal_policy=removal)
@@ -58,8 +65,8 @@ class ProjectTemplate(servicecatalog.ProductStack):
         deploy = ModelDeploy(
             self, "ModelDeploy", project=prefix, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
             model_package_group_name=group,
-            stages=[DeployStage("staging", staging.value_as_string, f"{prefix}-staging"),
-                    DeployStage("prod", prod.value_as_string, f"{prefix}-prod")],
+            stages=[DeployStage.in_unit(stage, target, f"{prefix}-{stage}") if targets == "units"
+                    else DeployStage(stage, target, f"{prefix}-{stage}") for stage, target in stage_targets.items()],
             administration_role_arn=f"arn:{partition}:iam::{account}:role/{config.stackset_administration_role_name}",
             execution_role_name=config.stackset_execution_role_name, verifier_role_name=config.deploy_verifier_role_name,
             verify_role_name=config.modeldeploy_verify_role_name, shared_verify_role=True, removal_policy=removal)
@@ -78,6 +85,17 @@ class ProjectTemplate(servicecatalog.ProductStack):
         }
         for key, value in outputs.items():
             cdk.CfnOutput(self, key, value=value)
+
+    def _target_parameter(self, stage: str, targets: str) -> str:
+        """The stage's account id or organizational unit id parameter."""
+        title = stage.title() if stage == "staging" else "Prod"
+        if targets == "units":
+            return cdk.CfnParameter(
+                self, f"{title}OrganizationalUnitId", allowed_pattern=UNIT_ID_PATTERN, constraint_description="an id like ou-ab12-cd34ef56",
+                description=f"Organizational unit whose member accounts are {stage} (each prepared with the target-account stack)",
+            ).value_as_string
+        return cdk.CfnParameter(self, f"{title}AccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
+                                description=f"{title} account (prepared with the platform's target-account stack)").value_as_string
 
     def _seed(self, platform: str, store: ArtifactStore, build_bucket: str, deploy_bucket: str) -> cdk.CustomResource:
         """``Custom::ProjectSeed``: the platform's seeder copies the seed repositories in (after the pipelines and their

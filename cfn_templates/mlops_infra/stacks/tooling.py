@@ -18,7 +18,7 @@ from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
-from mlops_infra.constructs.project_catalog import ProjectCatalog
+from mlops_infra.constructs.project_catalog import ProjectCatalog, ProjectProduct
 from mlops_infra.constructs.project_seeder import ProjectSeeder
 from mlops_infra.constructs.project_template import ProjectTemplate
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
@@ -98,13 +98,22 @@ class ToolingStack(cdk.Stack):
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
         ProjectSeeder(self, "ProjectSeeder", project=config.project)
+        products = [
+            ProjectProduct("Product", f"{config.project} model build and deploy",
+                           "Model build (push → SageMaker pipeline → registry) and model deploy (approval → staging → prod, blue/green) "
+                           "to a staging and a prod account", ProjectTemplate(self, "ProjectTemplate", config=config)),
+            ProjectProduct("UnitsProduct", f"{config.project} model build and deploy to organizational units",
+                           "The same, deploying each stage to every member account of an organizational unit (service-managed "
+                           "stack sets; launch from the management or delegated-administrator account)",
+                           ProjectTemplate(self, "ProjectUnitsTemplate", config=config, targets="units"))]
         projects = ProjectCatalog(
-            self, "ProjectCatalog", project=config.project, template=ProjectTemplate(self, "ProjectTemplate", config=config),
+            self, "ProjectCatalog", project=config.project, products=products,
             studio_roles=studio_roles, verify_role_name=config.modeldeploy_verify_role_name,
             create_launch_role=cdk.CfnCondition(self, "CreatesProjectLaunchRole",
                                                 expression=cdk.Fn.condition_equals(create_launch_role.value_as_string, "true")))
         cdk.CfnOutput(self, "ProjectPortfolioId", value=projects.portfolio.portfolio_id)
-        cdk.CfnOutput(self, "ProjectProductId", value=projects.product.product_id)
+        cdk.CfnOutput(self, "ProjectProductId", value=projects.products["Product"].product_id)
+        cdk.CfnOutput(self, "ProjectUnitsProductId", value=projects.products["UnitsProduct"].product_id)
         if config.studio_token_issuer:
             jwt_layer = cdk.CfnParameter(self, JWT_LAYER_PARAMETER, allowed_pattern=LAYER_VERSION_ARN_PATTERN,
                                          description="PyJWT layer of the token authorizer (mlops deploy builds and publishes it)")

@@ -8,7 +8,9 @@ import click
 
 from mlops_platform.cli.options import deployed_platform, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress
-from mlops_platform.projects.service import Project, ProjectClients, create_project, delete_project, list_projects, validate
+from mlops_platform.errors import ConfigError
+from mlops_platform.projects.service import (ACCOUNT, PRODUCT_OUTPUTS, UNIT, Project, ProjectClients, create_project, delete_project, list_projects,
+                                             template_product, validate)
 
 
 
@@ -34,18 +36,33 @@ def _print(project: Project) -> None:
 @click.argument("name")
 @click.option("--staging-account-id", help="Staging account (default: the platform's staging account).")
 @click.option("--prod-account-id", help="Production account (default: the platform's prod account).")
+@click.option("--staging-ou", help="Deploy staging to every member account of this organizational unit (with --prod-ou).")
+@click.option("--prod-ou", help="Deploy prod to every member account of this organizational unit (with --staging-ou).")
 @target_options
 @project_option
 @output_option
-def create(name: str, staging_account_id: str | None, prod_account_id: str | None, project: str, output: str,
-           **target: Any) -> None:
-    """Launch the project template for NAME, as Studio does (the template seeds both repositories, starting both pipelines)."""
-    validate(name, staging_account_id, prod_account_id)
+def create(name: str, staging_account_id: str | None, prod_account_id: str | None, staging_ou: str | None, prod_ou: str | None,
+           project: str, output: str, **target: Any) -> None:
+    """Launch the project template for NAME, as Studio does (the template seeds both repositories, starting both pipelines).
+
+    Stages are accounts (default: the platform's staging and prod) or, with --staging-ou/--prod-ou,
+    organizational units: launch from the organization's management or delegated-administrator account.
+    """
+    if (staging_ou or prod_ou) and (staging_account_id or prod_account_id):
+        raise ConfigError("give the stages as accounts or as organizational units, not both")
+    if bool(staging_ou) != bool(prod_ou):
+        raise ConfigError("--staging-ou and --prod-ou go together")
+    for flag, value, pattern in (("--staging-account-id", staging_account_id, ACCOUNT), ("--prod-account-id", prod_account_id, ACCOUNT),
+                                 ("--staging-ou", staging_ou, UNIT), ("--prod-ou", prod_ou, UNIT)):
+        if value is not None and not pattern.match(value):
+            raise ConfigError(f"{flag}: {value!r} is not {'a 12-digit account id' if pattern is ACCOUNT else 'an organizational unit id (ou-...)'}")
+    validate(name, staging_ou or staging_account_id, prod_ou or prod_account_id)
     accounts, clients, outputs = _platform(project, target)
+    staging = staging_ou or staging_account_id or accounts.account_id("staging")
+    prod = prod_ou or prod_account_id or accounts.account_id("prod")
+    product_id = template_product(outputs, staging)
     with progress(f"Creating project {name}", enabled=output == "text") as report:
-        created = create_project(
-            clients, outputs["ProjectProductId"], name, staging_account_id or accounts.account_id("staging"),
-            prod_account_id or accounts.account_id("prod"), platform_config(project).tags, progress=report)
+        created = create_project(clients, product_id, name, staging, prod, platform_config(project).tags, progress=report)
     if output == "json":
         emit_json(created.to_dict())
     else:
@@ -59,7 +76,7 @@ def create(name: str, staging_account_id: str | None, prod_account_id: str | Non
 def list_command(project: str, output: str, **target: Any) -> None:
     """Projects launched from the platform's template, newest first."""
     _, clients, outputs = _platform(project, target)
-    found = list_projects(clients, outputs["ProjectProductId"])
+    found = list_projects(clients, [outputs[key] for key in PRODUCT_OUTPUTS if key in outputs])
     if output == "json":
         emit_json([p.to_dict() for p in found])
         return

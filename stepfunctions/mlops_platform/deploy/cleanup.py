@@ -55,8 +55,12 @@ def remove_stack_set(cfn: Any, name: str, progress: Progress = lambda _: None, t
         return False
     if instances:
         progress(f"stack set {name}: deleting {len(instances)} instance(s)")
-        operation_id = cfn.delete_stack_instances(StackSetName=name, Accounts=sorted({i["Account"] for i in instances}),
-                                                  Regions=sorted({i["Region"] for i in instances}), RetainStacks=False)["OperationId"]
+        units = sorted({i["OrganizationalUnitId"] for i in instances if i.get("OrganizationalUnitId")})
+        # a service-managed stack set's instances are addressed by their organizational units, never by account
+        targets: dict[str, Any] = ({"DeploymentTargets": {"OrganizationalUnitIds": units}} if units
+                                   else {"Accounts": sorted({i["Account"] for i in instances})})
+        operation_id = cfn.delete_stack_instances(StackSetName=name, Regions=sorted({i["Region"] for i in instances}),
+                                                  RetainStacks=False, **targets)["OperationId"]
         operation = _wait(cfn, name, operation_id, timeout, sleep)
         if operation["Status"] != "SUCCEEDED":
             raise DeployError(f"stack set {name}: deleting its instances {operation['Status']}: {operation.get('StatusReason', '')}")

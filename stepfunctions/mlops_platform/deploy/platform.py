@@ -17,7 +17,7 @@ from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_
 from mlops_platform.deploy.layers import JWT_LAYER_PARAMETER, build_jwt_layer, publish_layer
 from mlops_platform.modeldeploy.deployments import STAGES
 from mlops_platform.projects.names import LAUNCH_ROLE_NAME
-from mlops_platform.projects.service import ProjectClients, delete_project, list_projects
+from mlops_platform.projects.service import PRODUCT_OUTPUTS, ProjectClients, delete_project, list_projects
 
 
 class Synthesized(Protocol):
@@ -117,11 +117,12 @@ def creates_project_launch_role(iam: Any, cfn: Any, tooling_stack_name: str) -> 
 def remove_projects(accounts: AccountClients, config: PlatformConfig, progress: Progress = no_progress) -> list[str]:
     """Delete every project launched from the deployed template (they use the platform's roles); their names."""
     stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
-    product_id = outputs_of(stack).get("ProjectProductId") if stack else None
-    if not product_id:
+    outputs = outputs_of(stack) if stack else {}
+    product_ids = [outputs[key] for key in PRODUCT_OUTPUTS if key in outputs]
+    if not product_ids:
         return []
     clients = ProjectClients.of(accounts.client)
-    names = [project.name for project in list_projects(clients, product_id)]
+    names = [project.name for project in list_projects(clients, product_ids)]
     for name in names:
         delete_project(clients, name, progress)
     return names

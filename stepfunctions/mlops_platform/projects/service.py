@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,9 @@ from mlops_platform.projects.seed import SEED_KINDS
 Progress = Callable[[str], None]
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
 ACCOUNT = re.compile(r"^\d{12}$")
+UNIT = re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
+#: The platform's outputs naming the two project templates: stages in accounts, stages in organizational units.
+PRODUCT_OUTPUTS = ("ProjectProductId", "ProjectUnitsProductId")
 
 
 class ProjectError(MlopsError):
@@ -60,12 +63,32 @@ class ProjectClients:
 
 
 def validate(name: str, staging: str | None = None, prod: str | None = None) -> None:
-    """Refuse what the template would refuse, before anything is created."""
+    """Refuse what the templates would refuse, before anything is created."""
     if not NAME.match(name):
         raise ConfigError(f"project name must be 2-12 lowercase letters, digits or '-', starting with a letter: {name!r}")
-    for stage, account in (("staging", staging), ("prod", prod)):
-        if account is not None and not ACCOUNT.match(account):
-            raise ConfigError(f"{stage} account must be a 12-digit account id, got {account!r}")
+    for stage, target in (("staging", staging), ("prod", prod)):
+        if target is not None and not (ACCOUNT.match(target) or UNIT.match(target)):
+            raise ConfigError(f"{stage} must be a 12-digit account id or an organizational unit id (ou-...), got {target!r}")
+    if staging is not None and prod is not None and bool(UNIT.match(staging)) != bool(UNIT.match(prod)):
+        raise ConfigError("staging and prod must both be accounts or both organizational units")
+
+
+def by_unit(staging: str) -> bool:
+    """Whether the stages are organizational units (the units template) rather than accounts."""
+    return bool(UNIT.match(staging))
+
+
+def template_product(outputs: dict[str, str], staging: str) -> str:
+    """The product of the template for these targets, from the platform's outputs."""
+    key = PRODUCT_OUTPUTS[1] if by_unit(staging) else PRODUCT_OUTPUTS[0]
+    if key not in outputs:
+        raise ConfigError(f"the deployed platform has no {key}: run mlops deploy to update it")
+    return outputs[key]
+
+
+def _provisioning_parameters(staging: str, prod: str) -> list[dict[str, str]]:
+    kind = "OrganizationalUnitId" if by_unit(staging) else "AccountId"
+    return [{"Key": f"Staging{kind}", "Value": staging}, {"Key": f"Prod{kind}", "Value": prod}]
 
 
 def describe_project(clients: ProjectClients, name: str) -> Project:
@@ -94,12 +117,13 @@ def _project(clients: ProjectClients, described: dict[str, Any]) -> Project:
     return Project(described["ProjectName"], described["ProjectId"], described["ProjectStatus"], reason, stack_id, outputs)
 
 
-def list_projects(clients: ProjectClients, product_id: str) -> list[Project]:
-    """Projects launched from the platform's template, newest first."""
+def list_projects(clients: ProjectClients, product_ids: Iterable[str]) -> list[Project]:
+    """Projects launched from the platform's templates, newest first."""
+    wanted = set(product_ids)
     found = []
     for summary in clients.sagemaker.list_projects(SortBy="CreationTime", SortOrder="Descending")["ProjectSummaryList"]:
         described = clients.sagemaker.describe_project(ProjectName=summary["ProjectName"])
-        if (described.get("ServiceCatalogProvisioningDetails") or {}).get("ProductId") == product_id:
+        if (described.get("ServiceCatalogProvisioningDetails") or {}).get("ProductId") in wanted:
             found.append(_project(clients, described))
     return found
 
@@ -112,8 +136,7 @@ def create_project(clients: ProjectClients, product_id: str, name: str, staging:
     try:
         clients.sagemaker.create_project(
             ProjectName=name, ProjectDescription=f"Model build and deploy of {name}",
-            ServiceCatalogProvisioningDetails={"ProductId": product_id, "ProvisioningParameters": [
-                {"Key": "StagingAccountId", "Value": staging}, {"Key": "ProdAccountId", "Value": prod}]},
+            ServiceCatalogProvisioningDetails={"ProductId": product_id, "ProvisioningParameters": _provisioning_parameters(staging, prod)},
             Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
     except clients.sagemaker.exceptions.ClientError as exc:
         raise ProjectError(f"project {name}: {exc.response['Error'].get('Message', exc)}") from exc

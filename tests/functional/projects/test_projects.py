@@ -73,15 +73,17 @@ def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platfo
     assert steps == ["project churn: launching the template",
                      f"project churn: ModelBuild seeded in s3://{outputs['ModelBuildSourceBucketName']}/modelbuild.zip (starts its pipeline)",
                      f"project churn: ModelDeploy seeded in s3://{outputs['ModelDeploySourceBucketName']}/modeldeploy.zip (starts its pipeline)"]
-    [listed] = list_projects(clients, platform.outputs["ProjectProductId"])
+    [listed] = list_projects(clients, [platform.outputs["ProjectProductId"]])
     assert (listed.name, listed.id, listed.status) == ("churn", project.id, "CreateCompleted")
 
 
 def test_bad_input_is_refused_before_anything_is_created(platform: Platform, clients: ProjectClients) -> None:
     with pytest.raises(ConfigError, match="project name must be 2-12 lowercase"):
         create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", {})
-    with pytest.raises(ConfigError, match="staging account must be a 12-digit account id"):
+    with pytest.raises(ConfigError, match=r"staging must be a 12-digit account id or an organizational unit id \(ou-...\), got '2222'"):
         create_project(clients, platform.outputs["ProjectProductId"], "fraud", "2222", "333333333333", {})
+    with pytest.raises(ConfigError, match="staging and prod must both be accounts or both organizational units"):
+        create_project(clients, platform.outputs["ProjectProductId"], "fraud", "ou-ab12-cd34ef56", "333333333333", {})
     assert [p["ProjectName"] for p in platform.client("sagemaker").list_projects()["ProjectSummaryList"]] == ["churn"]
 
 

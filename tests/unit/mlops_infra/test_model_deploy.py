@@ -48,8 +48,8 @@ def test_stages_run_staging_verify_then_manual_approval_then_prod(tooling: Templ
             "DeploymentTargets": {"Ref": account}, "PermissionModel": "SELF_MANAGED", "ExecutionRoleName": "mlops-stackset-execution"}
         assert config["AdministrationRoleArn"]["Fn::GetAtt"][0].startswith("StackSetAdministrationRole")
         assert verify["ActionTypeId"]["Provider"] == "CodeBuild" and verify["InputArtifacts"] == [{"Name": "BuildOutput"}]
-        variables = json.dumps(verify["Configuration"]["EnvironmentVariables"])
-        assert f'\\"value\\":\\"{name}\\"' in variables and ":role/mlops-deploy-verifier" in variables and account in variables
+        variables = {v["name"]: v["value"] for v in json.loads(verify["Configuration"]["EnvironmentVariables"])}
+        assert variables == {"STAGE": name, "STACK_SET_NAME": f"mlops-{name}", "VERIFIER_ROLE_NAME": "mlops-deploy-verifier"}
 
 
 def test_verify_project_may_only_assume_the_target_verifier_roles(tooling: Template) -> None:
@@ -62,6 +62,9 @@ def test_verify_project_may_only_assume_the_target_verifier_roles(tooling: Templ
     assert sorted(json.dumps(r) for r in assume["Resource"]) == [
         json.dumps({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": account}, ":role/mlops-deploy-verifier"]]})
         for account in ("ProdAccountId", "StagingAccountId")]
+    [listing] = [s for s in statements if s.get("Sid") == "ListStageInstances"]  # which accounts hold the stage's endpoint
+    assert listing["Action"] == "cloudformation:ListStackInstances"
+    assert [r["Fn::Join"][1][-1] for r in listing["Resource"]] == [":stackset/mlops-staging:*", ":stackset/mlops-prod:*"]
 
 
 def test_build_reads_only_its_model_group(tooling: Template) -> None:

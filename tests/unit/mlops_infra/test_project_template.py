@@ -18,8 +18,18 @@ PREFIX = ["mlops-", {"Ref": "SageMakerProjectName"}]
 
 @pytest.fixture(scope="module")
 def project(synthesized: dict[str, SynthesizedStack]) -> Template:
-    [product] = Path(synthesized["mlops-tooling"].template_file).parent.glob("*.product.template.json")
-    return Template.from_json(json.loads(product.read_text()))
+    return _product(synthesized, units=False)
+
+
+@pytest.fixture(scope="module")
+def units_project(synthesized: dict[str, SynthesizedStack]) -> Template:
+    return _product(synthesized, units=True)
+
+
+def _product(synthesized: dict[str, SynthesizedStack], units: bool) -> Template:
+    templates = [json.loads(p.read_text()) for p in Path(synthesized["mlops-tooling"].template_file).parent.glob("*.product.template.json")]
+    [found] = [t for t in templates if ("StagingOrganizationalUnitId" in t["Parameters"]) == units]
+    return Template.from_json(found)
 
 
 def _named(suffix: str) -> dict[str, Any]:
@@ -27,17 +37,19 @@ def _named(suffix: str) -> dict[str, Any]:
 
 
 def test_the_product_is_visible_in_studio_and_in_its_own_portfolio(tooling: Template) -> None:
-    tooling.has_resource_properties("AWS::ServiceCatalog::CloudFormationProduct", {
-        "Name": "mlops model build and deploy",
-        "Tags": Match.array_with([{"Key": "sagemaker:studio-visibility", "Value": "true"}])})
+    for name in ("mlops model build and deploy", "mlops model build and deploy to organizational units"):
+        tooling.has_resource_properties("AWS::ServiceCatalog::CloudFormationProduct", {
+            "Name": name, "Tags": Match.array_with([{"Key": "sagemaker:studio-visibility", "Value": "true"}])})
     tooling.has_resource_properties("AWS::ServiceCatalog::Portfolio", {"DisplayName": "mlops MLOps projects"})
 
 
 def test_projects_launch_with_the_standard_role_created_only_when_missing(tooling: Template) -> None:
-    [constraint] = [c for c in tooling.find_resources("AWS::ServiceCatalog::LaunchRoleConstraint").values()
-                    if "Fn::If" in c["Properties"]["LocalRoleName"]]
-    condition, created, existing = constraint["Properties"]["LocalRoleName"]["Fn::If"]
-    assert existing == "AmazonSageMakerServiceCatalogProductsLaunchRole" and condition == "CreatesProjectLaunchRole"
+    constraints = [c for c in tooling.find_resources("AWS::ServiceCatalog::LaunchRoleConstraint").values()
+                   if "Fn::If" in c["Properties"]["LocalRoleName"]]
+    assert len(constraints) == 2  # one per project product
+    for constraint in constraints:
+        condition, created, existing = constraint["Properties"]["LocalRoleName"]["Fn::If"]
+        assert existing == "AmazonSageMakerServiceCatalogProductsLaunchRole" and condition == "CreatesProjectLaunchRole"
     [(logical_id, role)] = tooling.find_resources("AWS::IAM::Role", {
         "Properties": {"RoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole"}}).items()
     assert created == {"Ref": logical_id}
@@ -154,3 +166,58 @@ def test_the_seeder_reads_its_seed_assets_and_writes_only_project_source_objects
         "arn:", {"Ref": "AWS::Partition"}, f":s3:::mlops-*-{kind}-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"},
         f"/{kind}.zip"]]}) for kind in ("modelbuild", "modeldeploy")]
     assert {s["Action"] for sid, s in statements.items() if sid.startswith("Read")} == {"s3:GetObject"}
+
+
+def _join(*parts: Any) -> dict[str, Any]:
+    return {"Fn::Join": ["", list(parts)]}
+
+
+def test_the_units_template_takes_two_organizational_units(units_project: Template) -> None:
+    parameters = units_project.to_json()["Parameters"]
+    assert {k: v["AllowedPattern"] for k, v in parameters.items()} == {
+        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,11}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
+        "StagingOrganizationalUnitId": r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$", "ProdOrganizationalUnitId": r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$"}
+
+
+def test_unit_stages_deploy_service_managed_stack_sets_without_auto_deployment(units_project: Template) -> None:
+    actions = {a["Configuration"]["DeploymentTargets"]["Ref"]: a["Configuration"]
+               for p in units_project.find_resources("AWS::CodePipeline::Pipeline").values()
+               for s in p["Properties"]["Stages"] for a in s["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormationStackSet"}
+    assert sorted(actions) == ["ProdOrganizationalUnitId", "StagingOrganizationalUnitId"]
+    for config in actions.values():
+        assert (config["PermissionModel"], config["OrganizationsAutoDeployment"]) == ("SERVICE_MANAGED", "Disabled")
+        assert "AdministrationRoleArn" not in config and "ExecutionRoleName" not in config
+
+
+def test_unit_stages_are_verified_in_every_member_account_of_their_unit(units_project: Template) -> None:
+    policies = [p["Properties"]["PolicyDocument"]["Statement"] for p in units_project.find_resources("AWS::IAM::Policy").values()
+                if p["Properties"].get("Roles") == ["mlops-modeldeploy-verify"]]
+    statements = {s["Sid"]: s for document in policies for s in document if "Sid" in s}
+    assume = statements["ProjectAssumeUnitVerifiers"]
+    assert (assume["Action"], assume["Resource"]) == ("sts:AssumeRole", _join("arn:", {"Ref": "AWS::Partition"}, ":iam::*:role/mlops-deploy-verifier"))
+    assert assume["Condition"] == {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": [
+        _join("o-*/r-*/", {"Ref": f"{stage}OrganizationalUnitId"}, "/*") if deep == "" else _join("o-*/r-*/*/", {"Ref": f"{stage}OrganizationalUnitId"}, "/*")
+        for stage in ("Staging", "Prod") for deep in ("", "*/")]}}
+    assert statements["ProjectListStageInstances"]["Action"] == "cloudformation:ListStackInstances"
+    assert "ProjectAssumeTargetVerifiers" not in statements
+    [verify] = [p for p in units_project.find_resources("AWS::CodeBuild::Project").values() if p["Properties"]["Name"] == _named("-modeldeploy-verify")]
+    [command] = json.loads(verify["Properties"]["Source"]["BuildSpec"])["phases"]["build"]["commands"]
+    assert '--stack-set "$STACK_SET_NAME" --verifier-role-name "$VERIFIER_ROLE_NAME"' in command
+
+
+def test_only_the_stage_endpoint_role_in_a_member_account_of_the_unit_reads_models(units_project: Template) -> None:
+    [statement] = [s for p in units_project.find_resources("AWS::S3::BucketPolicy").values()
+                   for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "StagingEndpointReadsModels"]
+    assert statement["Principal"] == {"AWS": "*"} and statement["Action"] == "s3:GetObject"
+    assert statement["Condition"]["ArnLike"] == {"aws:PrincipalArn": _join(
+        "arn:", {"Ref": "AWS::Partition"}, ":iam::*:role/mlops-", {"Ref": "SageMakerProjectName"}, "-staging-endpoint")}
+    assert statement["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"][0] == _join(
+        "o-*/r-*/", {"Ref": "StagingOrganizationalUnitId"}, "/*")
+
+
+def test_the_launch_role_may_call_the_seeder(tooling: Template) -> None:
+    [role] = tooling.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole"}}).values()
+    statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert statements["SeedProjects"]["Action"] == "lambda:InvokeFunction"
+    assert statements["SeedProjects"]["Resource"] == _join("arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"}, ":",
+                                                           {"Ref": "AWS::AccountId"}, ":function:mlops-project-seed")

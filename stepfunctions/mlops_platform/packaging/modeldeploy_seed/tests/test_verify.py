@@ -85,3 +85,61 @@ def test_smoke_request_must_be_answered(tmp_path: Path, capsys: Any) -> None:
     assert target.smoke_requests == 3 and capsys.readouterr().out.strip().endswith("; smoke test answered '0.98'")
     assert run("churn-staging-v3-broken", broken) == 1
     assert capsys.readouterr().err.strip() == "error: staging: endpoint churn-staging smoke test failed: Received server error (500)"
+
+
+class Tooling:
+    """The tooling account: the stage's stack set instances and the caller's partition."""
+
+    def __init__(self, accounts: list[str]) -> None:
+        self.accounts = accounts
+
+    def client(self, name: str) -> Any:
+        return self
+
+    def get_caller_identity(self) -> dict[str, str]:
+        return {"Arn": "arn:aws-cn:sts::123456789012:assumed-role/verify/build"}
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "list_stack_instances"
+        return self
+
+    def paginate(self, StackSetName: str) -> list[dict[str, Any]]:  # noqa: N803
+        assert StackSetName == "churn-staging"
+        return [{"Summaries": [{"Account": a, "Region": "us-east-1"} for a in self.accounts]}]
+
+
+def _run_stack_set(tmp_path: Path, accounts: list[str], targets: dict[str, Target], capsys: Any) -> tuple[int, str, str, list[str]]:
+    (tmp_path / "deployment.json").write_text(json.dumps(DEPLOYMENT))
+    opened: list[str] = []
+
+    def open_session(role_arn: str) -> Target:
+        opened.append(role_arn)
+        return targets[role_arn.split(":")[4]]
+
+    code = verify.main(["--deployment", str(tmp_path / "deployment.json"), "--stage", "staging", "--stack-set", "churn-staging",
+                        "--verifier-role-name", "churn-deploy-verifier"], session=Tooling(accounts), open_session=open_session)
+    out = capsys.readouterr()
+    return code, out.out.strip(), out.err.strip(), opened
+
+
+def test_every_account_of_the_stack_set_is_verified_through_its_own_verifier_role(tmp_path: Path, capsys: Any) -> None:
+    targets = {"222222222222": Target("churn-staging-v3"), "444444444444": Target("churn-staging-v3")}
+    code, out, err, opened = _run_stack_set(tmp_path, ["444444444444", "222222222222", "222222222222"], targets, capsys)
+    assert (code, err) == (0, "")
+    assert opened == ["arn:aws-cn:iam::222222222222:role/churn-deploy-verifier", "arn:aws-cn:iam::444444444444:role/churn-deploy-verifier"]
+    assert out.splitlines() == [
+        f"staging: endpoint churn-staging InService on churn-staging-v3 (model package version 3); "
+        f"alarms churn-staging-5xx, churn-staging-model-latency OK (account {account})" for account in ("222222222222", "444444444444")]
+
+
+def test_one_account_rolled_back_fails_the_stage_naming_the_account(tmp_path: Path, capsys: Any) -> None:
+    reason = "Deployment of churn-staging-v3 was rolled back: alarm churn-staging-5xx went to ALARM"
+    targets = {"222222222222": Target("churn-staging-v3"), "444444444444": Target("churn-staging-v2", reason)}
+    code, _, err, _ = _run_stack_set(tmp_path, ["222222222222", "444444444444"], targets, capsys)
+    assert (code, err) == (1, f"error: staging (account 444444444444): endpoint churn-staging is InService on churn-staging-v2, "
+                              f"not churn-staging-v3: {reason}")
+
+
+def test_a_stack_set_without_instances_fails(tmp_path: Path, capsys: Any) -> None:
+    code, _, err, _ = _run_stack_set(tmp_path, [], {}, capsys)
+    assert (code, err) == (1, "error: staging: stack set churn-staging has no stack instance")
