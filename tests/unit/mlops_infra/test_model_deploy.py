@@ -64,7 +64,7 @@ def test_verify_project_may_only_assume_the_target_verifier_roles(tooling: Templ
         for account in ("ProdAccountId", "StagingAccountId")]
     [listing] = [s for s in statements if s.get("Sid") == "ListStageInstances"]  # which accounts hold the stage's endpoint
     assert listing["Action"] == "cloudformation:ListStackInstances"
-    assert [r["Fn::Join"][1][-1] for r in listing["Resource"]] == [":stackset/mlops-staging:*", ":stackset/mlops-prod:*"]
+    assert sorted(r["Fn::Join"][1][-1] for r in listing["Resource"]) == [":stackset/mlops-prod:*", ":stackset/mlops-staging:*"]
 
 
 def test_build_reads_only_its_model_group(tooling: Template) -> None:
