@@ -276,7 +276,8 @@ def unit_accounts(management_account: str, unit_ids: list[str]) -> list[tuple[st
     """``(account, unit)`` for every member account in the units and their children (not the management account)."""
     org = organizations_backends[management_account]["aws"]
     if org.org is None:
-        raise ValidationError(message="Service managed stack sets must be created in the management account of an organization")
+        raise ValidationError(message="You must be the management account or delegated admin account of an organization before "
+                                      "operating a SERVICE_MANAGED stack set")
     if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
         raise ValidationError(message="You must enable organizations access to operate a service managed stack set")
     if not unit_ids:
