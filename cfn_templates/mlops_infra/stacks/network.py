@@ -1,4 +1,4 @@
-"""The optional network stack: the private ML network the platform's workloads, notebooks and Studio run in."""
+"""The optional network stack: the private ML network the platform's workloads, notebooks and Studio run in, and its data stores."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.secure_data_stores import SecureDataStores
 from mlops_infra.constructs.secure_network import SecureNetwork
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
 
 
 class NetworkStack(cdk.Stack):
-    """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint."""
+    """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint, fenced data stores."""
 
     def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
@@ -20,9 +21,17 @@ class NetworkStack(cdk.Stack):
         prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN, description="Production account")
         network = SecureNetwork(self, "Network", project=config.project, cidr=config.network_cidr, nat=config.network_nat,
                                 account_ids=[cdk.Aws.ACCOUNT_ID, staging.value_as_string, prod.value_as_string])
+        removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
+        stores = SecureDataStores(self, "Stores", project=config.project, endpoint_ids=[network.s3_endpoint.vpc_endpoint_id],
+                                  removal_policy=removal)
         cdk.CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
         cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids))
         cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id)
         cdk.CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id)
         cdk.CfnOutput(self, "ExecuteApiEndpointId", value=network.interface_endpoints["execute-api"].vpc_endpoint_id)
         cdk.CfnOutput(self, "StudioEndpointId", value=network.interface_endpoints["studio"].vpc_endpoint_id)
+        cdk.CfnOutput(self, "S3EndpointId", value=network.s3_endpoint.vpc_endpoint_id)
+        for kind, bucket in stores.buckets.items():
+            cdk.CfnOutput(self, f"Ml{kind.title()}BucketName", value=bucket.bucket_name)
+            cdk.CfnOutput(self, f"Ml{kind.title()}KeyArn", value=stores.keys[kind].key_arn)
+        cdk.CfnOutput(self, "DataBreakGlassRoleArn", value=stores.break_glass.role_arn)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from embedded_aws import EmbeddedAws
@@ -25,6 +27,16 @@ def test_the_network_lands_first_in_tooling_and_goes_last(aws: EmbeddedAws, tmp_
     endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["VpcEndpoints"]
     assert len(endpoints) == len(INTERFACE_ENDPOINTS) + 3  # + notebook, studio, S3 gateway
     assert len(outputs["PrivateSubnetIds"].split(",")) == 2
+    s3 = aws.client("s3")
+    for kind in ("Data", "Models"):  # the stores are fenced to the S3 gateway endpoint that was just created
+        bucket = outputs[f"Ml{kind}BucketName"]
+        fence = next(s for s in json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"] if s.get("Sid") == "DenyOutsideTheNetwork")
+        assert fence["Condition"]["StringNotEquals"]["aws:SourceVpce"] in ([outputs["S3EndpointId"]], outputs["S3EndpointId"])
+        assert outputs["S3EndpointId"].startswith("vpce-")
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].split("/")[-1] == outputs[f"Ml{kind}KeyArn"].split("/")[-1]
     removed = destroy_platform(accounts, config)
     assert removed[-1].stack_name == "mlops-network"
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["Vpcs"] == []
+    remaining = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert not {outputs["MlDataBucketName"], outputs["MlModelsBucketName"]} & remaining
