@@ -181,3 +181,24 @@ def organization_with_units(aws: EmbeddedAws) -> dict[str, str]:
     org.move_account(AccountId="222222222222", SourceParentId=root, DestinationParentId=staging)
     org.move_account(AccountId="333333333333", SourceParentId=root, DestinationParentId=critical)
     return {"root": root, "staging": staging, "prod": prod, "critical": critical}
+
+
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::URLSuffix": "amazonaws.com"}
+
+
+def render(value: Any, names: dict[str, str]) -> Any:
+    """A template value with its references replaced by concrete names (what IAM sees at request time).
+
+    ``names`` maps logical ids to what ``Ref`` / ``Fn::GetAtt`` give; pseudo parameters are the embedded tooling account's.
+    """
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return PSEUDO.get(value["Ref"]) or names[value["Ref"]]
+        if "Fn::GetAtt" in value:
+            return names[value["Fn::GetAtt"][0]]
+        if "Fn::Join" in value:
+            return value["Fn::Join"][0].join(str(render(v, names)) for v in value["Fn::Join"][1])
+        return {k: render(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render(v, names) for v in value]
+    return value

@@ -11,7 +11,7 @@ import aws_cdk as cdk  # noqa: E402  (after the jsii setting)
 
 from mlops_infra.config import PlatformConfig  # noqa: E402
 from mlops_infra.nag import enable_checks  # noqa: E402
-from mlops_infra.stacks.network import NetworkStack  # noqa: E402
+from mlops_infra.stacks.ml_environment import MlEnvironmentStack  # noqa: E402
 from mlops_infra.stacks.target_account import TargetAccountStack  # noqa: E402
 from mlops_infra.stacks.tooling import ToolingStack  # noqa: E402
 
@@ -41,8 +41,8 @@ def build_app(config: PlatformConfig | None = None, outdir: str | None = None, n
     TargetAccountStack(app, "TargetAccount", config=config, stack_name=config.target_stack_name, synthesizer=synthesizer(config),
                        description=f"{config.project} platform: what staging and prod accounts need")
     if config.network_cidr:
-        NetworkStack(app, "Network", config=config, stack_name=f"{config.project}-network", synthesizer=synthesizer(config),
-                     description=f"{config.project} platform: private ML network with VPC endpoints")
+        MlEnvironmentStack(app, "MlEnvironment", config=config, stack_name=config.ml_environment_stack_name, synthesizer=synthesizer(config),
+                     description=f"{config.project} platform: secure ML environment (private network, data stores, personas)")
     for key, value in config.tags.items():
         cdk.Tags.of(app).add(key, value)
     if nag:

@@ -64,7 +64,7 @@ class PlatformConfig:
     studio_domain_subnet_ids: tuple[str, ...] = ()
     studio_user_profiles: tuple[str, ...] = ()
     studio_idle_minutes: int = 60
-    #: Optional private ML network (stack ``<project>-network``): its CIDR (a /16 to /20), and whether it gets a NAT gateway.
+    #: Optional private ML network (stack ``<project>-ml-environment``): its CIDR (a /16 to /20), and whether it gets a NAT gateway.
     network_cidr: str | None = None
     network_nat: bool = False
     #: Execution roles of existing Studio domains whose users see the project templates (the optional domain's role is added).
@@ -118,6 +118,11 @@ class PlatformConfig:
     @property
     def target_stack_name(self) -> str:
         return f"{self.project}-target-account"
+
+    @property
+    def ml_environment_stack_name(self) -> str:
+        """The optional secure ML environment (network, data stores, personas), present with ``network_cidr``."""
+        return f"{self.project}-ml-environment"
 
     @property
     def model_package_group_name(self) -> str:

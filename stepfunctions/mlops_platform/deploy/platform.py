@@ -48,7 +48,7 @@ class DeployedStack:
 def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[StackDeployment]:
     """The network (when configured), tooling, then the target-account stack in staging and prod (order matters for destroy)."""
     staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
-    network = ([StackDeployment(f"{config.project}-network", "tooling", {"StagingAccountId": staging, "ProdAccountId": prod})]
+    network = ([StackDeployment(config.ml_environment_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod})]
                if config.network_cidr else [])
     return [
         *network,

@@ -16,7 +16,7 @@ from mlops_infra.synth import synthesize
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Template:
     stacks = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
-    return Template.from_json(stacks["mlops-network"].template)
+    return Template.from_json(stacks["mlops-ml-environment"].template)
 
 
 def _service(endpoint: dict[str, Any]) -> str:
@@ -25,7 +25,7 @@ def _service(endpoint: dict[str, Any]) -> str:
 
 
 def test_without_a_cidr_there_is_no_network_stack(synthesized: dict) -> None:
-    assert "mlops-network" not in synthesized
+    assert "mlops-ml-environment" not in synthesized
 
 
 def test_two_private_subnets_in_two_zones_and_no_way_to_the_internet(network: Template) -> None:

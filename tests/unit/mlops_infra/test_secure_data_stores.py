@@ -10,12 +10,13 @@ from aws_cdk.assertions import Template
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.secure_data_stores import DATA_ACTIONS
 from mlops_infra.synth import synthesize
+from support import render
 
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Template:
     stacks = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
-    return Template.from_json(stacks["mlops-network"].template)
+    return Template.from_json(stacks["mlops-ml-environment"].template)
 
 
 def _logical_id(template: Template, kind: str, properties: dict[str, Any]) -> str:
@@ -73,21 +74,6 @@ def test_the_stores_are_named_in_the_outputs(network: Template) -> None:
     assert {"S3EndpointId", "MlDataBucketName", "MlDataKeyArn", "MlModelsBucketName", "MlModelsKeyArn", "DataBreakGlassRoleArn"} <= set(outputs)
 
 
-def _render(value: Any, names: dict[str, str]) -> Any:
-    """The statement with its references replaced by concrete names (what IAM sees at request time)."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return names[value["Ref"]]
-        if "Fn::GetAtt" in value:
-            return names[value["Fn::GetAtt"][0]]
-        if "Fn::Join" in value:
-            return value["Fn::Join"][0].join(_render(v, names) for v in value["Fn::Join"][1])
-        return {k: _render(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render(v, names) for v in value]
-    return value
-
-
 def test_the_fence_as_iam_evaluates_it(network: Template) -> None:
     from mlops_platform.security.policy import evaluate
 
@@ -97,7 +83,7 @@ def test_the_fence_as_iam_evaluates_it(network: Template) -> None:
     names = {bucket_id: "arn:aws:s3:::mlops-ml-data-123456789012-us-east-1", endpoint_id: "vpce-0s3gateway",
              break_glass: "arn:aws:iam::123456789012:role/mlops-data-break-glass"}
     [policy] = [p for p in network.find_resources("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": bucket_id}]
-    bucket_policy = _render(policy["Properties"]["PolicyDocument"], names)
+    bucket_policy = render(policy["Properties"]["PolicyDocument"], names)
     scientist = {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
     obj = "arn:aws:s3:::mlops-ml-data-123456789012-us-east-1/raw/churn.csv"
     inside = {"aws:SourceVpce": "vpce-0s3gateway", "aws:SecureTransport": "true",

@@ -19,7 +19,7 @@ def test_the_network_lands_first_in_tooling_and_goes_last(aws: EmbeddedAws, tmp_
     config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16")
     accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
     deployed = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")))
-    assert [(d.stack_name, d.account) for d in deployed][0] == ("mlops-network", "tooling")
+    assert [(d.stack_name, d.account) for d in deployed][0] == ("mlops-ml-environment", "tooling")
     outputs = deployed[0].outputs
     ec2 = aws.client("ec2")
     [vpc] = ec2.describe_vpcs(VpcIds=[outputs["VpcId"]])["Vpcs"]
@@ -36,7 +36,7 @@ def test_the_network_lands_first_in_tooling_and_goes_last(aws: EmbeddedAws, tmp_
         rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
         assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].split("/")[-1] == outputs[f"Ml{kind}KeyArn"].split("/")[-1]
     removed = destroy_platform(accounts, config)
-    assert removed[-1].stack_name == "mlops-network"
+    assert removed[-1].stack_name == "mlops-ml-environment"
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["Vpcs"] == []
     remaining = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert not {outputs["MlDataBucketName"], outputs["MlModelsBucketName"]} & remaining

@@ -1,4 +1,5 @@
-"""The optional network stack: the private ML network the platform's workloads, notebooks and Studio run in, and its data stores."""
+"""The optional secure ML environment: the private network the platform's workloads, notebooks and Studio run in, its data
+stores, the personas and the preventive controls they wear."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
+from mlops_infra.constructs.ml_guardrails import MlGuardrails
+from mlops_infra.constructs.personas import Personas, Stores
 from mlops_infra.constructs.secure_data_stores import SecureDataStores
 from mlops_infra.constructs.secure_network import SecureNetwork
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
 
 
-class NetworkStack(cdk.Stack):
+class MlEnvironmentStack(cdk.Stack):
     """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint, fenced data stores."""
 
     def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
@@ -24,6 +27,11 @@ class NetworkStack(cdk.Stack):
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
         stores = SecureDataStores(self, "Stores", project=config.project, endpoint_ids=[network.s3_endpoint.vpc_endpoint_id],
                                   removal_policy=removal)
+        # presigned URLs are API calls: they must come through the network's SageMaker API endpoint
+        guardrails = MlGuardrails(self, "Guardrails", project=config.project,
+                                  url_vpc_endpoint_ids=[network.interface_endpoints["sagemaker.api"].vpc_endpoint_id])
+        personas = Personas(self, "Personas", project=config.project, guardrails=guardrails.policy,
+                            stores=Stores(stores.buckets["data"], stores.buckets["models"]), vpc_id=network.vpc.vpc_id)
         cdk.CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
         cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids))
         cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id)
@@ -35,3 +43,6 @@ class NetworkStack(cdk.Stack):
             cdk.CfnOutput(self, f"Ml{kind.title()}BucketName", value=bucket.bucket_name)
             cdk.CfnOutput(self, f"Ml{kind.title()}KeyArn", value=stores.keys[kind].key_arn)
         cdk.CfnOutput(self, "DataBreakGlassRoleArn", value=stores.break_glass.role_arn)
+        cdk.CfnOutput(self, "MlGuardrailsPolicyArn", value=guardrails.policy.managed_policy_arn)
+        for persona, role in personas.roles.items():
+            cdk.CfnOutput(self, "".join(p.title() for p in persona.split("-")) + "RoleArn", value=role.role_arn)

@@ -1,0 +1,173 @@
+"""Who works in the secure ML environment: one role per persona, each least privilege and wearing the ML guardrails.
+
+    <platform>-platform-admin        deploys the platform's stacks, only through the CloudFormation execution role
+    <platform>-ds-admin              approves models and releases, manages who may use the platform's portfolios
+    <platform>-data-scientist        runs SageMaker jobs and pipelines of the platform, registers (not approves) models
+    <platform>-analyst               notebook self-service (the tooling stack adds what the analysts group has)
+    <platform>-sagemaker-execution   what SageMaker jobs, pipelines and notebooks act as: the stores, logs, images, ENIs
+    <platform>-cloudformation-execution   what CloudFormation acts as for the platform admin
+
+People reach the human personas through the account's identity provider (trust: the account, with MFA).
+Every role that can create SageMaker resources wears ``<platform>-ml-guardrails``: an explicit Deny wins
+over whatever any other policy allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from mlops_infra.nag import suppress
+
+HUMANS = ("platform-admin", "ds-admin", "data-scientist", "analyst")
+SAGEMAKER_WORK = ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateHyperParameterTuningJob",
+                  "sagemaker:CreateTransformJob", "sagemaker:CreateModel", "sagemaker:Describe*", "sagemaker:List*",
+                  "sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTransformJob", "sagemaker:AddTags"]
+
+
+@dataclass(frozen=True)
+class Stores:
+    data: s3.IBucket
+    models: s3.IBucket
+
+
+def persona_name(platform: str, persona: str) -> str:
+    return f"{platform}-{persona}"
+
+
+class Personas(Construct):
+    """The persona roles and the two service roles, with the guardrail policy attached to each that creates SageMaker resources."""
+
+    def __init__(self, scope: Construct, id_: str, *, project: str, guardrails: iam.IManagedPolicy, stores: Stores, vpc_id: str) -> None:
+        super().__init__(scope, id_)
+        stack = cdk.Stack.of(self)
+        self._partition, self._region, self._account = stack.partition, stack.region, stack.account
+        self.project = project
+        named = f"{project}-*"
+        self.roles: dict[str, iam.Role] = {}
+
+        self.sagemaker_execution = self._role("sagemaker-execution", iam.ServicePrincipal("sagemaker.amazonaws.com"),
+                                              "What SageMaker jobs, pipelines and notebooks of the platform act as", guardrails)
+        stores.data.grant_read(self.sagemaker_execution)
+        stores.models.grant_read_write(self.sagemaker_execution)
+        self._add("sagemaker-execution",
+                  iam.PolicyStatement(sid="OwnLogs", actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                                      resources=[self._arn("logs", "log-group:/aws/sagemaker/*")]),
+                  iam.PolicyStatement(sid="PullImages", actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                                      resources=[f"arn:{self._partition}:ecr:{self._region}:*:repository/*"]),
+                  iam.PolicyStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+                  iam.PolicyStatement(sid="DescribeNetwork", actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                                                                      "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions"],
+                                      resources=["*"]),
+                  iam.PolicyStatement(sid="EnisInTheMlNetwork", actions=[
+                      "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                      "ec2:DeleteNetworkInterfacePermission"], resources=["*"],
+                      conditions={"ArnEqualsIfExists": {"ec2:Vpc": f"arn:{self._partition}:ec2:{self._region}:{self._account}:vpc/{vpc_id}"}}))
+
+        self.cloudformation_execution = self._role("cloudformation-execution", iam.ServicePrincipal("cloudformation.amazonaws.com"),
+                                                   "What CloudFormation acts as when the platform admin deploys the platform's stacks")
+        self.cloudformation_execution.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess"))
+
+        admin = self._role("platform-admin", self._people(), "Deploys and removes the platform's stacks", guardrails)
+        self._add("platform-admin",
+                  iam.PolicyStatement(sid="PlatformStacksThroughTheExecutionRole", actions=[
+                      "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+                      "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"],
+                      resources=[self._arn("cloudformation", f"stack/{named}/*")],
+                      conditions={"ArnEquals": {"cloudformation:RoleArn": self.cloudformation_execution.role_arn}}),
+                  iam.PolicyStatement(sid="ReadStacks", actions=["cloudformation:Describe*", "cloudformation:List*",
+                                                                 "cloudformation:GetTemplate*", "cloudformation:ValidateTemplate"],
+                                      resources=["*"]),
+                  iam.PolicyStatement(sid="PassTheExecutionRole", actions=["iam:PassRole"], resources=[self.cloudformation_execution.role_arn],
+                                      conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}),
+                  iam.PolicyStatement(sid="PublishAssets", actions=["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:CreateBucket",
+                                                                    "s3:PutBucketPolicy", "s3:PutEncryptionConfiguration",
+                                                                    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging"],
+                                      resources=[f"arn:{self._partition}:s3:::{project}-cdk-assets-*"]))
+        del admin
+
+        self._role("ds-admin", self._people(), "Approves models and releases, manages access to the platform's portfolios", guardrails)
+        self._add("ds-admin",
+                  iam.PolicyStatement(sid="DecideModelApproval", actions=["sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage",
+                                                                          "sagemaker:ListModelPackages"],
+                                      resources=[self._arn("sagemaker", f"model-package/{named}/*"),
+                                                 self._arn("sagemaker", f"model-package-group/{named}")]),
+                  iam.PolicyStatement(sid="DecideReleases", actions=["codepipeline:PutApprovalResult", "codepipeline:GetPipelineState",
+                                                                     "codepipeline:ListPipelineExecutions"],
+                                      resources=[self._arn("codepipeline", named), self._arn("codepipeline", f"{named}/*")]),
+                  iam.PolicyStatement(sid="PortfolioAccess", actions=[
+                      "servicecatalog:AssociatePrincipalWithPortfolio", "servicecatalog:DisassociatePrincipalFromPortfolio",
+                      "servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:DescribePortfolio"],
+                      resources=[f"arn:{self._partition}:catalog:{self._region}:{self._account}:portfolio/*"],
+                      conditions={"StringEquals": {"aws:ResourceTag/project": project}}))
+
+        self._role("data-scientist", self._people(), "Runs the platform's SageMaker jobs and pipelines, registers models", guardrails)
+        stores.data.grant_read_write(self.roles["data-scientist"])
+        stores.models.grant_read(self.roles["data-scientist"])
+        self._add("data-scientist",
+                  iam.PolicyStatement(sid="SageMakerWork", actions=SAGEMAKER_WORK, resources=["*"]),
+                  iam.PolicyStatement(sid="PlatformPipelines", actions=[
+                      "sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:StartPipelineExecution",
+                      "sagemaker:StopPipelineExecution", "sagemaker:CreateModelPackage"],
+                      resources=[self._arn("sagemaker", f"pipeline/{named}"), self._arn("sagemaker", f"model-package/{named}/*"),
+                                 self._arn("sagemaker", f"model-package-group/{named}")]),
+                  iam.PolicyStatement(sid="PassTheExecutionRole", actions=["iam:PassRole"], resources=[self.sagemaker_execution.role_arn],
+                                      conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+                  iam.PolicyStatement(sid="FollowPipelines", actions=["codepipeline:GetPipelineState", "codepipeline:ListPipelineExecutions",
+                                                                      "codepipeline:GetPipelineExecution"],
+                                      resources=[self._arn("codepipeline", named)]))
+
+        self._role("analyst", self._people(), "Requests and opens a notebook through the platform's self-service", guardrails)
+        self._add("analyst", iam.PolicyStatement(sid="FindNotebookProducts", actions=[
+            "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]))
+
+        suppress(self, "AwsSolutions-IAM4", "CloudFormation's execution role deploys whatever the platform's templates hold (IAM, "
+                 "KMS, networking, Lambda...): like CDK's bootstrap role it needs AdministratorAccess; only CloudFormation may assume "
+                 "it and only the platform admin may pass it, for <platform>-* stacks",
+                 applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/AdministratorAccess"])
+        suppress(self, "AwsSolutions-IAM5", "Wildcards name families the personas own: <platform>-* stacks, pipelines and model groups "
+                 "(created later by projects), SageMaker's job APIs whose resources are created by the call (the guardrails deny them "
+                 "outside the network or without keys), tag-scoped portfolios, SageMaker's public images in AWS's ECR accounts, ENIs "
+                 "only in the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
+                 applies_to=[*self._evidence(named), *(f"Resource::<{stack.get_logical_id(b.node.default_child)}.Arn>/*"
+                                                       for b in (stores.data, stores.models))])
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _people(self) -> iam.IPrincipal:
+        """The account's identity provider or administrators, with MFA."""
+        return iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+
+    def _role(self, persona: str, principal: iam.IPrincipal, description: str, guardrails: iam.IManagedPolicy | None = None) -> iam.Role:
+        role = iam.Role(self, "".join(part.title() for part in persona.split("-")), role_name=persona_name(self.project, persona),
+                        assumed_by=principal, description=description, max_session_duration=cdk.Duration.hours(4 if persona in HUMANS else 1),
+                        managed_policies=[guardrails] if guardrails else None)
+        cdk.Tags.of(role).add("persona", persona)
+        self.roles[persona] = role
+        return role
+
+    def _add(self, persona: str, *statements: iam.PolicyStatement) -> None:
+        for statement in statements:
+            self.roles[persona].add_to_policy(statement)
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:{self._partition}:{service}:{self._region}:{self._account}:{resource}"
+
+    def _evidence(self, named: str) -> list[str]:
+        arn = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+        return ["Resource::*", "Action::sagemaker:Describe*", "Action::sagemaker:List*", "Action::cloudformation:Describe*",
+                "Action::cloudformation:List*", "Action::cloudformation:GetTemplate*", "Action::s3:GetObject*", "Action::s3:GetBucket*",
+                "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+                f"Resource::{arn.format(service='logs', resource='log-group:/aws/sagemaker/*')}",
+                "Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/*",
+                f"Resource::{arn.format(service='cloudformation', resource=f'stack/{named}/*')}",
+                f"Resource::arn:<AWS::Partition>:s3:::{self.project}-cdk-assets-*",
+                f"Resource::{arn.format(service='sagemaker', resource=f'model-package/{named}/*')}",
+                f"Resource::{arn.format(service='sagemaker', resource=f'model-package-group/{named}')}",
+                f"Resource::{arn.format(service='sagemaker', resource=f'pipeline/{named}')}",
+                f"Resource::{arn.format(service='codepipeline', resource=named)}",
+                f"Resource::{arn.format(service='codepipeline', resource=f'{named}/*')}",
+                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:portfolio/*"]
