@@ -13,7 +13,8 @@ from aws_cdk import aws_iam as iam
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.nag import enable_checks, suppress
-from mlops_infra.synth import SynthesizedStack
+from mlops_infra.synth import project_template_file
+from mlops_infra.synth import project_template_file, SynthesizedStack
 
 
 def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedStack], templates_dir: Path) -> None:
@@ -22,10 +23,15 @@ def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedS
         assert shipped.exists(), f"{shipped.name} is missing: run `mlops synth --export-templates`"
         assert json.loads(shipped.read_text()) == stack.template, f"{shipped.name} drifted from the CDK app: run `mlops synth --export-templates`"
     products = sorted(Path(next(iter(synthesized.values())).template_file).parent.glob("*.product.template.json"))
-    assert len(products) == 1, "one product stack: the project template"
-    shipped = templates_dir / "mlops-project.template.json"
-    assert json.loads(shipped.read_text()) == json.loads(products[0].read_text()), f"{shipped.name} drifted: run `mlops synth --export-templates`"
-    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized} | {shipped.name}
+    assert len(products) == 2, "two product stacks: the project templates (stages as accounts, stages as organizational units)"
+    shipped_products = set()
+    for product in products:
+        template = json.loads(product.read_text())
+        shipped = templates_dir / project_template_file(template, "mlops")
+        assert json.loads(shipped.read_text()) == template, f"{shipped.name} drifted: run `mlops synth --export-templates`"
+        shipped_products.add(shipped.name)
+    assert shipped_products == {"mlops-project.template.json", "mlops-project-units.template.json"}
+    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized} | shipped_products
 
 
 def test_cfn_lint_is_clean_on_every_shipped_template(templates_dir: Path) -> None:
