@@ -25,6 +25,7 @@ from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_ec2_network import Ec2NetworkResources
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
+from embedded_aws.extensions.cfn_iam_managed_policies import TemplateManagedPolicies
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
 from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstraints
 from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
@@ -86,6 +87,7 @@ ALL: tuple[Extension, ...] = (
     CfnDeleteOrder(),
     CfnUpdateRollback(),
     IamGroupResource(),
+    TemplateManagedPolicies(),
     CfnParameterConstraints(),
     BucketPolicyResource(),
     BucketSettings(),

@@ -1,4 +1,4 @@
-"""The optional ML network deployed into the embedded AWS with the platform, and removed with it."""
+"""The optional secure ML environment (network, data stores, personas) deployed into the embedded AWS with the platform, and removed with it."""
 
 from __future__ import annotations
 
@@ -35,8 +35,15 @@ def test_the_network_lands_first_in_tooling_and_goes_last(aws: EmbeddedAws, tmp_
         assert outputs["S3EndpointId"].startswith("vpce-")
         rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
         assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].split("/")[-1] == outputs[f"Ml{kind}KeyArn"].split("/")[-1]
+    iam = aws.client("iam")
+    for persona in ("platform-admin", "ds-admin", "data-scientist", "analyst", "sagemaker-execution"):
+        attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=f"mlops-{persona}")["AttachedPolicies"]]
+        assert "mlops-ml-guardrails" in attached, persona
+        assert outputs["".join(p.title() for p in persona.split("-")) + "RoleArn"].endswith(f":role/mlops-{persona}")
     removed = destroy_platform(accounts, config)
     assert removed[-1].stack_name == "mlops-ml-environment"
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["Vpcs"] == []
     remaining = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert not {outputs["MlDataBucketName"], outputs["MlModelsBucketName"]} & remaining
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("mlops-")] == []
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == []

@@ -1,0 +1,55 @@
+"""Extension cfn-iam-managed-policies: a template role wears its ManagedPolicyArns; a template's policy goes with its stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from embedded_aws import EmbeddedAws, extensions
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}
+GUARD = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyWithoutVpc", "Effect": "Deny", "Action": "sagemaker:CreateModel",
+                                                 "Resource": "*", "Condition": {"Null": {"sagemaker:VpcSubnets": "true"}}}]}
+
+
+def _template(*arns: object) -> str:
+    return json.dumps({"Resources": {
+        "Guard": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"ManagedPolicyName": "guard", "PolicyDocument": GUARD}},
+        "Worker": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "worker", "AssumeRolePolicyDocument": TRUST,
+                                                            "ManagedPolicyArns": list(arns)}}}})
+
+
+def _attached(aws: EmbeddedAws) -> list[str]:
+    return sorted(p["PolicyName"] for p in aws.client("iam").list_attached_role_policies(RoleName="worker")["AttachedPolicies"])
+
+
+def test_the_role_wears_its_policies_through_update_and_delete(aws: EmbeddedAws) -> None:
+    cfn = aws.client("cloudformation")
+    cfn.create_stack(StackName="roles", TemplateBody=_template({"Ref": "Guard"}, "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                     Capabilities=["CAPABILITY_NAMED_IAM"])
+    assert _attached(aws) == ["ReadOnlyAccess", "guard"]
+    cfn.update_stack(StackName="roles", TemplateBody=_template({"Ref": "Guard"}), Capabilities=["CAPABILITY_NAMED_IAM"])
+    assert _attached(aws) == ["guard"]
+    cfn.delete_stack(StackName="roles")
+    assert [r["RoleName"] for r in aws.client("iam").list_roles()["Roles"] if r["RoleName"] == "worker"] == []
+    assert [p["PolicyName"] for p in aws.client("iam").list_policies(Scope="Local")["Policies"]] == []
+
+
+def test_without_the_extension_the_role_exists_without_its_policies(aws: EmbeddedAws) -> None:
+    with extensions.disabled("cfn-iam-managed-policies"):
+        aws.client("cloudformation").create_stack(StackName="roles", TemplateBody=_template({"Ref": "Guard"}),
+                                                  Capabilities=["CAPABILITY_NAMED_IAM"])
+        assert _attached(aws) == []
+
+
+def test_a_policy_still_attached_elsewhere_is_not_deleted(aws: EmbeddedAws) -> None:
+    cfn, iam = aws.client("cloudformation"), aws.client("iam")
+    cfn.create_stack(StackName="roles", TemplateBody=_template({"Ref": "Guard"}), Capabilities=["CAPABILITY_NAMED_IAM"])
+    iam.create_role(RoleName="outsider", AssumeRolePolicyDocument=json.dumps(TRUST))
+    iam.attach_role_policy(RoleName="outsider", PolicyArn="arn:aws:iam::123456789012:policy/guard")
+    with pytest.raises(ClientError, match="DeleteConflict: Cannot delete a policy attached to entities"):
+        cfn.delete_stack(StackName="roles")
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["guard"]
