@@ -13,6 +13,9 @@ from mlops_infra.constructs.secure_data_stores import SecureDataStores
 from mlops_infra.constructs.secure_network import SecureNetwork
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
 
+#: The accounts an environment serves: development and pipelines (tooling), pre-production, production.
+ENVIRONMENT_TYPES = ("tooling", "staging", "prod")
+
 
 class MlEnvironmentStack(cdk.Stack):
     """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint, fenced data stores."""
@@ -22,6 +25,9 @@ class MlEnvironmentStack(cdk.Stack):
         assert config.network_cidr is not None
         staging = cdk.CfnParameter(self, "StagingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN, description="Staging account")
         prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN, description="Production account")
+        kind = cdk.CfnParameter(self, "EnvironmentType", allowed_values=list(ENVIRONMENT_TYPES), default="tooling",
+                                description="Which of the platform's accounts this environment serves")
+        cdk.Tags.of(self).add("ml-environment-type", kind.value_as_string)
         network = SecureNetwork(self, "Network", project=config.project, cidr=config.network_cidr, nat=config.network_nat,
                                 account_ids=[cdk.Aws.ACCOUNT_ID, staging.value_as_string, prod.value_as_string])
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY

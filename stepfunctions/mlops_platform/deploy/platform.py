@@ -46,10 +46,12 @@ class DeployedStack:
 
 
 def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[StackDeployment]:
-    """The network (when configured), tooling, then the target-account stack in staging and prod (order matters for destroy)."""
+    """The secure ML environment in each account (when configured), tooling, then the target-account stack in staging
+    and prod (order matters for destroy: the environments go last)."""
     staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
-    network = ([StackDeployment(config.ml_environment_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod})]
-               if config.network_cidr else [])
+    network = ([StackDeployment(config.ml_environment_stack_name, account,
+                                {"StagingAccountId": staging, "ProdAccountId": prod, "EnvironmentType": account})
+                for account in ACCOUNT_NAMES] if config.network_cidr else [])
     return [
         *network,
         StackDeployment(config.tooling_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod}),
