@@ -25,6 +25,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import suppress
 
@@ -73,6 +74,7 @@ class ModelBuild(Construct):
                 "ARTIFACT_BUCKET": bucket.bucket_name,
                 "ARTIFACT_KMS_KEY": key.key_arn,
                 "SAGEMAKER_PROJECT_NAME": project,
+                **self._network_variables(),
             }.items()},
             encryption_key=key,
             logging=codebuild.LoggingOptions(cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=log_group)),
@@ -183,3 +185,10 @@ class ModelBuild(Construct):
                              f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
                              f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{stack.get_logical_id(self.build_project.node.default_child)}>:*",
                              f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{stack.get_logical_id(self.build_project.node.default_child)}>-*"])
+
+    def _network_variables(self) -> dict[str, str]:
+        """Subnets and security groups for the pipeline's jobs (JSON lists), when the stack has a network placement."""
+        placement = NetworkPlacement.of(self)
+        if placement is None:
+            return {}
+        return {"SUBNETS_JSON": placement.subnets_json(), "SECURITY_GROUPS_JSON": placement.security_groups_json()}

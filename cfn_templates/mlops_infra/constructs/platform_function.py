@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.nag import suppress
 
 #: The folder holding the ``mlops_platform`` package (the Lambda asset root).
@@ -56,5 +57,17 @@ class PlatformFunction(Construct):
             log_group=self.log_group,
             environment={"POWERTOOLS_SERVICE_NAME": name, **(environment or {})},
         )
+        placement = NetworkPlacement.of(self)
+        if placement is not None:  # the secure ML environment: private subnets only, AWS APIs through its endpoints
+            function_resource = self.function.node.default_child
+            assert isinstance(function_resource, lambda_.CfnFunction)
+            function_resource.vpc_config = lambda_.CfnFunction.VpcConfigProperty(
+                subnet_ids=placement.subnet_ids, security_group_ids=placement.security_group_ids)
+            self.role.add_to_policy(iam.PolicyStatement(sid="NetworkInterfaces", resources=["*"], actions=[
+                "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]))
+            suppress(self.role, "AwsSolutions-IAM5", "Lambda manages the function's network interfaces in the private subnets; "
+                                                     "EC2 has no resource-level permission for describing or creating them here",
+                     applies_to=["Resource::*"])
         suppress(self.function, "AwsSolutions-L1", "Python 3.11 is the platform's runtime: the Powertools layer build and the "
                                                     "embedded AWS worker run 3.11; upgraded together with them")

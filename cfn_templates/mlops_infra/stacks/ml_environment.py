@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.ml_guardrails import MlGuardrails
+from mlops_infra.constructs.network_placement import export_name
 from mlops_infra.constructs.personas import Personas, Stores
 from mlops_infra.constructs.secure_data_stores import SecureDataStores
 from mlops_infra.constructs.secure_network import SecureNetwork
@@ -39,9 +40,11 @@ class MlEnvironmentStack(cdk.Stack):
         personas = Personas(self, "Personas", project=config.project, guardrails=guardrails.policy,
                             stores=Stores(stores.buckets["data"], stores.buckets["models"]), vpc_id=network.vpc.vpc_id)
         cdk.CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
-        cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids))
+        cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids),
+                      export_name=export_name(config.project, "PrivateSubnetIds"))
         cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id)
-        cdk.CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id)
+        cdk.CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id,
+                      export_name=export_name(config.project, "WorkloadSecurityGroupId"))
         cdk.CfnOutput(self, "ExecuteApiEndpointId", value=network.interface_endpoints["execute-api"].vpc_endpoint_id)
         cdk.CfnOutput(self, "StudioEndpointId", value=network.interface_endpoints["studio"].vpc_endpoint_id)
         cdk.CfnOutput(self, "S3EndpointId", value=network.s3_endpoint.vpc_endpoint_id)

@@ -17,6 +17,7 @@ from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
+from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.project_catalog import ProjectCatalog, ProjectProduct
 from mlops_infra.constructs.project_seeder import ProjectSeeder
@@ -46,6 +47,8 @@ class ToolingStack(cdk.Stack):
             self, "CreateProjectLaunchRole", allowed_values=["true", "false"], default="true",
             description="Create AmazonSageMakerServiceCatalogProductsLaunchRole (mlops deploy passes false when the account has it)")
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
+        if config.network_cidr:  # first: the functions and builds created below find it and run in the private network
+            NetworkPlacement(self, platform=config.project)
 
         store = ArtifactStore(self, "Artifacts", project=config.project, removal_policy=removal)
         environments = EnvironmentTable(self, "Environments", table_name=f"{config.project}-environments",

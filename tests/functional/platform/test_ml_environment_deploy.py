@@ -23,6 +23,10 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
         ("mlops-ml-environment", "tooling"), ("mlops-ml-environment", "staging"), ("mlops-ml-environment", "prod")]
     for environment in deployed[:3]:
         _assert_environment(aws, environment.account, environment.account_id, environment.outputs)
+    # the platform's functions in tooling run in that account's private subnets (imported from the environment)
+    placed = aws.client("lambda").get_function_configuration(FunctionName="mlops-project-seed")["VpcConfig"]
+    assert sorted(placed["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))
+    assert placed["SecurityGroupIds"] == [deployed[0].outputs["WorkloadSecurityGroupId"]]
     removed = destroy_platform(accounts, config)
     assert [(r.stack_name, r.account) for r in removed][-3:] == [
         ("mlops-ml-environment", "prod"), ("mlops-ml-environment", "staging"), ("mlops-ml-environment", "tooling")]

@@ -1,0 +1,54 @@
+"""Inside the secure ML environment the platform's functions and pipeline jobs run in its private subnets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Template
+
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import synthesize
+
+SPLIT = {"Fn::Split": [",", {"Fn::ImportValue": "mlops-ml-environment-PrivateSubnetIds"}]}
+SUBNETS = [{"Fn::Select": [index, SPLIT]} for index in (0, 1)]  # one private subnet per availability zone
+GROUP = {"Fn::ImportValue": "mlops-ml-environment-WorkloadSecurityGroupId"}
+
+
+@pytest.fixture(scope="module")
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
+    synthesized = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
+    return {name: Template.from_json(stack.template) for name, stack in synthesized.items()}
+
+
+def test_the_environment_exports_its_subnets_and_workload_group(stacks: dict[str, Template]) -> None:
+    outputs = stacks["mlops-ml-environment"].to_json()["Outputs"]
+    assert outputs["PrivateSubnetIds"]["Export"] == {"Name": "mlops-ml-environment-PrivateSubnetIds"}
+    assert outputs["WorkloadSecurityGroupId"]["Export"] == {"Name": "mlops-ml-environment-WorkloadSecurityGroupId"}
+
+
+def test_every_platform_function_runs_in_the_private_subnets(stacks: dict[str, Template]) -> None:
+    tooling = stacks["mlops-tooling"]
+    functions = tooling.find_resources("AWS::Lambda::Function")
+    assert len(functions) >= 5
+    for logical_id, function in functions.items():
+        assert function["Properties"]["VpcConfig"] == {"SubnetIds": SUBNETS, "SecurityGroupIds": [GROUP]}, logical_id
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        statements = [s for p in tooling.find_resources("AWS::IAM::Policy").values() if {"Ref": role_id} in p["Properties"].get("Roles", [])
+                      for s in p["Properties"]["PolicyDocument"]["Statement"]]
+        [eni] = [s for s in statements if s.get("Sid") == "NetworkInterfaces"]
+        assert "ec2:CreateNetworkInterface" in eni["Action"] and eni["Resource"] == "*", logical_id
+
+
+def test_the_model_build_gives_its_pipeline_jobs_the_network(stacks: dict[str, Template]) -> None:
+    [build] = [p for p in stacks["mlops-tooling"].find_resources("AWS::CodeBuild::Project").values()
+               if p["Properties"]["Name"] == "mlops-modelbuild"]
+    variables = {v["Name"]: v["Value"] for v in build["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert variables["SUBNETS_JSON"] == {"Fn::Join": ["", ['["', {"Fn::Join": ['","', SUBNETS]}, '"]']]}
+    assert variables["SECURITY_GROUPS_JSON"] == {"Fn::Join": ["", ['["', GROUP, '"]']]}
+
+
+def test_without_the_environment_nothing_is_placed(synthesized: dict) -> None:
+    tooling = json.loads(synthesized["mlops-tooling"].template_file.read_text())
+    assert not any("VpcConfig" in r["Properties"] for r in tooling["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    assert "ImportValue" not in json.dumps(tooling)
