@@ -6,7 +6,8 @@ private subnet ids and its workload security group; a stack that places compute 
 
 * every ``PlatformFunction`` runs in the private subnets (no internet; AWS APIs through the endpoints);
 * the model-build pipeline's jobs get the subnets and group (``sagemaker:VpcSubnets`` is then present,
-  as the guardrails demand).
+  as the guardrails demand);
+* notebooks are launched into the first private subnet with the Studio group, without direct internet.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class NetworkPlacement(Construct):
         super().__init__(scope, ID)
         self.subnet_ids: list[str] = cdk.Fn.split(",", cdk.Fn.import_value(export_name(platform, "PrivateSubnetIds")), SUBNET_COUNT)
         self.security_group_ids: list[str] = [cdk.Fn.import_value(export_name(platform, "WorkloadSecurityGroupId"))]
+        #: Notebooks sit with Studio's apps (the group that may reach the endpoints and the home volumes).
+        self.notebook_security_group_ids: list[str] = [cdk.Fn.import_value(export_name(platform, "StudioSecurityGroupId"))]
 
     @staticmethod
     def of(scope: Construct) -> NetworkPlacement | None:

@@ -18,6 +18,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.platform_function import PlatformFunction
 from mlops_infra.nag import suppress
 
@@ -57,7 +58,7 @@ class NotebookProvisioning(Construct):
                                             environment={**environment, "NOTEBOOK_ROLE_ARN": notebook_role.role_arn,
                                                          "NOTEBOOK_KMS_KEY_ID": key.key_arn,
                                                          "NOTEBOOK_LIFECYCLE_CONFIG": lifecycle_config_name,
-                                                         "NOTEBOOK_BACKUP_BUCKET": backup_bucket})
+                                                         "NOTEBOOK_BACKUP_BUCKET": backup_bucket, **_notebook_network(self)})
         self.validate_fn.role.add_to_policy(iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"]))
         self.waiter_fn = PlatformFunction(self, "Waiter", project=project, name="notebook-waiter", handler_module="register_waiter",
                                           description="Parks the provisioning task token on the environment record", environment=environment)
@@ -219,3 +220,12 @@ class NotebookProvisioning(Construct):
         remove.add_catch(fail, errors=["States.ALL"], result_path="$.cleanup_error")  # ParameterNotFound included
         record.add_catch(remove, errors=["States.ALL"], result_path="$.record_error")
         return record.next(remove).next(fail)
+
+
+def _notebook_network(scope: Construct) -> dict[str, str]:
+    """Subnet and security groups for new notebooks when the stack runs in the secure ML environment."""
+    placement = NetworkPlacement.of(scope)
+    if placement is None:
+        return {}
+    return {"NOTEBOOK_SUBNET_ID": placement.subnet_ids[0],
+            "NOTEBOOK_SECURITY_GROUP_IDS": cdk.Fn.join(",", placement.notebook_security_group_ids)}

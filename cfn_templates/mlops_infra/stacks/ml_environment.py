@@ -42,7 +42,8 @@ class MlEnvironmentStack(cdk.Stack):
         cdk.CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
         cdk.CfnOutput(self, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids),
                       export_name=export_name(config.project, "PrivateSubnetIds"))
-        cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id)
+        cdk.CfnOutput(self, "StudioSecurityGroupId", value=network.studio_sg.security_group_id,
+                      export_name=export_name(config.project, "StudioSecurityGroupId"))
         cdk.CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id,
                       export_name=export_name(config.project, "WorkloadSecurityGroupId"))
         cdk.CfnOutput(self, "ExecuteApiEndpointId", value=network.interface_endpoints["execute-api"].vpc_endpoint_id)

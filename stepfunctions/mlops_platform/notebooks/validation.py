@@ -12,8 +12,10 @@ from mlops_platform.environment_types import get_type
 from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
 
 #: Platform settings the product needs besides the analyst's choices (set on the validation function).
+#: What the platform sets on every notebook (from the function's environment), never the requester.
 PLATFORM_PARAMETERS = {"NotebookRoleArn": "NOTEBOOK_ROLE_ARN", "KmsKeyId": "NOTEBOOK_KMS_KEY_ID",
-                       "LifecycleConfigName": "NOTEBOOK_LIFECYCLE_CONFIG", "BackupBucket": "NOTEBOOK_BACKUP_BUCKET"}
+                       "LifecycleConfigName": "NOTEBOOK_LIFECYCLE_CONFIG", "BackupBucket": "NOTEBOOK_BACKUP_BUCKET",
+                       "SubnetId": "NOTEBOOK_SUBNET_ID", "SecurityGroupIds": "NOTEBOOK_SECURITY_GROUP_IDS"}
 
 
 def parse_request(data: dict[str, Any]) -> NotebookRequest:

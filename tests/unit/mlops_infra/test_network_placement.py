@@ -52,3 +52,11 @@ def test_without_the_environment_nothing_is_placed(synthesized: dict) -> None:
     tooling = json.loads(synthesized["mlops-tooling"].template_file.read_text())
     assert not any("VpcConfig" in r["Properties"] for r in tooling["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
     assert "ImportValue" not in json.dumps(tooling)
+
+
+def test_notebooks_are_launched_into_the_first_private_subnet_with_the_studio_group(stacks: dict[str, Template]) -> None:
+    [validate] = [f for f in stacks["mlops-tooling"].find_resources("AWS::Lambda::Function").values()
+                  if f["Properties"]["FunctionName"] == "mlops-notebook-validate"]
+    variables = validate["Properties"]["Environment"]["Variables"]
+    assert variables["NOTEBOOK_SUBNET_ID"] == SUBNETS[0]
+    assert variables["NOTEBOOK_SECURITY_GROUP_IDS"] == {"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}  # one group
