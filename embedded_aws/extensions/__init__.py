@@ -138,12 +138,17 @@ def apply(name: str) -> None:
 
 
 def remove(name: str) -> None:
-    """Uninstall one extension, restoring moto's own behaviour."""
+    """Uninstall one extension, restoring what it patched to what was there when it was installed."""
     with _lock:
         patcher = _patchers.pop(name, None)
         if patcher is not None:
             by_name(name).shutdown()
             patcher.undo()
+
+
+def _requires(name: str, other: str) -> bool:
+    """Whether extension ``name`` needs ``other``, directly or through its own requirements."""
+    return any(r == other or _requires(r, other) for r in by_name(name).requires)
 
 
 def apply_all() -> None:
@@ -172,11 +177,30 @@ def shutdown_all() -> None:
 
 @contextlib.contextmanager
 def disabled(name: str) -> Iterator[None]:
-    """Run a block with one extension removed (for tests that show what moto alone does)."""
-    was_installed = name in installed()
+    """Run a block with one extension removed (for tests that show what moto alone does).
+
+    Extensions installed after it may wrap what it patched (the same moto method or WSGI entry):
+    they are taken off first and put back on top of moto's own behaviour, so that only ``name`` is
+    missing in the block, and afterwards everything is reinstalled in the original order. Those
+    that require ``name`` stay off during the block.
+    """
+    with _lock:
+        order = list(_patchers)
+    if name not in order:
+        yield
+        return
+    later = order[order.index(name) + 1:]
+    for other in reversed(later):
+        remove(other)
     remove(name)
+    kept = [other for other in later if not _requires(other, name)]
+    for other in kept:
+        apply(other)
     try:
         yield
     finally:
-        if was_installed:
-            apply(name)
+        for other in reversed(kept):
+            remove(other)
+        apply(name)
+        for other in later:
+            apply(other)
