@@ -53,3 +53,28 @@ def test_a_policy_still_attached_elsewhere_is_not_deleted(aws: EmbeddedAws) -> N
     with pytest.raises(ClientError, match="DeleteConflict: Cannot delete a policy attached to entities"):
         cfn.delete_stack(StackName="roles")
     assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == ["guard"]
+
+
+def test_disabling_an_extension_it_builds_on_leaves_it_working_afterwards(aws: EmbeddedAws) -> None:
+    """cfn-iam-group is patched underneath this extension; a 'without' block for it must not drop this one's patch."""
+    with extensions.disabled("cfn-iam-group"):
+        assert "cfn-iam-managed-policies" not in extensions.installed()  # it requires the disabled one
+    assert extensions.installed() == [e.name for e in extensions.ALL]
+    test_the_role_wears_its_policies_through_update_and_delete(aws)
+
+
+def test_disabling_an_earlier_extension_keeps_later_ones_on_the_same_entry_point(aws: EmbeddedAws) -> None:
+    """cfn-custom-resources and apigateway-execute both wrap the server's WSGI entry; only the disabled one goes away."""
+    import uuid
+
+    import requests
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    answer_url = f"{aws.endpoint_url}/_embedded/cloudformation/custom-resource-response/{uuid.uuid4()}"
+    assert requests.put(answer_url, data=b"{}", timeout=10).status_code == 403  # the route answers: nothing waits for it
+    with extensions.disabled("cfn-custom-resources"):
+        assert requests.put(answer_url, data=b"{}", timeout=10).status_code == 404  # moto alone: no such route
+        assert DomainDispatcherApplication.__call__.__qualname__.startswith("ApiGatewayExecute.")  # still on top
+    assert requests.put(answer_url, data=b"{}", timeout=10).status_code == 403
+    assert DomainDispatcherApplication.__call__.__qualname__.startswith("ApiGatewayExecute.")
+    assert extensions.installed() == [e.name for e in extensions.ALL]
