@@ -141,6 +141,8 @@ class ModelDeploy(Construct):
             event_pattern=events.EventPattern(**_pattern(approval_event_pattern(model_package_group_name))),
             targets=[targets.CodePipeline(self.pipeline)])
 
+        if shared_verify_role:
+            self._name_shared_policy(project)
         suppress(self, "AwsSolutions-IAM5", "CDK's pipeline, action and build roles read and write the pipeline's own artifacts "
                  "(objects under the artifacts bucket) with its key, write their own log streams and report groups, and "
                  "the deploy actions manage the two stage stack sets only",
@@ -187,6 +189,16 @@ class ModelDeploy(Construct):
             sid=f"{prefix}ListStageInstances", actions=["cloudformation:ListStackInstances"],
             resources=[f"arn:{stack.partition}:cloudformation:{stack.region}:{stack.account}:stackset/{s.stack_set_name}:*" for s in stages]))
         return role
+
+    def _name_shared_policy(self, project: str) -> None:
+        """The policy this deploy adds to the shared verify role is named after the project: inline policy names are
+        per role, and CDK's generated name is the same in every project's stack (one project would replace another's)."""
+        role = self.node.try_find_child("VerifyRole")
+        policy = role.node.try_find_child("Policy") if role is not None else None
+        assert isinstance(policy, iam.Policy), "the shared verify role received no policy"
+        resource = policy.node.default_child
+        assert isinstance(resource, iam.CfnPolicy)
+        resource.policy_name = f"{project}-verify"
 
     @staticmethod
     def _grant_target_endpoints(stack: cdk.Stack, project: str, bucket: s3.IBucket, key: kms.IKey, stages: list[DeployStage]) -> None:

@@ -65,6 +65,13 @@ class ProjectCatalog(Construct):
         for role in studio_roles:
             self.portfolio.give_access_to_role(role)
 
+    def template_url(self, construct_id: str) -> str:
+        """Where the product's template was published (the S3-stored template option of CreateProject uses it too)."""
+        resource = self.products[construct_id].node.default_child
+        assert isinstance(resource, servicecatalog.CfnCloudFormationProduct)
+        [version] = resource.provisioning_artifact_parameters  # type: ignore[misc]
+        return str(version.info["LoadTemplateFromURL"])
+
     def _association(self, product: servicecatalog.CloudFormationProduct) -> cdk.CfnResource:
         """The portfolio-product association CDK created (a launch constraint needs it first)."""
         for child in self.portfolio.node.children:

@@ -117,6 +117,9 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "ProjectPortfolioId", value=projects.portfolio.portfolio_id)
         cdk.CfnOutput(self, "ProjectProductId", value=projects.products["Product"].product_id)
         cdk.CfnOutput(self, "ProjectUnitsProductId", value=projects.products["UnitsProduct"].product_id)
+        for key, output in (("Product", "ProjectTemplateUrl"), ("UnitsProduct", "ProjectUnitsTemplateUrl")):
+            cdk.CfnOutput(self, output, value=projects.template_url(key),
+                          description="The template in S3, for CreateProject(TemplateProviders=[...]) without Service Catalog")
         if config.studio_token_issuer:
             jwt_layer = cdk.CfnParameter(self, JWT_LAYER_PARAMETER, allowed_pattern=LAYER_VERSION_ARN_PATTERN,
                                          description="PyJWT layer of the token authorizer (mlops deploy builds and publishes it)")

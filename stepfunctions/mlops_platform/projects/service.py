@@ -111,6 +111,8 @@ def _project(clients: ProjectClients, described: dict[str, Any]) -> Project:
         found = clients.servicecatalog.search_provisioned_products(
             Filters={"SearchQuery": [f"id:{provisioned_id}"]})["ProvisionedProducts"]
         stack_id = found[0].get("PhysicalId") if found else None  # the stack ARN of a CFN_STACK product
+    for provider in described.get("TemplateProviderDetails") or []:  # the S3-stored template option: SageMaker's own stack
+        stack_id = stack_id or ((provider.get("CfnTemplateProviderDetail") or {}).get("StackDetail") or {}).get("Id")
     if stack_id:
         stack = clients.cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}

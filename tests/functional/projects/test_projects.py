@@ -77,6 +77,20 @@ def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platfo
     assert (listed.name, listed.id, listed.status) == ("churn", project.id, "CreateCompleted")
 
 
+def test_the_s3_stored_template_option_creates_a_seeded_project_the_cli_can_delete(platform: Platform, clients: ProjectClients) -> None:
+    """CreateProject(TemplateProviders=...) with the template the platform published, run as the standard launch role."""
+    sm = platform.client("sagemaker")
+    role = platform.client("iam").get_role(RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole")["Role"]["Arn"]
+    sm.create_project(ProjectName="s3tpl", TemplateProviders=[{"CfnTemplateProvider": {
+        "TemplateName": "build-deploy", "TemplateURL": platform.outputs["ProjectTemplateUrl"], "RoleARN": role,
+        "Parameters": [{"Key": "StagingAccountId", "Value": "222222222222"}, {"Key": "ProdAccountId", "Value": "333333333333"}]}}])
+    project = wait_for(lambda: (p := describe_project(clients, "s3tpl")).status == "CreateCompleted" and p, timeout=120)
+    assert project.outputs["ModelPackageGroupName"] == "mlops-s3tpl-models" and project.stack_id
+    _assert_seeded(platform, project.outputs)
+    delete_project(clients, "s3tpl", sleep=lambda _: None)
+    assert [p["ProjectName"] for p in sm.list_projects()["ProjectSummaryList"]] == ["churn"]
+
+
 def test_bad_input_is_refused_before_anything_is_created(platform: Platform, clients: ProjectClients) -> None:
     with pytest.raises(ConfigError, match="project name must be 2-12 lowercase"):
         create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", {})

@@ -221,3 +221,10 @@ def test_the_launch_role_may_call_the_seeder(tooling: Template) -> None:
     assert statements["SeedProjects"]["Action"] == "lambda:InvokeFunction"
     assert statements["SeedProjects"]["Resource"] == _join("arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"}, ":",
                                                            {"Ref": "AWS::AccountId"}, ":function:mlops-project-seed")
+
+
+def test_each_project_names_its_policy_on_the_shared_verify_role_after_itself(project: Template, units_project: Template) -> None:
+    """Inline policy names are per role: a fixed name would let one project's stack replace (and delete) another's."""
+    for template in (project, units_project):
+        [policy] = [p for p in template.find_resources("AWS::IAM::Policy").values() if p["Properties"]["Roles"] == ["mlops-modeldeploy-verify"]]
+        assert policy["Properties"]["PolicyName"] == _named("-verify")

@@ -67,7 +67,7 @@ def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
         "NotebookUrlApiId", "NotebookUrlApiUrl", "ModelPackageGroupName", "SageMakerPipelineName", "SageMakerPipelineRoleArn",
         "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey",
         "ModelDeployPipelineName", "ModelDeploySourceBucketName", "ModelDeploySourceKey", "StagingStackSetName", "ProdStackSetName",
-            "ProjectPortfolioId", "ProjectProductId", "ProjectUnitsProductId"}
+            "ProjectPortfolioId", "ProjectProductId", "ProjectUnitsProductId", "ProjectTemplateUrl", "ProjectUnitsTemplateUrl"}
 
 
 def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:
