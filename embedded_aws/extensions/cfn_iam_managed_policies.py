@@ -17,8 +17,8 @@ import json
 from functools import cache
 from typing import Any
 
-from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.cloudformation.exceptions import ValidationError
+from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy, ManagedPolicy, Role, iam_backends
 from moto.utilities.utils import get_partition
 

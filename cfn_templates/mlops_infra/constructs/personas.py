@@ -72,7 +72,7 @@ class Personas(Construct):
                                                    "What CloudFormation acts as when the platform admin deploys the platform's stacks")
         self.cloudformation_execution.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess"))
 
-        admin = self._role("platform-admin", self._people(), "Deploys and removes the platform's stacks", guardrails)
+        self._role("platform-admin", self._people(), "Deploys and removes the platform's stacks", guardrails)
         self._add("platform-admin",
                   iam.PolicyStatement(sid="PlatformStacksThroughTheExecutionRole", actions=[
                       "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
@@ -88,7 +88,6 @@ class Personas(Construct):
                                                                     "s3:PutBucketPolicy", "s3:PutEncryptionConfiguration",
                                                                     "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging"],
                                       resources=[f"arn:{self._partition}:s3:::{project}-cdk-assets-*"]))
-        del admin
 
         self._role("ds-admin", self._people(), "Approves models and releases, manages access to the platform's portfolios", guardrails)
         self._add("ds-admin",

@@ -88,7 +88,7 @@ class ProjectTemplate(servicecatalog.ProductStack):
 
     def _target_parameter(self, stage: str, targets: str) -> str:
         """The stage's account id or organizational unit id parameter."""
-        title = stage.title() if stage == "staging" else "Prod"
+        title = stage.title()
         if targets == "units":
             return cdk.CfnParameter(
                 self, f"{title}OrganizationalUnitId", allowed_pattern=UNIT_ID_PATTERN, constraint_description="an id like ou-ab12-cd34ef56",
