@@ -272,13 +272,18 @@ def _targets(stack_set: StackSet, accounts: list[str], regions: list[str]) -> li
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 
 
+def organizations_access(org: Any) -> bool:
+    """Whether the organization trusts StackSets (ActivateOrganizationsAccess was called in its management account)."""
+    return any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services)
+
+
 def unit_accounts(management_account: str, unit_ids: list[str]) -> list[tuple[str, str]]:
     """``(account, unit)`` for every member account in the units and their children (not the management account)."""
     org = organizations_backends[management_account]["aws"]
     if org.org is None:
         raise ValidationError(message="You must be the management account or delegated admin account of an organization before "
                                       "operating a SERVICE_MANAGED stack set")
-    if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
+    if not organizations_access(org):
         raise ValidationError(message="You must enable organizations access to operate a service managed stack set")
     if not unit_ids:
         raise ValidationError(message="StackSets with SERVICE_MANAGED permission model can only have OrganizationalUnit as target")
@@ -459,8 +464,7 @@ class _Api:
     @staticmethod
     def describe_organizations_access(self: Any) -> ActionResult:
         owner = organizations_backends.master_accounts.get(self.current_account, (self.current_account, ""))[0]
-        services = organizations_backends[owner]["aws"].services
-        return ActionResult({"Status": "ENABLED" if any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in services) else "DISABLED"})
+        return ActionResult({"Status": "ENABLED" if organizations_access(organizations_backends[owner]["aws"]) else "DISABLED"})
 
     @staticmethod
     def list_stack_set_operations(self: Any) -> ActionResult:

@@ -35,6 +35,11 @@ class Stores:
     models: s3.IBucket
 
 
+def people_with_mfa() -> iam.IPrincipal:
+    """The account's identity provider or administrators, with MFA (who may assume a role meant for people)."""
+    return iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+
+
 def persona_name(platform: str, persona: str) -> str:
     return f"{platform}-{persona}"
 
@@ -72,7 +77,7 @@ class Personas(Construct):
                                                    "What CloudFormation acts as when the platform admin deploys the platform's stacks")
         self.cloudformation_execution.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess"))
 
-        self._role("platform-admin", self._people(), "Deploys and removes the platform's stacks", guardrails)
+        self._role("platform-admin", people_with_mfa(), "Deploys and removes the platform's stacks", guardrails)
         self._add("platform-admin",
                   iam.PolicyStatement(sid="PlatformStacksThroughTheExecutionRole", actions=[
                       "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
@@ -89,7 +94,7 @@ class Personas(Construct):
                                                                     "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging"],
                                       resources=[f"arn:{self._partition}:s3:::{project}-cdk-assets-*"]))
 
-        self._role("ds-admin", self._people(), "Approves models and releases, manages access to the platform's portfolios", guardrails)
+        self._role("ds-admin", people_with_mfa(), "Approves models and releases, manages access to the platform's portfolios", guardrails)
         self._add("ds-admin",
                   iam.PolicyStatement(sid="DecideModelApproval", actions=["sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage",
                                                                           "sagemaker:ListModelPackages"],
@@ -104,7 +109,7 @@ class Personas(Construct):
                       resources=[f"arn:{self._partition}:catalog:{self._region}:{self._account}:portfolio/*"],
                       conditions={"StringEquals": {"aws:ResourceTag/project": project}}))
 
-        self._role("data-scientist", self._people(), "Runs the platform's SageMaker jobs and pipelines, registers models", guardrails)
+        self._role("data-scientist", people_with_mfa(), "Runs the platform's SageMaker jobs and pipelines, registers models", guardrails)
         stores.data.grant_read_write(self.roles["data-scientist"])
         stores.models.grant_read(self.roles["data-scientist"])
         self._add("data-scientist",
@@ -120,7 +125,7 @@ class Personas(Construct):
                                                                       "codepipeline:GetPipelineExecution"],
                                       resources=[self._arn("codepipeline", named)]))
 
-        self._role("analyst", self._people(), "Requests and opens a notebook through the platform's self-service", guardrails)
+        self._role("analyst", people_with_mfa(), "Requests and opens a notebook through the platform's self-service", guardrails)
         self._add("analyst", iam.PolicyStatement(sid="FindNotebookProducts", actions=[
             "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]))
 
@@ -136,10 +141,6 @@ class Personas(Construct):
                                                        for b in (stores.data, stores.models))])
 
     # -- helpers ---------------------------------------------------------------------------
-    def _people(self) -> iam.IPrincipal:
-        """The account's identity provider or administrators, with MFA."""
-        return iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
-
     def _role(self, persona: str, principal: iam.IPrincipal, description: str, guardrails: iam.IManagedPolicy | None = None) -> iam.Role:
         role = iam.Role(self, "".join(part.title() for part in persona.split("-")), role_name=persona_name(self.project, persona),
                         assumed_by=principal, description=description, max_session_duration=cdk.Duration.hours(4 if persona in HUMANS else 1),

@@ -21,6 +21,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from mlops_infra.constructs.personas import people_with_mfa
 from mlops_infra.nag import suppress
 
 #: What the endpoint fence denies from outside the network: every object and listing request.
@@ -41,7 +42,7 @@ class SecureDataStores(Construct):
         account, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.REGION
         self.break_glass = iam.Role(
             self, "BreakGlass", role_name=break_glass_name(project), max_session_duration=BREAK_GLASS_SESSION,
-            assumed_by=iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+            assumed_by=people_with_mfa(),
             description="Break-glass access to the ML data and model stores from outside the private network (MFA, 1 hour)")
         self.access_logs = s3.Bucket(
             self, "AccessLogs", bucket_name=f"{project}-ml-store-logs-{account}-{region}", encryption=s3.BucketEncryption.S3_MANAGED,
