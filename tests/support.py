@@ -202,3 +202,29 @@ def render(value: Any, names: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [render(v, names) for v in value]
     return value
+
+
+def with_parameters(value: Any, parameters: dict[str, str]) -> Any:
+    """A template (or part) as CloudFormation would see it with these parameter values: their ``Ref`` replaced and
+    the strings of joins folded, everything else left as it is."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in parameters:
+            return parameters[value["Ref"]]
+        resolved = {k: with_parameters(v, parameters) for k, v in value.items()}
+        if set(resolved) == {"Fn::Join"} and resolved["Fn::Join"][0] == "" and isinstance(resolved["Fn::Join"][1], list):
+            parts: list[Any] = []
+            for part in resolved["Fn::Join"][1]:  # adjacent strings merge, as CDK writes joins
+                if isinstance(part, str) and parts and isinstance(parts[-1], str):
+                    parts[-1] += part
+                else:
+                    parts.append(part)
+            return parts[0] if len(parts) == 1 and isinstance(parts[0], str) else {"Fn::Join": ["", parts]}
+        return resolved
+    if isinstance(value, list):
+        return [with_parameters(v, parameters) for v in value]
+    return value
+
+
+def environment_template(template: dict[str, Any], name: str = "mlops") -> dict[str, Any]:
+    """The ML environment's template as deployed under ``name`` (its resource names become concrete)."""
+    return with_parameters(template, {"EnvironmentName": name})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlops_infra.app import build_app
@@ -14,6 +14,10 @@ from mlops_infra.render import state_machines
 
 #: Where the templates for users who deploy without CDK live (``cfn_templates/``).
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent
+#: The network of the shipped environment template when the configuration has none (any private /16 to /20 will do).
+SHIPPED_NETWORK_CIDR = "10.60.0.0/16"
+#: The parameter that tells the environment product's template from the project templates.
+ENVIRONMENT_PARAMETER = "EnvironmentName"
 #: Where rendered state machine definitions live, for review (``stepfunctions/definitions/``).
 DEFINITIONS_DIR = TEMPLATES_DIR.parent / "stepfunctions" / "definitions"
 
@@ -48,12 +52,23 @@ def synthesize(config: PlatformConfig | None = None, outdir: str | Path | None =
 
 def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformConfig | None = None,
                      definitions: str | Path = DEFINITIONS_DIR) -> list[Path]:
-    """Write ``<stack-name>.template.json`` for every stack, and ``<state-machine>.asl.json`` for each state machine."""
+    """Write ``<stack-name>.template.json`` for every stack, and ``<state-machine>.asl.json`` for each state machine.
+
+    The secure ML environment's template is written too (it has no assets: plain CloudFormation deploys it), with the
+    configured network or, when there is none, ``SHIPPED_NETWORK_CIDR``.
+    """
+    config = config or PlatformConfig()
     destination, definitions = Path(destination), Path(definitions)
     destination.mkdir(parents=True, exist_ok=True)
     definitions.mkdir(parents=True, exist_ok=True)
+    written = []
+    if not config.network_cidr:
+        with tempfile.TemporaryDirectory(prefix="mlops-cdk-") as outdir:
+            environment = synthesize(replace(config, network_cidr=SHIPPED_NETWORK_CIDR), outdir)[config.ml_environment_stack_name]
+            target = destination / f"{config.ml_environment_stack_name}.template.json"
+            shutil.copyfile(environment.template_file, target)
+            written.append(target)
     with tempfile.TemporaryDirectory(prefix="mlops-cdk-") as outdir:
-        written = []
         for name, stack in sorted(synthesize(config, outdir).items()):
             target = destination / f"{name}.template.json"
             shutil.copyfile(stack.template_file, target)
@@ -63,7 +78,10 @@ def export_templates(destination: str | Path = TEMPLATES_DIR, config: PlatformCo
                 rendered.write_text(json.dumps(asl, indent=2, sort_keys=False) + "\n")
                 written.append(rendered)
         for product in sorted(Path(outdir).glob("*.product.template.json")):  # the project templates (product stacks)
-            target = destination / project_template_file(json.loads(product.read_text()), (config or PlatformConfig()).project)
+            template = json.loads(product.read_text())
+            if ENVIRONMENT_PARAMETER in template.get("Parameters", {}):
+                continue  # the environment product's template is the environment stack's, written above
+            target = destination / project_template_file(template, config.project)
             shutil.copyfile(product, target)
             written.append(target)
     return written

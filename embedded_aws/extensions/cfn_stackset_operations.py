@@ -28,7 +28,6 @@ import fnmatch
 import json
 import logging
 import math
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any

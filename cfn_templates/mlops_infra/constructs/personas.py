@@ -1,11 +1,14 @@
 """Who works in the secure ML environment: one role per persona, each least privilege and wearing the ML guardrails.
 
-    <platform>-platform-admin        deploys the platform's stacks, only through the CloudFormation execution role
-    <platform>-ds-admin              approves models and releases, manages who may use the platform's portfolios
-    <platform>-data-scientist        runs SageMaker jobs and pipelines of the platform, registers (not approves) models
-    <platform>-analyst               notebook self-service (the tooling stack adds what the analysts group has)
-    <platform>-sagemaker-execution   what SageMaker jobs, pipelines and notebooks act as: the stores, logs, images, ENIs
-    <platform>-cloudformation-execution   what CloudFormation acts as for the platform admin
+    <environment>-platform-admin        deploys the platform's stacks, only through the CloudFormation execution role
+    <environment>-ds-admin              approves models and releases, manages the platform's portfolios, launches environments
+    <environment>-data-scientist        runs SageMaker jobs and pipelines of the platform, registers (not approves) models
+    <environment>-analyst               notebook self-service (the tooling stack adds what the analysts group has)
+    <environment>-sagemaker-execution   what SageMaker jobs, pipelines and notebooks act as: the stores, logs, images, ENIs
+    <environment>-cloudformation-execution   what CloudFormation acts as for the platform admin
+
+Roles are named after the environment (the platform's own environment bears the platform's name);
+what they may act on is the platform's: ``<platform>-*`` stacks, pipelines, model groups, portfolios.
 
 People reach the human personas through the account's identity provider (trust: the account, with MFA).
 Every role that can create SageMaker resources wears ``<platform>-ml-guardrails``: an explicit Deny wins
@@ -40,18 +43,19 @@ def people_with_mfa() -> iam.IPrincipal:
     return iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
 
 
-def persona_name(platform: str, persona: str) -> str:
-    return f"{platform}-{persona}"
+def persona_name(environment: str, persona: str) -> str:
+    return f"{environment}-{persona}"
 
 
 class Personas(Construct):
     """The persona roles and the two service roles, with the guardrail policy attached to each that creates SageMaker resources."""
 
-    def __init__(self, scope: Construct, id_: str, *, project: str, guardrails: iam.IManagedPolicy, stores: Stores, vpc_id: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, project: str, environment: str, guardrails: iam.IManagedPolicy, stores: Stores,
+                 vpc_id: str) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self._partition, self._region, self._account = stack.partition, stack.region, stack.account
-        self.project = project
+        self.project, self.environment = project, environment
         named = f"{project}-*"
         self.roles: dict[str, iam.Role] = {}
 
@@ -107,7 +111,18 @@ class Personas(Construct):
                       "servicecatalog:AssociatePrincipalWithPortfolio", "servicecatalog:DisassociatePrincipalFromPortfolio",
                       "servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:DescribePortfolio"],
                       resources=[f"arn:{self._partition}:catalog:{self._region}:{self._account}:portfolio/*"],
-                      conditions={"StringEquals": {"aws:ResourceTag/project": project}}))
+                      conditions={"StringEquals": {"aws:ResourceTag/project": project}}),
+                  # environments are launched from the platform's environment portfolio (the portfolio's access list decides
+                  # which products; its launch role does the work); a DS admin manages the environments they launched
+                  iam.PolicyStatement(sid="LaunchEnvironments", actions=[
+                      "servicecatalog:ProvisionProduct", "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
+                      "servicecatalog:ListLaunchPaths"],
+                      resources=[f"arn:{self._partition}:catalog:{self._region}:{self._account}:product/*"]),
+                  iam.PolicyStatement(sid="ManageOwnEnvironments", actions=[
+                      "servicecatalog:SearchProducts", "servicecatalog:SearchProvisionedProducts", "servicecatalog:DescribeProvisionedProduct",
+                      "servicecatalog:DescribeRecord", "servicecatalog:ListRecordHistory", "servicecatalog:UpdateProvisionedProduct",
+                      "servicecatalog:TerminateProvisionedProduct"], resources=["*"],
+                      conditions={"StringEquals": {"servicecatalog:userLevel": "self"}}))
 
         self._role("data-scientist", people_with_mfa(), "Runs the platform's SageMaker jobs and pipelines, registers models", guardrails)
         stores.data.grant_read_write(self.roles["data-scientist"])
@@ -135,14 +150,15 @@ class Personas(Construct):
                  applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/AdministratorAccess"])
         suppress(self, "AwsSolutions-IAM5", "Wildcards name families the personas own: <platform>-* stacks, pipelines and model groups "
                  "(created later by projects), SageMaker's job APIs whose resources are created by the call (the guardrails deny them "
-                 "outside the network or without keys), tag-scoped portfolios, SageMaker's public images in AWS's ECR accounts, ENIs "
-                 "only in the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
+                 "outside the network or without keys), tag-scoped portfolios, products as the portfolios' access lists admit them, "
+                 "one's own provisioned products (userLevel self), SageMaker's public images in AWS's ECR accounts, ENIs only in "
+                 "the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
                  applies_to=[*self._evidence(named), *(f"Resource::<{stack.get_logical_id(b.node.default_child)}.Arn>/*"
                                                        for b in (stores.data, stores.models))])
 
     # -- helpers ---------------------------------------------------------------------------
     def _role(self, persona: str, principal: iam.IPrincipal, description: str, guardrails: iam.IManagedPolicy | None = None) -> iam.Role:
-        role = iam.Role(self, "".join(part.title() for part in persona.split("-")), role_name=persona_name(self.project, persona),
+        role = iam.Role(self, "".join(part.title() for part in persona.split("-")), role_name=persona_name(self.environment, persona),
                         assumed_by=principal, description=description, max_session_duration=cdk.Duration.hours(4 if persona in HUMANS else 1),
                         managed_policies=[guardrails] if guardrails else None)
         cdk.Tags.of(role).add("persona", persona)
@@ -170,4 +186,5 @@ class Personas(Construct):
                 f"Resource::{arn.format(service='sagemaker', resource=f'pipeline/{named}')}",
                 f"Resource::{arn.format(service='codepipeline', resource=named)}",
                 f"Resource::{arn.format(service='codepipeline', resource=f'{named}/*')}",
-                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:portfolio/*"]
+                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:portfolio/*",
+                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:product/*"]

@@ -4,7 +4,8 @@
       private subnets in ≥ 2 AZs ── SG studio (notebooks, Studio apps) ─┐
                                  └─ SG workloads (jobs, endpoints) ────┼─▶ SG endpoints (HTTPS from both only)
                                                                        └─▶ interface endpoints: the APIs the platform calls
-                                     S3 gateway endpoint (policy: buckets of the platform's accounts only)
+                                     S3 gateway endpoint (policy: buckets of the platform's accounts, or of
+                                                          accounts in its organizational units, only)
 
 Nothing in it reaches the internet unless ``nat`` is set; every AWS API the platform's jobs, notebooks,
 Studio and Lambda functions call has an interface endpoint with private DNS.
@@ -13,6 +14,7 @@ Studio and Lambda functions call has an interface endpoint with private DNS.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -20,7 +22,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from mlops_infra.nag import suppress
 
 #: Interface endpoints (service name suffixes after ``com.amazonaws.<region>.``) for what the platform calls.
 INTERFACE_ENDPOINTS = (
@@ -33,11 +34,19 @@ SAGEMAKER_UI_ENDPOINTS = ("notebook", "studio")
 AWS_OWNED_BUCKETS = ("prod-{region}-starport-layer-bucket",)
 
 
+@dataclass(frozen=True)
+class StageUnits:
+    """Organizational units whose member accounts' buckets the network may reach, and the condition that any was given."""
+
+    unit_ids: Sequence[str]
+    given: cdk.CfnCondition
+
+
 class SecureNetwork(Construct):
     """VPC ``<project>-ml``, its security groups, interface endpoints and the policy-bound S3 gateway endpoint."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, cidr: str, account_ids: Sequence[str], nat: bool = False,
-                 max_azs: int = 2) -> None:
+                 max_azs: int = 2, units: StageUnits | None = None) -> None:
         super().__init__(scope, id_)
         if max_azs < 2:
             raise ValueError("the ML network spans at least two availability zones")
@@ -51,9 +60,9 @@ class SecureNetwork(Construct):
         self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_logs))
         self.private_subnets = self.vpc.select_subnets(subnet_type=private)
 
-        self.studio_sg = self._group("Studio", f"{project} Studio apps and notebooks")
-        self.workload_sg = self._group("Workloads", f"{project} SageMaker jobs and endpoints")
-        self.endpoint_sg = self._group("Endpoints", f"{project} interface endpoints: HTTPS from the ML groups only")
+        self.studio_sg = self._group("Studio", "ML environment: Studio apps and notebooks")
+        self.workload_sg = self._group("Workloads", "ML environment: SageMaker jobs and endpoints")
+        self.endpoint_sg = self._group("Endpoints", "ML environment: interface endpoints, HTTPS from the ML groups only")
         for group in (self.studio_sg, self.workload_sg):
             self.endpoint_sg.add_ingress_rule(group, ec2.Port.tcp(443), "HTTPS to the AWS APIs")
             # the subnets route only to the endpoints and the S3 gateway (and NAT when enabled): no internet otherwise
@@ -76,12 +85,23 @@ class SecureNetwork(Construct):
 
         self.s3_endpoint = self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3,
                                                           subnets=[ec2.SubnetSelection(subnet_type=private)])
-        self.s3_endpoint.add_to_policy(iam.PolicyStatement(
+        accounts = iam.PolicyStatement(
             sid="PlatformAccountsBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
-            conditions={"StringEquals": {"aws:ResourceAccount": list(account_ids)}}))
-        self.s3_endpoint.add_to_policy(iam.PolicyStatement(
+            conditions={"StringEquals": {"aws:ResourceAccount": account_ids}})
+        layers = iam.PolicyStatement(
             sid="AwsOwnedImageLayers", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
-            resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{bucket.format(region=region)}/*" for bucket in AWS_OWNED_BUCKETS]))
+            resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{bucket.format(region=region)}/*" for bucket in AWS_OWNED_BUCKETS])
+        endpoint = self.s3_endpoint.node.default_child
+        assert isinstance(endpoint, ec2.CfnVPCEndpoint)
+        if units is None:
+            endpoint.policy_document = iam.PolicyDocument(statements=[accounts, layers])
+        else:  # the units statement exists only when a unit id was given (an empty one would match no path anyway)
+            in_units = iam.PolicyStatement(
+                sid="PlatformUnitsBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
+                conditions={"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": [f"*/{unit}/*" for unit in units.unit_ids]}})
+            endpoint.policy_document = cdk.Fn.condition_if(
+                units.given.logical_id, iam.PolicyDocument(statements=[accounts, in_units, layers]),
+                iam.PolicyDocument(statements=[accounts, layers]))
 
     def _group(self, id_: str, description: str) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(self, id_, vpc=self.vpc, description=description, allow_all_outbound=False)

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
+from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
@@ -25,6 +26,7 @@ from mlops_infra.constructs.project_template import ProjectTemplate
 from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
+from mlops_infra.stacks.ml_environment import MlEnvironmentProduct
 from mlops_platform.deploy.layers import JWT_LAYER_PARAMETER
 from mlops_platform.environment_types import get_type
 
@@ -120,6 +122,11 @@ class ToolingStack(cdk.Stack):
         for key, output in (("Product", "ProjectTemplateUrl"), ("UnitsProduct", "ProjectUnitsTemplateUrl")):
             cdk.CfnOutput(self, output, value=projects.template_url(key),
                           description="The template in S3, for CreateProject(TemplateProviders=[...]) without Service Catalog")
+        if config.network_cidr:  # the platform's own environment exists (deployed first): DS admins launch more from here
+            environments_catalog = EnvironmentCatalog(self, "EnvironmentCatalog", project=config.project,
+                                                      template=MlEnvironmentProduct(self, "MlEnvironmentTemplate", config=config))
+            cdk.CfnOutput(self, "EnvironmentPortfolioId", value=environments_catalog.portfolio.portfolio_id)
+            cdk.CfnOutput(self, "EnvironmentProductId", value=environments_catalog.product.product_id)
         if config.studio_token_issuer:
             jwt_layer = cdk.CfnParameter(self, JWT_LAYER_PARAMETER, allowed_pattern=LAYER_VERSION_ARN_PATTERN,
                                          description="PyJWT layer of the token authorizer (mlops deploy builds and publishes it)")

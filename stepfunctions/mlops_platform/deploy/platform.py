@@ -50,7 +50,8 @@ def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[Stac
     and prod (order matters for destroy: the environments go last)."""
     staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
     network = ([StackDeployment(config.ml_environment_stack_name, account,
-                                {"StagingAccountId": staging, "ProdAccountId": prod, "EnvironmentType": account})
+                                {"EnvironmentName": config.project, "EnvironmentType": account, "ToolingAccountId": tooling,
+                                 "StagingAccountIds": staging, "ProdAccountIds": prod})
                 for account in ACCOUNT_NAMES] if config.network_cidr else [])
     return [
         *network,

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support import join_organization, organization_with_units, server_error, wait_for_stackset_operation
+from support import organization_with_units, server_error, wait_for_stackset_operation
 
 from embedded_aws import EmbeddedAws, extensions
 

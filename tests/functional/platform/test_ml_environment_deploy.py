@@ -1,18 +1,22 @@
-"""The optional secure ML environment (network, data stores, personas) deployed into the embedded AWS with the platform, and removed with it."""
+"""The optional secure ML environment (network, data stores, personas) deployed into the embedded AWS with the platform, and removed
+with it; more environments launched by a data-science admin from the platform's Service Catalog product."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from embedded_aws import EmbeddedAws
+from embedded_aws.clients import credentials_client
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_infra.synth import synthesize
 from mlops_platform.aws.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform
 from mlops_platform.local.state import LocalState
+from support import wait_for
 
 
 def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -27,6 +31,7 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
     placed = aws.client("lambda").get_function_configuration(FunctionName="mlops-project-seed")["VpcConfig"]
     assert sorted(placed["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))
     assert placed["SecurityGroupIds"] == [deployed[0].outputs["WorkloadSecurityGroupId"]]
+    _a_ds_admin_launches_and_terminates_a_team_environment(aws, deployed[3].outputs)
     removed = destroy_platform(accounts, config)
     assert [(r.stack_name, r.account) for r in removed][-3:] == [
         ("mlops-ml-environment", "prod"), ("mlops-ml-environment", "staging"), ("mlops-ml-environment", "tooling")]
@@ -63,3 +68,50 @@ def _assert_environment(aws: EmbeddedAws, account: str, account_id: str, outputs
         attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=f"mlops-{persona}")["AttachedPolicies"]]
         assert "mlops-ml-guardrails" in attached, (account, persona)
         assert outputs["".join(p.title() for p in persona.split("-")) + "RoleArn"] == f"arn:aws:iam::{account_id}:role/mlops-{persona}"
+
+
+def _a_ds_admin_launches_and_terminates_a_team_environment(aws: EmbeddedAws, tooling: dict[str, str]) -> None:
+    """The DS admin persona (with MFA) provisions the environment product under another name; a bad name creates nothing."""
+    creds = aws.client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/mlops-ds-admin", RoleSessionName="dsa",
+                                          SerialNumber="arn:aws:iam::123456789012:mfa/dsa", TokenCode="123456")["Credentials"]
+    catalog = credentials_client(aws.endpoint_url, "servicecatalog", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    principals = aws.client("servicecatalog").list_principals_for_portfolio(PortfolioId=tooling["EnvironmentPortfolioId"])["Principals"]
+    assert [p["PrincipalARN"] for p in principals] == ["arn:aws:iam::123456789012:role/mlops-ds-admin"]
+    parameters = {"EnvironmentName": "team-a", "EnvironmentType": "tooling", "StagingAccountIds": "222222222222",
+                  "ProdAccountIds": "333333333333"}
+
+    def provision(name: str, values: dict[str, str]) -> dict:
+        record = catalog.provision_product(
+            ProductId=tooling["EnvironmentProductId"], ProvisioningArtifactName="v1", ProvisionedProductName=name,
+            ProvisioningParameters=[{"Key": k, "Value": v} for k, v in values.items()])["RecordDetail"]
+        return _settled(catalog, record["RecordId"])
+
+    refused = provision("bad-environment", {**parameters, "EnvironmentName": "Team A"})
+    assert refused["RecordDetail"]["Status"] == "FAILED"
+    assert "Parameter 'EnvironmentName' must match pattern" in refused["RecordDetail"]["RecordErrors"][0]["Description"]
+    ec2, iam, cfn = aws.client("ec2"), aws.client("iam"), aws.client("cloudformation")
+    assert len(ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["*-ml"]}])["Vpcs"]) == 1  # the platform's own only
+
+    launched = provision("team-a-environment", parameters)
+    assert launched["RecordDetail"]["Status"] == "SUCCEEDED", launched["RecordDetail"]["RecordErrors"]
+    assert launched["RecordDetail"]["LaunchRoleArn"] == "arn:aws:iam::123456789012:role/mlops-environment-launch"
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in launched["RecordOutputs"]}
+    [vpc] = ec2.describe_vpcs(VpcIds=[outputs["VpcId"]])["Vpcs"]
+    assert {"Key": "Name", "Value": "team-a-ml"} in vpc["Tags"] and {"Key": "ml-environment", "Value": "team-a"} in vpc["Tags"]
+    assert outputs["DataScientistRoleArn"] == "arn:aws:iam::123456789012:role/team-a-data-scientist"
+    attached = iam.list_attached_role_policies(RoleName="team-a-data-scientist")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["team-a-ml-guardrails"]
+    assert outputs["MlDataBucketName"] == "team-a-ml-data-123456789012-us-east-1"
+    exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
+    assert exports["team-a-ml-environment-PrivateSubnetIds"] == outputs["PrivateSubnetIds"]
+    assert exports["mlops-ml-environment-PrivateSubnetIds"] != outputs["PrivateSubnetIds"]  # the platform's stays its own
+
+    terminated = catalog.terminate_provisioned_product(ProvisionedProductName="team-a-environment")["RecordDetail"]
+    assert _settled(catalog, terminated["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])["Vpcs"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("team-a-")] == []
+
+
+def _settled(catalog: Any, record_id: str) -> dict:
+    return wait_for(lambda: (r := catalog.describe_record(Id=record_id))["RecordDetail"]["Status"] in ("SUCCEEDED", "FAILED") and r,
+                    timeout=120)

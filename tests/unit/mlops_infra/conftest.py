@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import SynthesizedStack, synthesize
+from mlops_infra.synth import SHIPPED_NETWORK_CIDR, SynthesizedStack, synthesize
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +31,14 @@ def templates_dir() -> Path:
     from mlops_infra.synth import TEMPLATES_DIR
 
     return TEMPLATES_DIR
+
+
+@pytest.fixture(scope="session")
+def secure_outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cdk-secure")
+
+
+@pytest.fixture(scope="session")
+def secure_synthesized(secure_outdir: Path) -> dict[str, SynthesizedStack]:
+    """The app with the secure ML environment (network CIDR set), synthesized once."""
+    return synthesize(PlatformConfig(network_cidr=SHIPPED_NETWORK_CIDR), secure_outdir)

@@ -7,8 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import synthesize
+from support import environment_template
 
 SPLIT = {"Fn::Split": [",", {"Fn::ImportValue": "mlops-ml-environment-PrivateSubnetIds"}]}
 SUBNETS = [{"Fn::Select": [index, SPLIT]} for index in (0, 1)]  # one private subnet per availability zone
@@ -16,13 +15,13 @@ GROUP = {"Fn::ImportValue": "mlops-ml-environment-WorkloadSecurityGroupId"}
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Template]:
-    synthesized = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
+def stacks(secure_synthesized: dict) -> dict[str, Template]:
+    synthesized = secure_synthesized
     return {name: Template.from_json(stack.template) for name, stack in synthesized.items()}
 
 
 def test_the_environment_exports_its_subnets_and_workload_group(stacks: dict[str, Template]) -> None:
-    outputs = stacks["mlops-ml-environment"].to_json()["Outputs"]
+    outputs = environment_template(stacks["mlops-ml-environment"].to_json())["Outputs"]
     assert outputs["PrivateSubnetIds"]["Export"] == {"Name": "mlops-ml-environment-PrivateSubnetIds"}
     assert outputs["WorkloadSecurityGroupId"]["Export"] == {"Name": "mlops-ml-environment-WorkloadSecurityGroupId"}
 

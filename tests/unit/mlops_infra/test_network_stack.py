@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,12 +12,12 @@ from aws_cdk.assertions import Template
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
-from mlops_infra.synth import synthesize
+from support import with_parameters
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    stacks = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
+def network(secure_synthesized: dict) -> Template:
+    stacks = secure_synthesized
     return Template.from_json(stacks["mlops-ml-environment"].template)
 
 
@@ -52,13 +54,70 @@ def test_every_api_the_platform_calls_has_a_private_interface_endpoint(network: 
     assert all(e["Properties"]["PrivateDnsEnabled"] for e in endpoints.values() if e["Properties"]["VpcEndpointType"] == "Interface")
 
 
-def test_the_s3_endpoint_admits_only_the_platform_accounts_buckets_and_image_layers(network: Template) -> None:
+ACCOUNTS = {"Fn::Split": [",", {"Fn::Join": [",", [{"Ref": "AWS::AccountId"}, {"Ref": "ToolingAccountId"},
+                                                    {"Fn::Join": [",", {"Ref": "StagingAccountIds"}]},
+                                                    {"Fn::Join": [",", {"Ref": "ProdAccountIds"}]}]]}]}
+
+
+def _gateway_policy(network: Template) -> dict[str, Any]:
     [gateway] = [e for e in network.find_resources("AWS::EC2::VPCEndpoint").values() if e["Properties"]["VpcEndpointType"] == "Gateway"]
-    statements = {s["Sid"]: s for s in gateway["Properties"]["PolicyDocument"]["Statement"]}
-    assert statements["PlatformAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": [
-        {"Ref": "AWS::AccountId"}, {"Ref": "StagingAccountId"}, {"Ref": "ProdAccountId"}]}}
+    return gateway["Properties"]["PolicyDocument"]
+
+
+def test_the_s3_endpoint_admits_only_the_platform_accounts_buckets_and_image_layers(network: Template) -> None:
+    condition, with_units, without_units = _gateway_policy(network)["Fn::If"]
+    assert condition == "OrganizationalUnitsGiven"
+    statements = {s["Sid"]: s for s in without_units["Statement"]}
+    # this account, the tooling account (model artifacts), and every staging and prod account
+    assert statements["PlatformAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": ACCOUNTS}}
     assert statements["AwsOwnedImageLayers"]["Action"] == "s3:GetObject"
     assert len(statements) == 2 and all(s["Effect"] == "Allow" for s in statements.values())
+    assert [s["Sid"] for s in with_units["Statement"]] == ["PlatformAccountsBuckets", "PlatformUnitsBuckets", "AwsOwnedImageLayers"]
+
+
+def test_with_organizational_units_the_s3_endpoint_also_admits_buckets_of_their_member_accounts(network: Template) -> None:
+    given = network.to_json()["Conditions"]["OrganizationalUnitsGiven"]
+    assert given == {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", [{"Ref": "StagingOrganizationalUnitId"},
+                                                                     {"Ref": "ProdOrganizationalUnitId"}]]}, ""]}]}
+    _, with_units, _ = _gateway_policy(network)["Fn::If"]
+    units = with_parameters(next(s for s in with_units["Statement"] if s["Sid"] == "PlatformUnitsBuckets"),
+                            {"StagingOrganizationalUnitId": "ou-ab12-staging1", "ProdOrganizationalUnitId": ""})
+    # a unit anywhere in the bucket owner's organization path; an empty id gives a pattern no path matches
+    assert units["Condition"] == {"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": ["*/ou-ab12-staging1/*", "*//*"]}}
+    assert units["Action"] == "s3:*" and units["Principal"] == {"AWS": "*"}
+
+
+def test_the_environment_takes_a_name_a_type_and_the_stages_as_account_lists_or_units(network: Template) -> None:
+    parameters = network.to_json()["Parameters"]
+    assert {name: (p["Type"], p.get("Default")) for name, p in parameters.items()} == {
+        "EnvironmentName": ("String", "mlops"), "EnvironmentType": ("String", "tooling"), "ToolingAccountId": ("String", ""),
+        "StagingAccountIds": ("CommaDelimitedList", ""), "ProdAccountIds": ("CommaDelimitedList", ""),
+        "StagingOrganizationalUnitId": ("String", ""), "ProdOrganizationalUnitId": ("String", "")}
+    assert parameters["EnvironmentType"]["AllowedValues"] == ["tooling", "staging", "prod"]
+    assert parameters["StagingAccountIds"]["AllowedPattern"] == r"^(\d{12})?$"  # each entry of the list
+    assert parameters["ProdOrganizationalUnitId"]["AllowedPattern"] == r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})?$"
+    # the name makes every physical name and export of the environment
+    named = with_parameters(network.to_json(), {"EnvironmentName": "team-a"})
+    assert named["Outputs"]["PrivateSubnetIds"]["Export"] == {"Name": "team-a-ml-environment-PrivateSubnetIds"}
+    roles = {r["Properties"].get("RoleName") for r in named["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+    assert {"team-a-ds-admin", "team-a-data-scientist", "team-a-data-break-glass"} <= roles
+    [vpc] = [r for r in named["Resources"].values() if r["Type"] == "AWS::EC2::VPC"]
+    assert {"Key": "Name", "Value": "team-a-ml"} in vpc["Properties"]["Tags"]
+    assert {"Key": "ml-environment", "Value": "team-a"} in vpc["Properties"]["Tags"]
+
+
+def test_the_product_template_is_the_same_environment(network: Template, secure_outdir: Path) -> None:
+    [product] = secure_outdir.glob("*MlEnvironmentTemplate*.product.template.json")
+    # CDK names subnets and route tables, and the ids of rules between groups, after their construct path
+    template = json.loads(product.read_text().replace('"Tooling/MlEnvironmentTemplate/', '"MlEnvironment/'))
+    direct = network.to_json()
+    for section in ("Parameters", "Conditions"):
+        assert template[section] == direct[section], section
+    assert template["Outputs"].keys() == direct["Outputs"].keys()
+    assert Counter(r["Type"] for r in template["Resources"].values()) == Counter(r["Type"] for r in direct["Resources"].values())
+    shared = template["Resources"].keys() & direct["Resources"].keys()
+    assert len(shared) > 50
+    assert all(template["Resources"][r] == direct["Resources"][r] for r in shared)
 
 
 def test_security_groups_admit_nothing_from_outside_and_endpoints_only_https_from_ml_groups(network: Template) -> None:

@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
-from mlops_infra.synth import synthesize
 from mlops_platform.security.policy import evaluate
-from support import render
+from support import environment_template, render
 
 ACCOUNT = "123456789012"
 SM = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}"
@@ -19,9 +17,9 @@ IN_NETWORK = {"sagemaker:VpcSubnets": ["subnet-0a"], "sagemaker:VolumeKmsKey": "
 
 
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    stacks = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
-    return Template.from_json(stacks["mlops-ml-environment"].template)
+def environment(secure_synthesized: dict) -> Template:
+    stacks = secure_synthesized
+    return Template.from_json(environment_template(stacks["mlops-ml-environment"].template))
 
 
 @pytest.fixture(scope="module")

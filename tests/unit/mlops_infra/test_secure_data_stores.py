@@ -7,16 +7,14 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.secure_data_stores import DATA_ACTIONS
-from mlops_infra.synth import synthesize
-from support import render
+from support import environment_template, render
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Template:
-    stacks = synthesize(PlatformConfig(network_cidr="10.60.0.0/16"), tmp_path_factory.mktemp("cdk"))
-    return Template.from_json(stacks["mlops-ml-environment"].template)
+def network(secure_synthesized: dict) -> Template:
+    stacks = secure_synthesized
+    return Template.from_json(environment_template(stacks["mlops-ml-environment"].template))
 
 
 def _logical_id(template: Template, kind: str, properties: dict[str, Any]) -> str:

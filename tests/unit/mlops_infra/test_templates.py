@@ -13,8 +13,7 @@ from aws_cdk import aws_iam as iam
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.nag import enable_checks, suppress
-from mlops_infra.synth import project_template_file
-from mlops_infra.synth import project_template_file, SynthesizedStack
+from mlops_infra.synth import SynthesizedStack, project_template_file
 
 
 def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedStack], templates_dir: Path) -> None:
@@ -31,7 +30,19 @@ def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedS
         assert json.loads(shipped.read_text()) == template, f"{shipped.name} drifted: run `mlops synth --export-templates`"
         shipped_products.add(shipped.name)
     assert shipped_products == {"mlops-project.template.json", "mlops-project-units.template.json"}
-    assert {p.name for p in templates_dir.glob("*.template.json")} == {f"{n}.template.json" for n in synthesized} | shipped_products
+    assert {p.name for p in templates_dir.glob("*.template.json")} == {
+        f"{n}.template.json" for n in synthesized} | shipped_products | {"mlops-ml-environment.template.json"}
+
+
+def test_the_shipped_environment_template_is_the_environment_stack(secure_synthesized: dict[str, SynthesizedStack],
+                                                                    templates_dir: Path) -> None:
+    shipped = json.loads((templates_dir / "mlops-ml-environment.template.json").read_text())
+    assert shipped == secure_synthesized["mlops-ml-environment"].template, "drifted: run `mlops synth --export-templates`"
+    manifest = secure_synthesized["mlops-ml-environment"].assets_manifest
+    assert manifest is not None
+    sources = [f["source"]["path"] for f in json.loads(manifest.read_text())["files"].values()]
+    assert sources == ["MlEnvironment.template.json"], "no asset but itself: plain CloudFormation deploys it"
+    assert "Fn::ImportValue" not in json.dumps(shipped) and "Rules" not in shipped
 
 
 def test_cfn_lint_is_clean_on_every_shipped_template(templates_dir: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
 from mlops_platform.aws.custom_resources import CustomResourceRequest, Outcome, answer_request
