@@ -58,10 +58,24 @@ def test_demo_deploys_the_platform_and_gets_a_notebook_url(env: dict[str, str]) 
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["accounts"] == {"tooling": "123456789012", "staging": "222222222222", "prod": "333333333333"}
-    assert sorted(report["deployed"]) == ["mlops-target-account@prod", "mlops-target-account@staging", "mlops-tooling@tooling"]
+    assert report["deployed"] == ["mlops-ml-environment@tooling", "mlops-ml-environment@staging", "mlops-ml-environment@prod",
+                                  "mlops-tooling@tooling", "mlops-target-account@staging", "mlops-target-account@prod"]
     assert all(s["status"] == "CREATE_COMPLETE" for s in report["stacks"])
+    # the demo runs inside the secure ML environment: one per account, the notebook in its private subnet without internet
+    environment = report["environment"]
+    assert sorted(environment) == ["prod", "staging", "tooling"]
+    assert environment["staging"]["data_bucket"] == "mlops-ml-data-222222222222-us-east-1"
+    assert environment["tooling"]["personas"] == ["mlops-analyst", "mlops-cloudformation-execution", "mlops-data-scientist",
+                                                  "mlops-ds-admin", "mlops-platform-admin", "mlops-sagemaker-execution"]
     notebook = report["notebook"]
     assert (notebook["environment_id"], notebook["status"], notebook["notebook_status"]) == ("ana-Notebook", "COMPLETED", "InService")
+    assert notebook["placement"]["subnet_id"] == environment["tooling"]["private_subnet_ids"][0]
+    assert notebook["placement"]["direct_internet_access"] == "Disabled"
+    # model build and deploy run there too: the good model reaches prod, the bad one is rolled back at its canary
+    assert report["model_build"]["ci"]["status"] == "Succeeded"
+    assert [(s["stage"], s["endpoint"]["status"]) for s in report["model_deploy"]["good"]["stages"]] == [
+        ("staging", "InService"), ("prod", "InService")]
+    assert report["model_deploy"]["bad"]["pipeline"]["status"] == "Failed"
     assert notebook["url"].startswith("https://ana-Notebook.notebook.us-east-1.sagemaker.aws?authToken=")
 
 

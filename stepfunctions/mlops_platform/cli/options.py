@@ -39,14 +39,24 @@ project_option = click.option(
 )
 
 
-def platform_config(project: str) -> Any:
-    """``PlatformConfig`` for ``project``; bad names are a :class:`ConfigError`."""
+network_options = _compose(
+    click.option("--network-cidr", default=lambda: settings.resolve(None, "MLOPS_NETWORK_CIDR", None),
+                 help="Run the platform inside a secure ML environment with this private VPC block (/16 to /20), deployed first in "
+                      "each account. Env MLOPS_NETWORK_CIDR."),
+    click.option("--network-nat", is_flag=True, help="Give the environment's private subnets a NAT gateway (default: no internet)."),
+)
+
+
+def platform_config(project: str, network_cidr: str | None = None, network_nat: bool = False) -> Any:
+    """``PlatformConfig`` for ``project`` (inside a secure ML environment when ``network_cidr`` is given); bad values are a
+    :class:`ConfigError`."""
     from mlops_infra.config import PlatformConfig
 
     try:
-        return PlatformConfig(project=project)
+        return PlatformConfig(project=project, network_cidr=network_cidr or None, network_nat=network_nat)
     except ValueError as exc:
-        raise ConfigError(f"--project: {exc}") from exc
+        option = "--network-cidr" if "network_cidr" in str(exc) else "--project"
+        raise ConfigError(f"{option}: {exc}") from exc
 
 
 def open_accounts(target: str | None, profile: str | None, region: str | None, staging_account: str | None,

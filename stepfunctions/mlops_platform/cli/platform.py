@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from mlops_platform.cli.options import open_accounts, platform_config, platform_outputs, project_option, target_options
+from mlops_platform.cli.options import network_options, open_accounts, platform_config, platform_outputs, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.aws.accounts import ACCOUNT_NAMES
 from mlops_platform.deploy.cleanup import leftovers, studio_leftovers
@@ -25,10 +25,11 @@ def synthesize(config: Any, outdir: str | None = None) -> dict[str, Any]:
 @click.option("--outdir", type=click.Path(file_okay=False), default="cdk.out", show_default=True, help="Cloud assembly folder.")
 @click.option("--export-templates", is_flag=True, help="Also refresh the generated files: cfn_templates/, the golden ASL and seed_code/.")
 @project_option
+@network_options
 @output_option
-def synth(outdir: str, export_templates: bool, project: str, output: str) -> None:
+def synth(outdir: str, export_templates: bool, project: str, network_cidr: str | None, network_nat: bool, output: str) -> None:
     """Synthesize the platform's stacks (no AWS call; AwsSolutions checks must pass)."""
-    config = platform_config(project)
+    config = platform_config(project, network_cidr, network_nat)
     with progress("Synthesizing", enabled=output == "text"):
         stacks = synthesize(config, outdir)
         exported = []
@@ -50,10 +51,12 @@ def synth(outdir: str, export_templates: bool, project: str, output: str) -> Non
 @click.command()
 @target_options
 @project_option
+@network_options
 @output_option
-def deploy(project: str, output: str, **target: Any) -> None:
-    """Deploy the platform: tooling stack, then the target-account stack in staging and prod."""
-    config = platform_config(project)
+def deploy(project: str, network_cidr: str | None, network_nat: bool, output: str, **target: Any) -> None:
+    """Deploy the platform: the secure ML environment in each account (with --network-cidr), the tooling stack, then the
+    target-account stack in staging and prod."""
+    config = platform_config(project, network_cidr, network_nat)
     accounts = open_accounts(**target)
     with progress("Deploying the platform", enabled=output == "text") as report:
         deployed = deploy_platform(accounts, config, synthesize(config), report)

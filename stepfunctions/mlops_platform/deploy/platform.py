@@ -45,14 +45,15 @@ class DeployedStack:
     outputs: dict[str, str]
 
 
-def platform_plan(config: PlatformConfig, accounts: AccountClients) -> list[StackDeployment]:
-    """The secure ML environment in each account (when configured), tooling, then the target-account stack in staging
-    and prod (order matters for destroy: the environments go last)."""
+def platform_plan(config: PlatformConfig, accounts: AccountClients, with_environment: bool | None = None) -> list[StackDeployment]:
+    """The secure ML environment in each account (when configured, or asked for), tooling, then the target-account stack
+    in staging and prod (order matters for destroy: the environments go last)."""
     staging, prod, tooling = (accounts.account_id(name) for name in ("staging", "prod", "tooling"))
+    with_environment = bool(config.network_cidr) if with_environment is None else with_environment
     network = ([StackDeployment(config.ml_environment_stack_name, account,
                                 {"EnvironmentName": config.project, "EnvironmentType": account, "ToolingAccountId": tooling,
                                  "StagingAccountIds": staging, "ProdAccountIds": prod})
-                for account in ACCOUNT_NAMES] if config.network_cidr else [])
+                for account in ACCOUNT_NAMES] if with_environment else [])
     return [
         *network,
         StackDeployment(config.tooling_stack_name, "tooling", {"StagingAccountId": staging, "ProdAccountId": prod}),
@@ -138,7 +139,7 @@ def destroy_platform(accounts: AccountClients, config: PlatformConfig, progress:
     for stage in STAGES:
         remove_stack_set(accounts.client("cloudformation", "tooling"), config.stage_stack_set_name(stage), progress)
     removed = []
-    for step in reversed(platform_plan(config, accounts)):
+    for step in reversed(platform_plan(config, accounts, with_environment=True)):  # an environment goes whatever the config says
         if delete_stack(accounts.client("cloudformation", step.account), step.stack_name, progress):
             removed.append(step)
     for account in ACCOUNT_NAMES:
@@ -148,7 +149,7 @@ def destroy_platform(accounts: AccountClients, config: PlatformConfig, progress:
 
 def list_stacks(accounts: AccountClients, config: PlatformConfig) -> list[dict[str, Any]]:
     """Every live stack in the three accounts (platform stacks marked), for ``mlops stacks``."""
-    platform_names = {config.tooling_stack_name, config.target_stack_name}
+    platform_names = {config.tooling_stack_name, config.target_stack_name, config.ml_environment_stack_name}
     rows = []
     for account in ACCOUNT_NAMES:
         cfn = accounts.client("cloudformation", account)
