@@ -31,6 +31,7 @@ from embedded_aws.extensions.cfn_parameter_constraints import CfnParameterConstr
 from embedded_aws.extensions.cfn_s3_bucket_policy import BucketPolicyResource
 from embedded_aws.extensions.cfn_s3_bucket_settings import BucketSettings
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
+from embedded_aws.extensions.cfn_ssm_parameter_tags import SsmParameterTags
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.cfn_stackset_operations import StackSetOperations
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
@@ -83,6 +84,7 @@ ALL: tuple[Extension, ...] = (
     CloudWatchAlarmResource(),
     AlarmEvaluation(),
     KmsKeyResource(),
+    SsmParameterTags(),
     Ec2NetworkResources(),
     CfnDeleteOrder(),
     CfnUpdateRollback(),

@@ -1,19 +1,22 @@
 """CloudFormation enforces parameter constraints (AllowedValues, AllowedPattern, Min/Max) at CreateStack/UpdateStack.
 
 moto 5.2.5 accepts any parameter value, so a product template's allow-lists and bounds never
-bite. Messages are CloudFormation's.
+bite; and an SSM-typed parameter naming a missing SSM parameter ends in an HTML 500 instead of
+CloudFormation's validation error. Messages are CloudFormation's.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.utils import yaml_tag_constructor
+from moto.ssm.models import ssm_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
 
@@ -55,9 +58,11 @@ def violation(name: str, spec: dict[str, Any], value: str) -> str | None:
     return None
 
 
-def check_parameters(template: str, parameters: dict[str, str]) -> None:
-    """Raise CloudFormation's ``ValidationError`` for the first parameter that breaks its constraints."""
+def check_parameters(template: str, parameters: dict[str, str], ssm_has: Callable[[str], bool] = lambda _: True) -> None:
+    """Raise CloudFormation's ``ValidationError`` for the first parameter that breaks its constraints, or for the SSM
+    parameters that SSM-typed template parameters name and the account lacks (``ssm_has`` tells)."""
     declared = (parse_template(template) or {}).get("Parameters") or {}
+    missing = []
     for name, spec in declared.items():
         value = parameters.get(name, spec.get("Default"))
         if value is None:
@@ -65,17 +70,27 @@ def check_parameters(template: str, parameters: dict[str, str]) -> None:
         message = violation(name, spec, str(value))
         if message:
             raise ValidationError(message=message)
+        if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<") and not ssm_has(str(value)):
+            missing.append(f"ssm:{value}")
+    if missing:
+        raise ValidationError(message=f"Parameters: [{', '.join(missing)}] cannot be found.")
+
+
+def _ssm_lookup(backend: CloudFormationBackend) -> Callable[[str], bool]:
+    ssm = ssm_backends[backend.account_id][backend.region_name]
+    return lambda name: ssm.get_parameter(name) is not None
 
 
 class CfnParameterConstraints(Extension):
     name = "cfn-parameter-constraints"
-    summary = "CreateStack/UpdateStack reject parameter values that break AllowedValues, AllowedPattern, lengths or bounds"
+    summary = ("CreateStack/UpdateStack reject parameter values that break AllowedValues, AllowedPattern, lengths or bounds, "
+               "and SSM-typed parameters naming missing SSM parameters")
 
     def install(self, patcher: Patcher) -> None:
         create, update = CloudFormationBackend.create_stack, CloudFormationBackend.update_stack
 
         def create_stack(self: Any, name: str, template: str, parameters: dict[str, str], *args: Any, **kwargs: Any) -> Any:
-            check_parameters(template, parameters)
+            check_parameters(template, parameters, _ssm_lookup(self))
             return create(self, name, template, parameters, *args, **kwargs)
 
         def update_stack(self: Any, name: str, template: str, role_arn: str | None, parameters: list[dict[str, Any]],
@@ -83,7 +98,7 @@ class CfnParameterConstraints(Extension):
             stack = self.get_stack(name)
             values = dict(stack.parameters or {})
             values.update({p["ParameterKey"]: p["ParameterValue"] for p in parameters if not p.get("UsePreviousValue")})
-            check_parameters(template or stack.template, values)
+            check_parameters(template or stack.template, values, _ssm_lookup(self))
             return update(self, name, template, role_arn, parameters, *args, **kwargs)
 
         patcher.replace(CloudFormationBackend, "create_stack", create_stack)

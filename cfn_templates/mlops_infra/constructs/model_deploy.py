@@ -63,13 +63,18 @@ class DeployStage:
         return [f"o-*/r-*/{self.organizational_unit_id}/*", f"o-*/r-*/*/{self.organizational_unit_id}/*"]
 
 
+def network_parameters_path(platform: str) -> str:
+    """SSM path under which each target account's platform stack names its ML network (subnets, workload group)."""
+    return f"/{platform}/ml-environment"
+
+
 class ModelDeploy(Construct):
     """Approval rule, source, build and verify projects, and the staging → approval → prod pipeline."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey, access_logs: s3.IBucket,
                  model_package_group_name: str, stages: list[DeployStage], administration_role_arn: str,
                  execution_role_name: str, verifier_role_name: str, verify_role_name: str,
-                 removal_policy: cdk.RemovalPolicy, shared_verify_role: bool = False) -> None:
+                 removal_policy: cdk.RemovalPolicy, platform: str, shared_verify_role: bool = False) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.source = SourceBucket(
@@ -86,7 +91,9 @@ class ModelDeploy(Construct):
             build_spec=codebuild.BuildSpec.from_source_filename("buildspec.yml"),
             environment_variables={name: codebuild.BuildEnvironmentVariable(value=value) for name, value in {
                 "MODEL_PACKAGE_GROUP_NAME": model_package_group_name, "SAGEMAKER_PROJECT_NAME": project,
-                "ARTIFACT_BUCKET": bucket.bucket_name, "ARTIFACT_KMS_KEY": key.key_arn}.items()},
+                "ARTIFACT_BUCKET": bucket.bucket_name, "ARTIFACT_KMS_KEY": key.key_arn,
+                # where the target accounts' stack keeps the ML network the endpoints join ("none" outside an environment)
+                "NETWORK_PARAMETERS": network_parameters_path(platform)}.items()},
             timeout=cdk.Duration.minutes(30))
         self._allow_registry_reads(stack, model_package_group_name)
         self._grant_target_endpoints(stack, project, bucket, key, stages)

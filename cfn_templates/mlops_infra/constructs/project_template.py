@@ -69,7 +69,7 @@ class ProjectTemplate(servicecatalog.ProductStack):
                     else DeployStage(stage, target, f"{prefix}-{stage}") for stage, target in stage_targets.items()],
             administration_role_arn=f"arn:{partition}:iam::{account}:role/{config.stackset_administration_role_name}",
             execution_role_name=config.stackset_execution_role_name, verifier_role_name=config.deploy_verifier_role_name,
-            verify_role_name=config.modeldeploy_verify_role_name, shared_verify_role=True, removal_policy=removal)
+            verify_role_name=config.modeldeploy_verify_role_name, platform=config.project, shared_verify_role=True, removal_policy=removal)
         assert build.source_bucket is not None
         self._seed(config.project, store, build.source_bucket.bucket_name, deploy.source.bucket.bucket_name).node.add_dependency(build, deploy)
         cdk.Tags.of(self).add("sagemaker:project-name", name.value_as_string)

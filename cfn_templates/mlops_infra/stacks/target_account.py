@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.deploy_verifier_role import DeployVerifierRole
+from mlops_infra.constructs.model_deploy import network_parameters_path
+from mlops_infra.constructs.network_placement import export_name
 from mlops_infra.constructs.stackset_roles import StackSetExecutionRole
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
+
+#: The value of the network parameters in an account without an ML environment.
+NO_NETWORK = "none"
 
 
 class TargetAccountStack(cdk.Stack):
@@ -31,5 +37,16 @@ class TargetAccountStack(cdk.Stack):
             verify_role_arn=cdk.Fn.sub(f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{config.modeldeploy_verify_role_name}"),
         )
         del tooling  # referenced through Fn::Sub above
+        self._network_parameters(config)
         cdk.CfnOutput(self, "StackSetExecutionRoleArn", value=execution.role.role_arn)
         cdk.CfnOutput(self, "DeployVerifierRoleArn", value=verifier.role.role_arn)
+
+    def _network_parameters(self, config: PlatformConfig) -> None:
+        """Where the models' endpoints run: the environment's private subnets and workload group, or ``none`` without one
+        (the endpoint template reads both through SSM-typed parameters, so one template serves every account)."""
+        path = network_parameters_path(config.project)
+        placed = {"private-subnet-ids": "PrivateSubnetIds", "workload-security-group-id": "WorkloadSecurityGroupId"}
+        for name, output in placed.items():
+            value = cdk.Fn.import_value(export_name(config.project, output)) if config.network_cidr else NO_NETWORK
+            ssm.StringParameter(self, "".join(part.title() for part in name.split("-")), parameter_name=f"{path}/{name}",
+                                string_value=value, description=f"ML network of this account's endpoints: {name} ({NO_NETWORK} outside one)")

@@ -91,7 +91,7 @@ class ToolingStack(cdk.Stack):
             stages=[DeployStage("staging", staging.value_as_string, config.stage_stack_set_name("staging")),
                     DeployStage("prod", prod.value_as_string, config.stage_stack_set_name("prod"))],
             administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
-            verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name,
+            verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name, platform=config.project,
             removal_policy=removal)
 
         studio_roles: list[iam.IRole] = [iam.Role.from_role_arn(self, f"StudioRole{index}", arn, mutable=False)

@@ -43,6 +43,9 @@ def test_shipped_configs_produce_parameters_for_both_stages(tmp_path: Path) -> N
     prod = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "prod-params.json").read_text())}
     assert (prod["RoutingType"], prod["SizeType"], prod["SizeValue"], prod["InstanceCount"]) == ("CANARY", "INSTANCE_COUNT", "1", "4")
     assert (prod["ModelPackageVersion"], prod["ModelDataUrl"], prod["SageMakerProgram"]) == ("3", "s3://b/m.tar.gz", "inference.py")
+    # the endpoint joins the ML network its account's platform stack names (default platform path)
+    assert (prod["NetworkSubnetIds"], prod["NetworkSecurityGroupId"]) == (
+        "/mlops/ml-environment/private-subnet-ids", "/mlops/ml-environment/workload-security-group-id")
     deployment = json.loads((tmp_path / "deployment.json").read_text())
     assert deployment["stages"][1] == {"stage": "prod", "endpoint": "churn-prod", "endpoint_config": "churn-prod-v3",
                                        "alarms": ["churn-prod-5xx", "churn-prod-model-latency"]}
@@ -53,3 +56,12 @@ def test_a_config_outside_the_limits_fails_naming_stage_and_limit(tmp_path: Path
     config["Guardrail"]["size"] = 3  # 3 of 4 instances: 75 %
     with pytest.raises(GuardrailError, match="prod: canary size is 75 % of the fleet; SageMaker allows at most 50 %"):
         build.stage_parameters("churn", "team", "prod", config, PACKAGE, "art", "key")
+
+
+def test_the_network_parameters_path_comes_from_the_platform(tmp_path: Path) -> None:
+    code = build.main(["--model-package-group-name", "churn", "--project-name", "churn", "--artifacts-bucket", "art",
+                       "--artifacts-key-arn", "k", "--network-parameters", "/acme/ml-environment/",
+                       "--stage", f"staging={HERE / 'staging-config.json'}", "--output-dir", str(tmp_path)], sagemaker=Registry())
+    assert code == 0
+    staging = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "staging-params.json").read_text())}
+    assert staging["NetworkSubnetIds"] == "/acme/ml-environment/private-subnet-ids"

@@ -52,3 +52,24 @@ def test_without_extension_anything_goes(aws: EmbeddedAws) -> None:
     with extensions.disabled("cfn-parameter-constraints"):
         _create(aws, UserName="Not Valid!", InstanceType="ml.p4d.24xlarge")
     assert aws.client("cloudformation").describe_stacks(StackName="s")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+SSM_TEMPLATE = json.dumps({
+    "Parameters": {"Subnets": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/platform/subnets"},
+                   "Group": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/platform/group"}},
+    "Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/copy", "Type": "String", "Value": {"Ref": "Subnets"}}}},
+    "Outputs": {"Subnets": {"Value": {"Ref": "Subnets"}}},
+})
+
+
+def test_ssm_typed_parameters_naming_missing_ssm_parameters_are_rejected_by_name(aws: EmbeddedAws) -> None:
+    cfn = aws.client("cloudformation")
+    aws.client("ssm").put_parameter(Name="/platform/group", Value="sg-1", Type="String")
+    with pytest.raises(ClientError) as raised:
+        cfn.create_stack(StackName="s", TemplateBody=SSM_TEMPLATE)
+    assert raised.value.response["Error"]["Message"] == "Parameters: [ssm:/platform/subnets] cannot be found."
+    assert cfn.list_stacks()["StackSummaries"] == []
+    aws.client("ssm").put_parameter(Name="/platform/subnets", Value="subnet-a,subnet-b", Type="String")
+    cfn.create_stack(StackName="s", TemplateBody=SSM_TEMPLATE)
+    stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
+    assert (stack["StackStatus"], stack["Outputs"][0]["OutputValue"]) == ("CREATE_COMPLETE", "subnet-a,subnet-b")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from support import model_data
 
@@ -45,8 +46,15 @@ def _status(cfn: Any) -> tuple[str, dict[str, str]]:
     return stack["StackStatus"], {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def _network(aws: EmbeddedAws, subnets: str = "none", group: str = "none") -> None:
+    """What the target-account stack keeps: the ML network the endpoints join, or none."""
+    for name, value in (("private-subnet-ids", subnets), ("workload-security-group-id", group)):
+        aws.client("ssm").put_parameter(Name=f"/mlops/ml-environment/{name}", Value=value, Type="String", Overwrite=True)
+
+
 @pytest.fixture
 def deployed(aws: EmbeddedAws) -> Any:
+    _network(aws)
     for version, answer in (("1", "v1"), ("2", "v2"), ("3", "fail")):
         model_data(aws, "art", f"m{version}.tar.gz", answer=answer)
     cfn = aws.client("cloudformation")
@@ -107,7 +115,26 @@ def test_without_rollback_the_update_call_itself_fails(aws: EmbeddedAws, deploye
 
 
 def test_without_the_endpoint_extension_moto_loses_the_declared_names(aws: EmbeddedAws) -> None:
+    _network(aws)
     with extensions.disabled("cfn-sagemaker-endpoints"):
         _stack(aws.client("cloudformation"), "create")
     names = [e["EndpointName"] for e in aws.client("sagemaker").list_endpoints()["Endpoints"]]
     assert names and "churn-staging" not in names
+
+
+def test_in_an_ml_network_the_model_runs_in_its_subnets_and_outside_one_without_vpc(aws: EmbeddedAws) -> None:
+    model_data(aws, "art", "m1.tar.gz", answer="v1")
+    cfn, sagemaker = aws.client("cloudformation"), aws.client("sagemaker")
+    with pytest.raises(ClientError) as raised:  # the target-account stack is missing: named, nothing created
+        _stack(cfn, "create")
+    assert raised.value.response["Error"]["Message"] == (
+        "Parameters: [ssm:/mlops/ml-environment/private-subnet-ids, ssm:/mlops/ml-environment/workload-security-group-id] cannot be found.")
+    _network(aws, "subnet-0a,subnet-0b", "sg-0w")
+    _stack(cfn, "create")
+    assert _status(cfn)[0] == "CREATE_COMPLETE"
+    model = sagemaker.describe_model(ModelName="churn-staging-v1")
+    assert model["VpcConfig"] == {"Subnets": ["subnet-0a", "subnet-0b"], "SecurityGroupIds": ["sg-0w"]}
+    cfn.delete_stack(StackName="endpoint")
+    _network(aws)
+    _stack(cfn, "create")
+    assert not sagemaker.describe_model(ModelName="churn-staging-v1").get("VpcConfig")  # moto answers {} for none

@@ -52,3 +52,14 @@ def test_verifier_role_only_checks_project_endpoints_and_alarms(target_account: 
         "CheckProjectEndpoints": (["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], ":endpoint/mlops-*"),
         "DescribeProjectAlarms": ("cloudwatch:DescribeAlarms", ":alarm:mlops-*"),
     }
+
+
+def test_the_endpoints_network_is_none_without_an_environment_and_the_environments_with_one(
+        target_account: Template, secure_synthesized: dict) -> None:
+    names = {"/mlops/ml-environment/private-subnet-ids": "PrivateSubnetIds",
+             "/mlops/ml-environment/workload-security-group-id": "WorkloadSecurityGroupId"}
+    plain = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in target_account.find_resources("AWS::SSM::Parameter").values()}
+    assert plain == {name: "none" for name in names}
+    inside = Template.from_json(secure_synthesized["mlops-target-account"].template)
+    placed = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in inside.find_resources("AWS::SSM::Parameter").values()}
+    assert placed == {name: {"Fn::ImportValue": f"mlops-ml-environment-{output}"} for name, output in names.items()}

@@ -22,11 +22,13 @@ from deploy_support.endpoints import alarm_names, endpoint_config_name, endpoint
 from deploy_support.guardrails import Guardrail, GuardrailError, validate
 from deploy_support.packages import latest_approved
 
+#: Where the platform's target-account stack keeps the ML network parameters (``/<platform>/ml-environment``).
+DEFAULT_NETWORK_PARAMETERS = "/mlops/ml-environment"
 CONFIG_KEYS = {"InstanceType", "InstanceCount", "DataCapturePercent", "Guardrail", "Alarms", "Traffic"}
 
 
 def stage_parameters(project: str, owner: str, stage: str, config: dict[str, Any], package: dict[str, Any],
-                     bucket: str, key_arn: str) -> list[dict[str, str]]:
+                     bucket: str, key_arn: str, network_parameters: str = DEFAULT_NETWORK_PARAMETERS) -> list[dict[str, str]]:
     """The template's parameters for one stage; raises :class:`GuardrailError` for a bad config."""
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
@@ -52,6 +54,9 @@ def stage_parameters(project: str, owner: str, stage: str, config: dict[str, Any
         "MaxExecutionTimeoutSeconds": str(guardrail.max_execution_timeout_seconds),
         "ErrorThreshold": str(alarms["invocation_5xx_threshold"]), "LatencyThresholdMicros": str(alarms["model_latency_p99_microseconds"]),
         "AlarmPeriodSeconds": str(alarms["period_seconds"]), "AlarmEvaluationPeriods": str(alarms["evaluation_periods"]),
+        # SSM parameter names: each target account's platform stack says there which ML network its endpoints join
+        "NetworkSubnetIds": f"{network_parameters}/private-subnet-ids",
+        "NetworkSecurityGroupId": f"{network_parameters}/workload-security-group-id",
     }
     return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
 
@@ -64,6 +69,8 @@ def main(argv: list[str] | None = None, sagemaker: Any = None) -> int:
     parser.add_argument("--artifacts-bucket", required=True)
     parser.add_argument("--artifacts-key-arn", required=True)
     parser.add_argument("--stage", action="append", required=True, metavar="NAME=CONFIG.json")
+    parser.add_argument("--network-parameters", default=DEFAULT_NETWORK_PARAMETERS,
+                        help="SSM path of the target accounts' ML network parameters (the CodeBuild project passes it)")
     parser.add_argument("--output-dir", default="out")
     args = parser.parse_args(argv)
     try:
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None, sagemaker: Any = None) -> int:
             stage, _, path = spec.partition("=")
             config = json.loads(Path(path).read_text())
             parameters = stage_parameters(args.project_name, args.owner, stage, config, package,
-                                          args.artifacts_bucket, args.artifacts_key_arn)
+                                          args.artifacts_bucket, args.artifacts_key_arn, args.network_parameters.rstrip("/"))
             (output / f"{stage}-params.json").write_text(json.dumps(parameters, indent=2) + "\n")
             stages.append({"stage": stage, "endpoint": endpoint_name(args.project_name, stage),
                            "endpoint_config": endpoint_config_name(args.project_name, stage, package["ModelPackageVersion"]),
