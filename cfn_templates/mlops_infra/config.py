@@ -59,7 +59,9 @@ class PlatformConfig:
     studio_api_vpc_endpoint_ids: tuple[str, ...] = ()
     studio_url_vpc_endpoint_ids: tuple[str, ...] = ()
     studio_allowed_cidrs: tuple[str, ...] = ()
-    #: Optional Studio domain (VPC-only): the VPC, its private subnets, the user profiles to create, idle shutdown.
+    #: Optional Studio domain (VPC-only): in the secure ML environment (``studio_domain`` with ``network_cidr``) or in
+    #: the given VPC and private subnets; the user profiles to create, idle shutdown.
+    studio_domain: bool = False
     studio_domain_vpc_id: str | None = None
     studio_domain_subnet_ids: tuple[str, ...] = ()
     studio_user_profiles: tuple[str, ...] = ()
@@ -87,6 +89,8 @@ class PlatformConfig:
             raise ValueError("a VPC-only Studio domain needs studio_domain_subnet_ids (private subnets of studio_domain_vpc_id)")
         if self.network_cidr is not None:
             _check_cidr(self.network_cidr)
+        if self.studio_domain and not (self.network_cidr or self.studio_domain_vpc_id):
+            raise ValueError("studio_domain needs a network: network_cidr (the secure ML environment) or studio_domain_vpc_id")
         if any(not _ROLE_ARN.match(arn) for arn in self.studio_execution_role_arns):
             raise ValueError(f"studio_execution_role_arns must be IAM role ARNs, got {list(self.studio_execution_role_arns)!r}")
         if not 60 <= self.studio_idle_minutes <= 525600:
@@ -104,6 +108,10 @@ class PlatformConfig:
                 raise ValueError(f"studio_jwks_url must be https (or loopback for the embedded AWS), got {self.studio_jwks_url!r}")
             if self.studio_token_use not in (None, "id", "access"):
                 raise ValueError(f"studio_token_use must be id or access, got {self.studio_token_use!r}")
+
+    @property
+    def creates_studio_domain(self) -> bool:
+        return bool(self.studio_domain_vpc_id or self.studio_domain)
 
     @property
     def tags(self) -> dict[str, str]:

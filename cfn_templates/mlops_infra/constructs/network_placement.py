@@ -7,7 +7,8 @@ private subnet ids and its workload security group; a stack that places compute 
 * every ``PlatformFunction`` runs in the private subnets (no internet; AWS APIs through the endpoints);
 * the model-build pipeline's jobs get the subnets and group (``sagemaker:VpcSubnets`` is then present,
   as the guardrails demand);
-* notebooks are launched into the first private subnet with the Studio group, without direct internet.
+* notebooks are launched into the first private subnet with the Studio group, without direct internet;
+* a Studio domain (``studio_domain``) is created in the environment's VPC and private subnets with the Studio group.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class NetworkPlacement(Construct):
 
     def __init__(self, scope: cdk.Stack, *, platform: str) -> None:
         super().__init__(scope, ID)
+        self.vpc_id: str = cdk.Fn.import_value(export_name(platform, "VpcId"))
         self.subnet_ids: list[str] = cdk.Fn.split(",", cdk.Fn.import_value(export_name(platform, "PrivateSubnetIds")), SUBNET_COUNT)
         self.security_group_ids: list[str] = [cdk.Fn.import_value(export_name(platform, "WorkloadSecurityGroupId"))]
         #: Notebooks sit with Studio's apps (the group that may reach the endpoints and the home volumes).

@@ -16,10 +16,11 @@ from mlops_infra.nag import suppress
 
 
 class StudioDomain(Construct):
-    """Domain ``<project>-studio`` in the given VPC subnets, its execution role and security group, and user profiles."""
+    """Domain ``<project>-studio`` in the given VPC subnets, its execution role, its security group (unless given), user profiles."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, vpc_id: str, subnet_ids: Sequence[str], key: kms.IKey,
-                 bucket: s3.IBucket, user_profiles: Sequence[str], idle_minutes: int) -> None:
+                 bucket: s3.IBucket, user_profiles: Sequence[str], idle_minutes: int,
+                 security_group_ids: Sequence[str] | None = None) -> None:
         super().__init__(scope, id_)
         self.role = iam.Role(self, "ExecutionRole", role_name=f"{project}-studio-execution",
                              assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
@@ -30,15 +31,17 @@ class StudioDomain(Construct):
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
                              f"Resource::<{cdk.Stack.of(self).get_logical_id(bucket.node.default_child)}.Arn>/*"])
-        self.security_group = ec2.CfnSecurityGroup(
-            self, "SecurityGroup", vpc_id=vpc_id, group_description=f"{project} Studio apps: egress inside the VPC only",
-            security_group_egress=[ec2.CfnSecurityGroup.EgressProperty(ip_protocol="-1", cidr_ip="10.0.0.0/8",
-                                                                       description="VPC endpoints and services inside the private network")])
+        if security_group_ids is None:  # a VPC of the user's: the domain's own group, egress inside private addresses only
+            self.security_group = ec2.CfnSecurityGroup(
+                self, "SecurityGroup", vpc_id=vpc_id, group_description=f"{project} Studio apps: egress inside the VPC only",
+                security_group_egress=[ec2.CfnSecurityGroup.EgressProperty(
+                    ip_protocol="-1", cidr_ip="10.0.0.0/8", description="VPC endpoints and services inside the private network")])
+            security_group_ids = [self.security_group.attr_group_id]
         self.domain = sagemaker.CfnDomain(
             self, "Domain", domain_name=f"{project}-studio", auth_mode="IAM", app_network_access_type="VpcOnly",
             vpc_id=vpc_id, subnet_ids=list(subnet_ids), kms_key_id=key.key_arn,
             default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
-                execution_role=self.role.role_arn, security_groups=[self.security_group.attr_group_id],
+                execution_role=self.role.role_arn, security_groups=list(security_group_ids),
                 jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
                     app_lifecycle_management=sagemaker.CfnDomain.AppLifecycleManagementProperty(
                         idle_settings=sagemaker.CfnDomain.IdleSettingsProperty(lifecycle_management="ENABLED",

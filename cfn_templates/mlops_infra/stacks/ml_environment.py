@@ -87,7 +87,7 @@ def define_ml_environment(stack: cdk.Stack, config: PlatformConfig) -> None:
     personas = Personas(stack, "Personas", project=config.project, environment=environment, guardrails=guardrails.policy,
                         stores=Stores(stores.buckets["data"], stores.buckets["models"]), vpc_id=network.vpc.vpc_id)
 
-    cdk.CfnOutput(stack, "VpcId", value=network.vpc.vpc_id)
+    cdk.CfnOutput(stack, "VpcId", value=network.vpc.vpc_id, export_name=export_name(environment, "VpcId"))
     cdk.CfnOutput(stack, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids),
                   export_name=export_name(environment, "PrivateSubnetIds"))
     cdk.CfnOutput(stack, "StudioSecurityGroupId", value=network.studio_sg.security_group_id,

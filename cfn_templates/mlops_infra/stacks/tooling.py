@@ -49,8 +49,8 @@ class ToolingStack(cdk.Stack):
             self, "CreateProjectLaunchRole", allowed_values=["true", "false"], default="true",
             description="Create AmazonSageMakerServiceCatalogProductsLaunchRole (mlops deploy passes false when the account has it)")
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
-        if config.network_cidr:  # first: the functions and builds created below find it and run in the private network
-            NetworkPlacement(self, platform=config.project)
+        # first: the functions and builds created below find it and run in the private network
+        placement = NetworkPlacement(self, platform=config.project) if config.network_cidr else None
 
         store = ArtifactStore(self, "Artifacts", project=config.project, removal_policy=removal)
         environments = EnvironmentTable(self, "Environments", table_name=f"{config.project}-environments",
@@ -96,10 +96,15 @@ class ToolingStack(cdk.Stack):
 
         studio_roles: list[iam.IRole] = [iam.Role.from_role_arn(self, f"StudioRole{index}", arn, mutable=False)
                                          for index, arn in enumerate(config.studio_execution_role_arns)]
-        if config.studio_domain_vpc_id:
-            domain = StudioDomain(self, "StudioDomain", project=config.project, vpc_id=config.studio_domain_vpc_id,
-                                  subnet_ids=config.studio_domain_subnet_ids, key=store.key, bucket=store.bucket,
-                                  user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
+        if config.creates_studio_domain:
+            # a VPC given explicitly wins; otherwise the domain lives in the environment with the Studio group
+            in_environment = placement is not None and not config.studio_domain_vpc_id
+            domain = StudioDomain(
+                self, "StudioDomain", project=config.project, key=store.key, bucket=store.bucket,
+                vpc_id=placement.vpc_id if in_environment else str(config.studio_domain_vpc_id),
+                subnet_ids=placement.subnet_ids if in_environment else config.studio_domain_subnet_ids,
+                security_group_ids=placement.notebook_security_group_ids if in_environment else None,
+                user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
         ProjectSeeder(self, "ProjectSeeder", project=config.project)

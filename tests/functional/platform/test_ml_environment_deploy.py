@@ -20,7 +20,7 @@ from support import wait_for
 
 
 def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> None:
-    config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16")
+    config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16", studio_domain=True, studio_user_profiles=("ds-alice",))
     accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
     deployed = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")))
     assert [(d.stack_name, d.account) for d in deployed][:3] == [
@@ -31,6 +31,11 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
     placed = aws.client("lambda").get_function_configuration(FunctionName="mlops-project-seed")["VpcConfig"]
     assert sorted(placed["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))
     assert placed["SecurityGroupIds"] == [deployed[0].outputs["WorkloadSecurityGroupId"]]
+    # the Studio domain too: VPC-only in the environment's VPC and private subnets, with its Studio group
+    domain = aws.client("sagemaker").describe_domain(DomainId=deployed[3].outputs["StudioDomainId"])
+    assert (domain["VpcId"], domain["AppNetworkAccessType"]) == (deployed[0].outputs["VpcId"], "VpcOnly")
+    assert sorted(domain["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))
+    assert domain["DefaultUserSettings"]["SecurityGroups"] == [deployed[0].outputs["StudioSecurityGroupId"]]
     _a_ds_admin_launches_and_terminates_a_team_environment(aws, deployed[3].outputs)
     removed = destroy_platform(accounts, config)
     assert [(r.stack_name, r.account) for r in removed][-3:] == [

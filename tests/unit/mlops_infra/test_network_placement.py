@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Template
 
+from mlops_infra.config import PlatformConfig
+from mlops_infra.synth import SHIPPED_NETWORK_CIDR, synthesize
 from support import environment_template
 
 SPLIT = {"Fn::Split": [",", {"Fn::ImportValue": "mlops-ml-environment-PrivateSubnetIds"}]}
@@ -24,6 +27,7 @@ def test_the_environment_exports_its_subnets_and_workload_group(stacks: dict[str
     outputs = environment_template(stacks["mlops-ml-environment"].to_json())["Outputs"]
     assert outputs["PrivateSubnetIds"]["Export"] == {"Name": "mlops-ml-environment-PrivateSubnetIds"}
     assert outputs["WorkloadSecurityGroupId"]["Export"] == {"Name": "mlops-ml-environment-WorkloadSecurityGroupId"}
+    assert outputs["VpcId"]["Export"] == {"Name": "mlops-ml-environment-VpcId"}
 
 
 def test_every_platform_function_runs_in_the_private_subnets(stacks: dict[str, Template]) -> None:
@@ -59,3 +63,14 @@ def test_notebooks_are_launched_into_the_first_private_subnet_with_the_studio_gr
     variables = validate["Properties"]["Environment"]["Variables"]
     assert variables["NOTEBOOK_SUBNET_ID"] == SUBNETS[0]
     assert variables["NOTEBOOK_SECURITY_GROUP_IDS"] == {"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}  # one group
+
+
+def test_a_studio_domain_lives_in_the_environment_with_the_studio_group(tmp_path: Path) -> None:
+    config = PlatformConfig(network_cidr=SHIPPED_NETWORK_CIDR, studio_domain=True, studio_user_profiles=("ds-alice",))
+    tooling = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
+    [domain] = tooling.find_resources("AWS::SageMaker::Domain").values()
+    properties = domain["Properties"]
+    assert properties["VpcId"] == {"Fn::ImportValue": "mlops-ml-environment-VpcId"}
+    assert properties["SubnetIds"] == SUBNETS and properties["AppNetworkAccessType"] == "VpcOnly"
+    assert properties["DefaultUserSettings"]["SecurityGroups"] == [{"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}]
+    assert tooling.find_resources("AWS::EC2::SecurityGroup") == {}  # the environment's group, not one of its own

@@ -91,6 +91,7 @@ def test_studio_domain_is_vpc_only_encrypted_and_shuts_idle_apps(tmp_path: Path)
     ({"studio_domain_vpc_id": "my-vpc"}, "studio_domain_vpc_id must look like vpc-"),
     ({"studio_domain_subnet_ids": ()}, "needs studio_domain_subnet_ids"),
     ({"studio_idle_minutes": 30}, "studio_idle_minutes must be 60-525600"),
+    ({"studio_domain": True, "studio_domain_vpc_id": None, "studio_domain_subnet_ids": ()}, "studio_domain needs a network"),
 ])
 def test_bad_domain_settings_are_refused(change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
