@@ -133,6 +133,11 @@ class PlatformConfig:
         return f"{self.project}-ml-environment"
 
     @property
+    def cloudformation_execution_role_name(self) -> str:
+        """The environment's role CloudFormation acts as for the platform admin persona (``<project>-cloudformation-execution``)."""
+        return f"{self.project}-cloudformation-execution"
+
+    @property
     def model_package_group_name(self) -> str:
         return f"{self.project}-models"
 

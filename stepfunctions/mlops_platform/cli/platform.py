@@ -52,14 +52,19 @@ def synth(outdir: str, export_templates: bool, project: str, network_cidr: str |
 @target_options
 @project_option
 @network_options
+@click.option("--through-execution-role", is_flag=True,
+              help="CloudFormation acts as the environment's <project>-cloudformation-execution role in each account (what the "
+                   "platform-admin persona must do; the environment stacks are created first, as you).")
 @output_option
-def deploy(project: str, network_cidr: str | None, network_nat: bool, output: str, **target: Any) -> None:
+def deploy(project: str, network_cidr: str | None, network_nat: bool, through_execution_role: bool, output: str, **target: Any) -> None:
     """Deploy the platform: the secure ML environment in each account (with --network-cidr), the tooling stack, then the
     target-account stack in staging and prod."""
     config = platform_config(project, network_cidr, network_nat)
+    if through_execution_role and not config.network_cidr:
+        raise ConfigError("--through-execution-role: the execution role comes with the secure ML environment; give --network-cidr")
     accounts = open_accounts(**target)
     with progress("Deploying the platform", enabled=output == "text") as report:
-        deployed = deploy_platform(accounts, config, synthesize(config), report)
+        deployed = deploy_platform(accounts, config, synthesize(config), report, through_execution_role=through_execution_role)
     show_deployed(deployed, output)
 
 

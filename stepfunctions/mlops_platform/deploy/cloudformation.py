@@ -73,8 +73,10 @@ def deploy_stack(
     tags: dict[str, str],
     template_url: str | None = None,
     progress: Progress = no_progress,
+    role_arn: str | None = None,
 ) -> dict[str, str]:
-    """Create or update ``name`` and wait; return its outputs, or raise :class:`DeployError` with reasons."""
+    """Create or update ``name`` and wait (as CloudFormation's service role ``role_arn`` when given); return its outputs,
+    or raise :class:`DeployError` with reasons."""
     source = {"TemplateURL": template_url} if template_url and len(template_body) > MAX_TEMPLATE_BODY else {"TemplateBody": template_body}
     request = {
         "StackName": name,
@@ -82,6 +84,7 @@ def deploy_stack(
         "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         "Capabilities": CAPABILITIES,
         **source,
+        **({"RoleARN": role_arn} if role_arn else {}),
     }
     existing = describe_stack(cfn, name)
     if existing is not None and existing["StackStatus"] in REPLACE_FIRST:

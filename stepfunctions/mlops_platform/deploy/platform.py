@@ -67,12 +67,22 @@ def deploy_platform(
     config: PlatformConfig,
     synthesized: Mapping[str, Synthesized],
     progress: Progress = no_progress,
+    through_execution_role: bool = False,
 ) -> list[DeployedStack]:
-    """Publish assets and deploy every stack of the plan into its account."""
+    """Publish assets and deploy every stack of the plan into its account.
+
+    ``through_execution_role``: CloudFormation acts as the environment's ``<project>-cloudformation-execution`` role in
+    each account (what the platform-admin persona may only do); an environment stack being created has no such role yet,
+    so it alone is created as the caller.
+    """
     deployed = []
     for step in platform_plan(config, accounts):
         stack = synthesized[step.stack_name]
         account_id = accounts.account_id(step.account)
+        cfn = accounts.client("cloudformation", step.account)
+        role_arn = None
+        if through_execution_role and (step.stack_name != config.ml_environment_stack_name or describe_stack(cfn, step.stack_name)):
+            role_arn = f"arn:{partition(accounts.region)}:iam::{account_id}:role/{config.cloudformation_execution_role_name}"
         template_url = None
         if stack.assets_manifest is not None:
             urls = publish_assets(accounts.client("s3", step.account), stack.assets_manifest, account_id, accounts.region, config.tags)
@@ -88,17 +98,15 @@ def deploy_platform(
                     accounts.client("lambda", step.account), accounts.client("s3", step.account),
                     config.asset_bucket_name(account_id, accounts.region), f"{config.project}-pyjwt",
                     build_jwt_layer(for_this_machine=isinstance(accounts, LocalAccounts)))
-        outputs = deploy_stack(
-            accounts.client("cloudformation", step.account),
-            step.stack_name,
-            stack.template_file.read_text(),
-            parameters,
-            config.tags,
-            template_url=template_url,
-            progress=progress,
-        )
+        outputs = deploy_stack(cfn, step.stack_name, stack.template_file.read_text(), parameters, config.tags,
+                               template_url=template_url, progress=progress, role_arn=role_arn)
         deployed.append(DeployedStack(step.stack_name, step.account, account_id, outputs))
     return deployed
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region."""
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 def creates_project_launch_role(iam: Any, cfn: Any, tooling_stack_name: str) -> str:

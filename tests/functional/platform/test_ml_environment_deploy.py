@@ -7,9 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
-from embedded_aws import EmbeddedAws
-from embedded_aws.clients import credentials_client
 from mlops_infra.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_infra.synth import synthesize
@@ -18,15 +15,24 @@ from mlops_platform.deploy.platform import deploy_platform, destroy_platform
 from mlops_platform.local.state import LocalState
 from support import wait_for
 
+from embedded_aws import EmbeddedAws
+from embedded_aws.clients import credentials_client
+
 
 def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> None:
     config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16", studio_domain=True, studio_user_profiles=("ds-alice",))
     accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
-    deployed = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")))
+    deployed = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")), through_execution_role=True)
     assert [(d.stack_name, d.account) for d in deployed][:3] == [
         ("mlops-ml-environment", "tooling"), ("mlops-ml-environment", "staging"), ("mlops-ml-environment", "prod")]
     for environment in deployed[:3]:
         _assert_environment(aws, environment.account, environment.account_id, environment.outputs)
+    # as the platform admin must: every platform stack through the environment's execution role (the environments,
+    # created before that role existed, as the caller)
+    for stack in deployed:
+        [described] = aws.client("cloudformation", stack.account).describe_stacks(StackName=stack.stack_name)["Stacks"]
+        expected = None if stack.stack_name == "mlops-ml-environment" else f"arn:aws:iam::{stack.account_id}:role/mlops-cloudformation-execution"
+        assert described.get("RoleARN") == expected, (stack.stack_name, stack.account)
     # the platform's functions in tooling run in that account's private subnets (imported from the environment)
     placed = aws.client("lambda").get_function_configuration(FunctionName="mlops-project-seed")["VpcConfig"]
     assert sorted(placed["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))

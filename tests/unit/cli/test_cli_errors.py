@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from mlops_platform.cli.main import cli
 
 
@@ -37,6 +36,17 @@ def test_bad_account_id(run) -> None:  # type: ignore[no-untyped-def]
     result = run("deploy", "--target", "aws", "--staging-account", "123")
     assert result.exit_code == 2
     assert result.stderr == "error: --staging-account must be a 12-digit account id, got '123'\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--network-cidr", "10.0.0.0/8"), "error: --network-cidr: network_cidr must be a private IPv4 block of size /16 to /20, got '10.0.0.0/8'\n"),
+    (("--through-execution-role",),
+     "error: --through-execution-role: the execution role comes with the secure ML environment; give --network-cidr\n"),
+], ids=["network-too-large", "execution-role-without-environment"])
+def test_bad_environment_options_are_refused_before_any_call(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("deploy", *args)
+    assert result.exit_code == 2
+    assert result.stderr == message
 
 
 def test_unknown_target_is_a_usage_error(run) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from mlops_infra.config import PlatformConfig
 from mlops_platform.security.policy import evaluate
 from support import environment_template, render
 
@@ -125,3 +126,9 @@ def test_jobs_make_network_interfaces_only_in_the_ml_vpc(environment: Template, 
     assert _decide(environment, names, "sagemaker-execution", "s3:PutObject", model) == "allowed"
     data = "arn:aws:s3:::mlops-ml-data-123456789012-us-east-1/raw/churn.csv"
     assert _decide(environment, names, "sagemaker-execution", "s3:PutObject", data) == "implicitDeny"  # jobs read data, write models
+
+
+def test_the_deploy_uses_the_persona_execution_role_by_its_name(environment: Template) -> None:
+    name = PlatformConfig().cloudformation_execution_role_name
+    [role] = environment.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": name}}).values()
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
