@@ -10,10 +10,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mlops_infra.constructs.personas import NOTEBOOK_URL_STAGE, persona_name
 from mlops_infra.constructs.platform_function import PlatformFunction
 from mlops_infra.nag import suppress
 
-STAGE = "v1"
+STAGE = NOTEBOOK_URL_STAGE
 
 
 class NotebookUrlApi(Construct):
@@ -25,7 +26,9 @@ class NotebookUrlApi(Construct):
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
         self.handler = PlatformFunction(self, "Handler", project=project, name="notebook-url-api", handler_module="notebook_url_api",
                                         description="Issues and reads presigned URLs for the caller's own notebook",
-                                        environment={"TABLE_NAME": table.table_name, "KMS_KEY_ID": key.key_arn})
+                                        # sessions of the environment's analyst persona count as their user (its trust binds the name)
+                                        environment={"TABLE_NAME": table.table_name, "KMS_KEY_ID": key.key_arn,
+                                                     "ANALYST_ROLE_NAME": persona_name(project, "analyst")})
         role = self.handler.role
         role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
         role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],

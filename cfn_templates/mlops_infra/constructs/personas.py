@@ -27,6 +27,8 @@ from constructs import Construct
 from mlops_infra.nag import suppress
 
 HUMANS = ("platform-admin", "ds-admin", "data-scientist", "analyst")
+#: The notebook URL API's stage (``constructs/notebook_url_api.py``).
+NOTEBOOK_URL_STAGE = "v1"
 SAGEMAKER_WORK = ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", "sagemaker:CreateHyperParameterTuningJob",
                   "sagemaker:CreateTransformJob", "sagemaker:CreateModel", "sagemaker:Describe*", "sagemaker:List*",
                   "sagemaker:StopTrainingJob", "sagemaker:StopProcessingJob", "sagemaker:StopTransformJob", "sagemaker:AddTags"]
@@ -140,9 +142,16 @@ class Personas(Construct):
                                                                       "codepipeline:GetPipelineExecution"],
                                       resources=[self._arn("codepipeline", named)]))
 
-        self._role("analyst", people_with_mfa(), "Requests and opens a notebook through the platform's self-service", guardrails)
-        self._add("analyst", iam.PolicyStatement(sid="FindNotebookProducts", actions=[
-            "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]))
+        # the notebook URL API takes a session of this role for the user it names: only the user themself may name it
+        analyst = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"},
+                                                              "StringEquals": {"sts:RoleSessionName": "${aws:username}"}})
+        self._role("analyst", analyst, "Requests and opens a notebook through the platform's self-service", guardrails)
+        self._add("analyst",
+                  iam.PolicyStatement(sid="FindNotebookProducts", actions=[
+                      "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]),
+                  iam.PolicyStatement(sid="OwnNotebookUrl", actions=["execute-api:Invoke"],
+                                      resources=[self._arn("execute-api", f"*/{NOTEBOOK_URL_STAGE}/{method}/notebooks/url")
+                                                 for method in ("GET", "POST")]))
 
         suppress(self, "AwsSolutions-IAM4", "CloudFormation's execution role deploys whatever the platform's templates hold (IAM, "
                  "KMS, networking, Lambda...): like CDK's bootstrap role it needs AdministratorAccess; only CloudFormation may assume "
@@ -151,7 +160,8 @@ class Personas(Construct):
         suppress(self, "AwsSolutions-IAM5", "Wildcards name families the personas own: <platform>-* stacks, pipelines and model groups "
                  "(created later by projects), SageMaker's job APIs whose resources are created by the call (the guardrails deny them "
                  "outside the network or without keys), tag-scoped portfolios, products as the portfolios' access lists admit them, "
-                 "one's own provisioned products (userLevel self), SageMaker's public images in AWS's ECR accounts, ENIs only in "
+                 "one's own provisioned products (userLevel self), the notebook URL methods of the platform's API (its id is "
+                 "known only after the tooling stack), SageMaker's public images in AWS's ECR accounts, ENIs only in "
                  "the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
                  applies_to=[*self._evidence(named), *(f"Resource::<{stack.get_logical_id(b.node.default_child)}.Arn>/*"
                                                        for b in (stores.data, stores.models))])
@@ -187,4 +197,6 @@ class Personas(Construct):
                 f"Resource::{arn.format(service='codepipeline', resource=named)}",
                 f"Resource::{arn.format(service='codepipeline', resource=f'{named}/*')}",
                 "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:portfolio/*",
-                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:product/*"]
+                "Resource::arn:<AWS::Partition>:catalog:<AWS::Region>:<AWS::AccountId>:product/*",
+                *(f"Resource::{arn.format(service='execute-api', resource=f'*/{NOTEBOOK_URL_STAGE}/{m}/notebooks/url')}"
+                  for m in ("GET", "POST"))]

@@ -22,7 +22,7 @@ NOTEBOOK = "sagemaker-notebook"
 
 
 def _caller() -> str:
-    user = caller_user(app.current_event.request_context.identity.user_arn)
+    user = caller_user(app.current_event.request_context.identity.user_arn, os.environ.get("ANALYST_ROLE_NAME"))
     require_own(user, (app.current_event.query_string_parameters or {}).get("user"))
     return user
 

@@ -12,14 +12,19 @@ from mlops_platform.notebooks.records import EnvironmentRecords
 from mlops_platform.notebooks.urls import issue_url
 
 IAM_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?(?P<name>[^/]+)$")
+ROLE_SESSION_ARN = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/(?P<role>[^/]+)/(?P<session>[^/]+)$")
 
 
-def caller_user(user_arn: str | None) -> str:
-    """The analyst behind a SigV4 identity; only IAM users (analysts) have notebooks."""
+def caller_user(user_arn: str | None, analyst_role: str | None = None) -> str:
+    """The analyst behind a SigV4 identity: an IAM user, or a session of the analyst persona role ``analyst_role``,
+    whose trust policy makes the session name the caller's own user name (so it names the person, not a choice)."""
     found = IAM_USER_ARN.match(user_arn or "")
-    if not found:
-        raise ApiError(403, "only analysts (IAM users) have notebooks")
-    return found.group("name")
+    if found:
+        return found.group("name")
+    session = ROLE_SESSION_ARN.match(user_arn or "")
+    if analyst_role and session and session.group("role") == analyst_role:
+        return session.group("session")
+    raise ApiError(403, "only analysts (IAM users or the analyst persona) have notebooks")
 
 
 def require_own(caller: str, requested: str | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from botocore.auth import SigV4Auth
@@ -67,7 +69,33 @@ def test_unsigned_and_non_analyst_callers_are_refused(platform: Platform, api: s
     request = AWSRequest(method="GET", url=api)
     SigV4Auth(Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]), "execute-api", "us-east-1").add_auth(request)
     response = requests.get(api, headers=dict(request.headers), timeout=60)
-    assert (response.status_code, response.json()) == (403, {"message": "only analysts (IAM users) have notebooks"})
+    assert (response.status_code, response.json()) == (403, {"message": "only analysts (IAM users or the analyst persona) have notebooks"})
+
+
+def _session(platform: Platform, role_name: str, session: str) -> tuple[str, str, str]:
+    iam = platform.client("iam")
+    try:
+        iam.get_role(RoleName=role_name)
+    except iam.exceptions.NoSuchEntityException:  # as the environment creates it: the account's people, the session their name
+        iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:username}"}}}]}))
+    creds = platform.client("sts").assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{role_name}", RoleSessionName=session)["Credentials"]
+    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+
+
+def _signed_get(url: str, credentials: tuple[str, str, str]) -> requests.Response:
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(*credentials), "execute-api", "us-east-1").add_auth(request)
+    return requests.get(url, headers=dict(request.headers), timeout=60)
+
+
+def test_a_session_of_the_analyst_persona_is_its_user_and_no_other_role_is(platform: Platform, api: str) -> None:
+    persona = _signed_get(api, _session(platform, "mlops-analyst", "ana"))
+    assert persona.status_code == 200
+    assert persona.json() == {"user": "ana", "notebook": "ana-Notebook", "url": platform.service.url("ana")}
+    other = _signed_get(api, _session(platform, "mlops-data-scientist", "ana"))  # same session name, another role
+    assert (other.status_code, other.json()) == (403, {"message": "only analysts (IAM users or the analyst persona) have notebooks"})
 
 
 def test_refresh_of_a_stopped_notebook_is_a_conflict(platform: Platform, api: str, keys: dict) -> None:

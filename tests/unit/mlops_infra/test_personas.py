@@ -71,7 +71,9 @@ def test_people_need_mfa_and_services_are_services(environment: Template) -> Non
     for persona in ("platform-admin", "ds-admin", "data-scientist", "analyst"):
         [role] = environment.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": f"mlops-{persona}"}}).values()
         [statement] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, persona
+        assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}, persona
+        assert statement["Principal"] == {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"},
+                                                                    ":root"]]}}, persona
     for persona, service in (("sagemaker-execution", "sagemaker.amazonaws.com"), ("cloudformation-execution", "cloudformation.amazonaws.com")):
         [role] = environment.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": f"mlops-{persona}"}}).values()
         [statement] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
@@ -132,3 +134,14 @@ def test_the_deploy_uses_the_persona_execution_role_by_its_name(environment: Tem
     name = PlatformConfig().cloudformation_execution_role_name
     [role] = environment.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": name}}).values()
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+
+
+def test_an_analyst_persona_session_bears_its_users_name_and_may_call_only_the_url_methods(environment: Template) -> None:
+    [role] = environment.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-analyst"}}).values()
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"},
+                                  "StringEquals": {"sts:RoleSessionName": "${aws:username}"}}
+    statements = [s for p in environment.find_resources("AWS::IAM::Policy").values() if "Analyst" in str(p["Properties"]["Roles"])
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    [invoke] = [s for s in statements if s.get("Sid") == "OwnNotebookUrl"]
+    assert render(invoke["Resource"], {}) == [f"arn:aws:execute-api:us-east-1:{ACCOUNT}:*/v1/{m}/notebooks/url" for m in ("GET", "POST")]
