@@ -18,6 +18,7 @@ over whatever any other policy allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -40,9 +41,13 @@ class Stores:
     models: s3.IBucket
 
 
-def people_with_mfa() -> iam.IPrincipal:
-    """The account's identity provider or administrators, with MFA (who may assume a role meant for people)."""
-    return iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+def people_with_mfa(session_named_after_user: bool = False) -> iam.IPrincipal:
+    """The account's identity provider or administrators, with MFA (who may assume a role meant for people); with
+    ``session_named_after_user`` only under their own user name as the session name (so a session names its person)."""
+    conditions: dict[str, Any] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    if session_named_after_user:
+        conditions["StringEquals"] = {"sts:RoleSessionName": "${aws:username}"}
+    return iam.AccountRootPrincipal().with_conditions(conditions)
 
 
 def persona_name(environment: str, persona: str) -> str:
@@ -143,9 +148,7 @@ class Personas(Construct):
                                       resources=[self._arn("codepipeline", named)]))
 
         # the notebook URL API takes a session of this role for the user it names: only the user themself may name it
-        analyst = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"},
-                                                              "StringEquals": {"sts:RoleSessionName": "${aws:username}"}})
-        self._role("analyst", analyst, "Requests and opens a notebook through the platform's self-service", guardrails)
+        self._role("analyst", people_with_mfa(session_named_after_user=True), "Requests and opens a notebook through the platform's self-service", guardrails)
         self._add("analyst",
                   iam.PolicyStatement(sid="FindNotebookProducts", actions=[
                       "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]),

@@ -66,11 +66,12 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
             "registry": [v.to_dict() for v in versions], "ci": ci, "sagemaker_pipeline": sagemaker_pipeline["PipelineArn"]}
 
 
-def environment_demo(accounts: LocalAccounts, deployed: list[DeployedStack], text: bool) -> dict[str, Any]:
-    """What each account's secure ML environment holds: the private network, its endpoints, the fenced stores, the personas."""
+def environment_demo(accounts: LocalAccounts, deployed: list[DeployedStack], stack_name: str, text: bool) -> dict[str, Any]:
+    """What each account's secure ML environment (stack ``stack_name``) holds: the private network, its endpoints, the
+    fenced stores, the personas."""
     found: dict[str, Any] = {}
     for stack in deployed:
-        if "VpcId" not in stack.outputs:
+        if stack.stack_name != stack_name:
             continue
         ec2 = accounts.client("ec2", stack.account)
         endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [stack.outputs["VpcId"]]}])["VpcEndpoints"]
@@ -117,7 +118,7 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
         if text:
             table("Stacks in each account", ["account", "account id", "stack", "status"],
                   [(s["account"], s["account_id"], s["stack_name"], s["status"]) for s in stacks])
-        report["environment"] = environment_demo(accounts, deployed, text)
+        report["environment"] = environment_demo(accounts, deployed, config.ml_environment_stack_name, text)
         if text:
             console.rule(f"3. Analyst '{DEMO_ANALYST}' requests a notebook (Service Catalog + Step Functions)")
         outputs = next(d for d in deployed if d.stack_name == config.tooling_stack_name).outputs

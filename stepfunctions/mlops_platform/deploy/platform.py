@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import boto3
+
 from mlops_infra.config import PlatformConfig
 
 from mlops_platform.aws.accounts import ACCOUNT_NAMES, AccountClients, LocalAccounts
@@ -82,7 +84,7 @@ def deploy_platform(
         cfn = accounts.client("cloudformation", step.account)
         role_arn = None
         if through_execution_role and (step.stack_name != config.ml_environment_stack_name or describe_stack(cfn, step.stack_name)):
-            role_arn = f"arn:{partition(accounts.region)}:iam::{account_id}:role/{config.cloudformation_execution_role_name}"
+            role_arn = f"arn:{boto3.session.Session().get_partition_for_region(accounts.region)}:iam::{account_id}:role/{config.cloudformation_execution_role_name}"
         template_url = None
         if stack.assets_manifest is not None:
             urls = publish_assets(accounts.client("s3", step.account), stack.assets_manifest, account_id, accounts.region, config.tags)
@@ -102,11 +104,6 @@ def deploy_platform(
                                template_url=template_url, progress=progress, role_arn=role_arn)
         deployed.append(DeployedStack(step.stack_name, step.account, account_id, outputs))
     return deployed
-
-
-def partition(region: str) -> str:
-    """The ARN partition of a region."""
-    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 def creates_project_launch_role(iam: Any, cfn: Any, tooling_stack_name: str) -> str:

@@ -30,7 +30,8 @@ def keys(platform: Platform) -> dict[str, tuple[str, str]]:
     return created
 
 
-def call(method: str, url: str, key: tuple[str, str] | None) -> requests.Response:
+def call(method: str, url: str, key: tuple[str, ...] | None) -> requests.Response:
+    """The request signed with an access key pair, or a role session's key, secret and token."""
     request = AWSRequest(method=method, url=url)
     if key:
         SigV4Auth(Credentials(*key), "execute-api", "us-east-1").add_auth(request)
@@ -66,9 +67,7 @@ def test_unsigned_and_non_analyst_callers_are_refused(platform: Platform, api: s
     assert call("GET", api, (admin.access_key_id, admin.secret_access_key)).json() == {"message": "embedded-admin has no notebook"}
     role = platform.client("sts").assume_role(RoleArn="arn:aws:iam::222222222222:role/OrganizationAccountAccessRole", RoleSessionName="x1")
     creds = role["Credentials"]
-    request = AWSRequest(method="GET", url=api)
-    SigV4Auth(Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]), "execute-api", "us-east-1").add_auth(request)
-    response = requests.get(api, headers=dict(request.headers), timeout=60)
+    response = call("GET", api, (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
     assert (response.status_code, response.json()) == (403, {"message": "only analysts (IAM users or the analyst persona) have notebooks"})
 
 
@@ -84,17 +83,11 @@ def _session(platform: Platform, role_name: str, session: str) -> tuple[str, str
     return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
 
 
-def _signed_get(url: str, credentials: tuple[str, str, str]) -> requests.Response:
-    request = AWSRequest(method="GET", url=url)
-    SigV4Auth(Credentials(*credentials), "execute-api", "us-east-1").add_auth(request)
-    return requests.get(url, headers=dict(request.headers), timeout=60)
-
-
 def test_a_session_of_the_analyst_persona_is_its_user_and_no_other_role_is(platform: Platform, api: str) -> None:
-    persona = _signed_get(api, _session(platform, "mlops-analyst", "ana"))
+    persona = call("GET", api, _session(platform, "mlops-analyst", "ana"))
     assert persona.status_code == 200
     assert persona.json() == {"user": "ana", "notebook": "ana-Notebook", "url": platform.service.url("ana")}
-    other = _signed_get(api, _session(platform, "mlops-data-scientist", "ana"))  # same session name, another role
+    other = call("GET", api, _session(platform, "mlops-data-scientist", "ana"))  # same session name, another role
     assert (other.status_code, other.json()) == (403, {"message": "only analysts (IAM users or the analyst persona) have notebooks"})
 
 
