@@ -17,6 +17,7 @@ from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from mlops_infra.constructs.personas import persona_name
+from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
 from mlops_infra.nag import suppress
 
 PRODUCT_VERSION = "v1"
@@ -56,11 +57,7 @@ class EnvironmentCatalog(Construct):
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
         role_arn = f"arn:{partition}:iam::{account}:role/*"
         statements = [
-            iam.PolicyStatement(sid="EnvironmentStacks", actions=[
-                "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
-                "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:GetTemplateSummary",
-                "cloudformation:SetStackPolicy", "cloudformation:ValidateTemplate"],
-                resources=[f"arn:{partition}:cloudformation:{region}:{account}:stack/SC-{account}-pp-*/*"]),
+            provisioned_stacks("EnvironmentStacks"),
             iam.PolicyStatement(sid="Network", actions=NETWORK_ACTIONS, resources=["*"], conditions=THROUGH_CLOUDFORMATION),
             iam.PolicyStatement(sid="FlowLogGroups", actions=[
                 "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
@@ -103,7 +100,7 @@ class EnvironmentCatalog(Construct):
                  "CloudFormation (aws:CalledVia), keys are managed only when tagged with the platform, and only the guardrail "
                  "policy and the CloudFormation execution persona's AdministratorAccess may be attached",
                  applies_to=["Resource::*", "Action::ec2:Describe*",
-                             "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*/*",
+                             PROVISIONED_STACKS_EVIDENCE,
                              "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*",
                              "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/*-ml-guardrails",
                              "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",

@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
 from mlops_infra.nag import suppress
 
 
@@ -30,11 +31,7 @@ class NotebookCatalog(Construct):
             assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
             description="Service Catalog launch role of the notebook product: notebook instances and their stacks only",
             inline_policies={"LaunchNotebooks": iam.PolicyDocument(statements=[
-                iam.PolicyStatement(sid="NotebookStacks", actions=[
-                    "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
-                    "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:GetTemplateSummary",
-                    "cloudformation:SetStackPolicy", "cloudformation:ValidateTemplate"],
-                    resources=[f"arn:{partition}:cloudformation:{region}:{account}:stack/SC-{account}-pp-*/*"]),
+                provisioned_stacks("NotebookStacks"),
                 iam.PolicyStatement(sid="Notebooks", actions=[
                     "sagemaker:CreateNotebookInstance", "sagemaker:DeleteNotebookInstance", "sagemaker:DescribeNotebookInstance",
                     "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:AddTags"],
@@ -47,7 +44,7 @@ class NotebookCatalog(Construct):
         )
         suppress(self.launch_role, "AwsSolutions-IAM5",
                  "Service Catalog names each stack SC-<account>-pp-<id> and each notebook <user>-Notebook at launch time",
-                 applies_to=[f"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*/*",
+                 applies_to=[PROVISIONED_STACKS_EVIDENCE,
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
 
         self.analysts = iam.Group(self, "Analysts", group_name=f"{project}-analysts")

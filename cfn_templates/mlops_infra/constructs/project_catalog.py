@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
 from mlops_infra.nag import suppress
 from mlops_platform.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
 PRODUCT_VERSION = "v1"
@@ -87,11 +88,7 @@ class ProjectCatalog(Construct):
             return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
         statements = [
-            iam.PolicyStatement(sid="ProjectStacks", actions=[
-                "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
-                "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents", "cloudformation:GetTemplateSummary",
-                "cloudformation:SetStackPolicy", "cloudformation:ValidateTemplate"],
-                resources=[arn("cloudformation", f"stack/SC-{account}-pp-*/*")]),
+            provisioned_stacks("ProjectStacks"),
             iam.PolicyStatement(sid="ProjectBuckets", actions=[
                 "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:GetBucketPolicy",
                 "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration",
@@ -132,7 +129,7 @@ class ProjectCatalog(Construct):
                  "unnamed service roles after the stack; a project's resources are named "
                  "<platform>-<project>-* when it is launched",
                  applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
-                             "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*/*",
+                             PROVISIONED_STACKS_EVIDENCE,
                              f"Resource::arn:<AWS::Partition>:s3:::{named}",
                              f"Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/{named}",
                              f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{named}",
