@@ -1,10 +1,12 @@
 """Packaging for the MLOps platform.
 
 Import packages and where they live (the prescribed top-level folders stay plain directories):
-  mlops_platform  stepfunctions/mlops_platform   runtime: services, Lambda handlers, CLI
+  mlops_runtime   stepfunctions/mlops_runtime    what runs inside AWS: handlers, their services, shared contracts
+  mlops_platform  mlops_platform                 the operator's side: the mlops CLI, deployer, model build/deploy
   mlops_infra     cfn_templates/mlops_infra      CDK app (the only code importing aws_cdk)
   embedded_aws    embedded_aws                   moto server + the platform's extensions
   pipelines       pipelines                      SageMaker pipelines (seed-code contract)
+Dependencies point one way: mlops_platform -> mlops_infra -> mlops_runtime; mlops_runtime imports none of the others.
 """
 
 from setuptools import find_packages, setup
@@ -28,12 +30,13 @@ setup(
     description="Self-service SageMaker notebooks and governed model build/deploy on AWS, runnable on a laptop",
     python_requires=">=3.11,<3.12",
     packages=(
-        find_packages(include=["pipelines", "pipelines.*", "embedded_aws", "embedded_aws.*"])
+        find_packages(include=["pipelines", "pipelines.*", "embedded_aws", "embedded_aws.*", "mlops_platform",
+                               "mlops_platform.*"])
         + find_packages(where="stepfunctions")
         + find_packages(where="cfn_templates")
     ),
     package_dir={
-        "mlops_platform": "stepfunctions/mlops_platform",
+        "mlops_runtime": "stepfunctions/mlops_runtime",
         "mlops_infra": "cfn_templates/mlops_infra",
     },
     include_package_data=True,

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
-from mlops_platform.notebooks.requests import NotebookRequest
-from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
+from mlops_runtime.notebooks.requests import NotebookRequest
+from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
 SFN_PRICE_PER_TRANSITION = 0.000025  # USD, Standard workflows, us-east-1
 LAMBDA_PRICE_PER_GB_SECOND = 0.0000166667  # USD, x86

@@ -83,7 +83,7 @@ class Platform:
 def deployed_platform(server: Any, outdir: Any, config: Any) -> Platform:
     """A fresh embedded AWS with the platform (``config``) deployed into its three accounts, as ``mlops deploy`` does."""
     from mlops_infra.synth import synthesize
-    from mlops_platform.aws.accounts import LocalAccounts
+    from mlops_platform.accounts import LocalAccounts
     from mlops_platform.deploy.platform import deploy_platform
     from mlops_platform.local.state import LocalState
 

@@ -9,7 +9,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402  (after the jsii setting)
 
-from mlops_infra.config import PlatformConfig  # noqa: E402
+from mlops_runtime.config import PlatformConfig  # noqa: E402
 from mlops_infra.nag import enable_checks  # noqa: E402
 from mlops_infra.stacks.ml_environment import MlEnvironmentStack  # noqa: E402
 from mlops_infra.stacks.target_account import TargetAccountStack  # noqa: E402

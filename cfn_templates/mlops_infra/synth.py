@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlops_infra.app import build_app
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.render import state_machines
 
 #: Where the templates for users who deploy without CDK live (``cfn_templates/``).
@@ -92,9 +92,3 @@ def project_template_file(template: dict, platform: str) -> str:
     units = "StagingOrganizationalUnitId" in template.get("Parameters", {})
     return f"{platform}-project{'-units' if units else ''}.template.json"
 
-
-if __name__ == "__main__":
-    from mlops_platform.packaging.seed_code import export_all
-
-    for path in [*export_all(), *export_templates()]:  # seeds first: the tooling template holds their asset hashes
-        print(path)

@@ -24,7 +24,7 @@ def test_good_model_reaches_prod_and_a_bad_canary_rolls_back(tmp_path: Path) -> 
 
     mlops("local", "up", "--background")
     try:
-        from mlops_platform.aws.accounts import LocalAccounts
+        from mlops_platform.accounts import LocalAccounts
         from mlops_platform.cli.demo_deploy import register_regressed_copy
         from mlops_platform.local.state import running_state
         from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci, wait_for_new_execution

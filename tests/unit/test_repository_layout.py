@@ -20,8 +20,10 @@ def test_stepfunctions_folder_is_not_a_package() -> None:
     # a stepfunctions/__init__.py would shadow PyPI's `stepfunctions` whenever the repo root is on sys.path
     assert not (ROOT / "stepfunctions" / "__init__.py").exists()
     import mlops_platform
+    import mlops_runtime
 
-    assert Path(mlops_platform.__file__).parent == ROOT / "stepfunctions" / "mlops_platform"
+    assert Path(mlops_runtime.__file__).parent == ROOT / "stepfunctions" / "mlops_runtime"
+    assert Path(mlops_platform.__file__).parent == ROOT / "mlops_platform"
 
 
 def test_buildspec_installs_pinned_tests_and_synthesizes() -> None:

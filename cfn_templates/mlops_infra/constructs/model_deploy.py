@@ -31,7 +31,7 @@ from constructs import Construct
 
 from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import suppress
-from mlops_platform.modeldeploy.packages import approval_event_pattern
+from mlops_runtime.contracts import approval_event_pattern
 
 SOURCE_KEY = "modeldeploy.zip"
 TEMPLATE_FILE = "endpoint-config-template.yml"

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from mlops_platform.notebooks.lifecycle import render_on_create, render_on_start
+from mlops_runtime.notebooks.lifecycle import render_on_create, render_on_start
 
 
 class NotebookLifecycle(Construct):

@@ -1,4 +1,4 @@
-"""A Python Lambda function running a handler of the ``mlops_platform`` package."""
+"""A Python Lambda function running a handler of the ``mlops_runtime`` package."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from constructs import Construct
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.nag import suppress
 
-#: The folder holding the ``mlops_platform`` package (the Lambda asset root).
+#: The folder holding the ``mlops_runtime`` package (the Lambda asset root).
 CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
-#: Only the runtime the functions need: no CLI, no deployer, no caches.
-CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md", "mlops_platform/cli",
-                 "mlops_platform/local", "mlops_platform/deploy", "mlops_platform/modelbuild",
-                 "mlops_platform/packaging", "mlops_platform/modeldeploy", "mlops_platform/projects/service.py",
-                 "mlops_platform/security"]
+#: The asset is the runtime package whole: what is beside it in ``stepfunctions/`` is for review, and caches never ship.
+CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md"]
 #: Powertools for AWS Lambda (Python), the public layer AWS publishes.
 POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
 
@@ -46,7 +43,7 @@ class PlatformFunction(Construct):
             description=description,
             runtime=lambda_.Runtime.PYTHON_3_11,
             architecture=lambda_.Architecture.X86_64,
-            handler=f"mlops_platform.handlers.{handler_module}.handler",
+            handler=f"mlops_runtime.handlers.{handler_module}.handler",
             code=lambda_.Code.from_asset(str(CODE_ROOT), exclude=CODE_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(
                 self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION)),

@@ -19,7 +19,7 @@ from constructs import Construct
 
 from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
 from mlops_infra.nag import suppress
-from mlops_platform.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
+from mlops_runtime.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
 PRODUCT_VERSION = "v1"
 
 

@@ -21,7 +21,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.ml_guardrails import MlGuardrails
 from mlops_infra.constructs.network_placement import export_name
 from mlops_infra.constructs.personas import Personas, Stores

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.deploy_verifier_role import DeployVerifierRole
 from mlops_infra.constructs.model_deploy import network_parameters_path
 from mlops_infra.constructs.network_placement import export_name

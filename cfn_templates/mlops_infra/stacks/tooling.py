@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
@@ -27,8 +27,8 @@ from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
 from mlops_infra.stacks.ml_environment import MlEnvironmentProduct
-from mlops_platform.deploy.layers import JWT_LAYER_PARAMETER
-from mlops_platform.environment_types import get_type
+from mlops_runtime.contracts import JWT_LAYER_PARAMETER
+from mlops_runtime.environment_types import get_type
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 NOTEBOOK_TYPE = "sagemaker-notebook"

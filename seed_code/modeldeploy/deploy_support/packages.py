@@ -1,21 +1,11 @@
 # Generated from the platform repository by `mlops synth --export-templates`; do not edit.
-"""Which model to deploy: the approval event that triggers a deployment, and the latest approved version."""
+"""Which model to deploy: the latest approved version, and approving or rejecting one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 APPROVED = "Approved"
-
-
-def approval_event_pattern(model_package_group: str) -> dict[str, Any]:
-    """EventBridge pattern: a package of this group became (or was created) ``Approved`` — nothing else.
-
-    The anchors trigger on any state change of the group, so a rejection or a new pending version
-    redeploys; this pattern matches approvals only.
-    """
-    return {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
-            "detail": {"ModelPackageGroupName": [model_package_group], "ModelApprovalStatus": [APPROVED]}}
 
 
 def latest_approved(sagemaker: Any, model_package_group: str) -> dict[str, Any]:

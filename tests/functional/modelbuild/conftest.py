@@ -10,7 +10,7 @@ from support import Platform, deployed_platform
 from click.testing import CliRunner, Result
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_platform.cli.main import cli
 from mlops_platform.local.state import LocalState, save_state
 

@@ -11,7 +11,8 @@ import pytest
 from support import wait_for
 
 from embedded_aws import EmbeddedAws, extensions
-from mlops_platform.modeldeploy.packages import approval_event_pattern, latest_approved, set_approval
+from mlops_platform.modeldeploy.packages import latest_approved, set_approval
+from mlops_runtime.contracts import approval_event_pattern
 
 GROUP = "churn"
 

@@ -8,8 +8,8 @@ import pytest
 from support import Platform, deployed_platform
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
-from mlops_platform.notebooks.service import NotebookPlatform, NotebookService
+from mlops_runtime.config import PlatformConfig
+from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
 # The poll fallback waits 5 s: long enough that a loaded test machine still releases the token by the event.
 CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=5, notebook_max_polls=12)

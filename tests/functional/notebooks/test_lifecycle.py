@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from mlops_platform.notebooks.requests import NotebookRequest
-from mlops_platform.notebooks.service import InvalidTransition, NotebookNotFound
+from mlops_runtime.notebooks.requests import NotebookRequest
+from mlops_runtime.notebooks.service import InvalidTransition, NotebookNotFound
 from support import Platform, wait_for
 
 
@@ -77,7 +77,7 @@ def test_migrate_moves_the_platform_and_issues_a_new_url(platform: Platform) -> 
     described = platform.client("sagemaker").describe_notebook_instance(NotebookInstanceName="hal-Notebook")
     assert (described["PlatformIdentifier"], described["NotebookInstanceStatus"]) == ("notebook-al2023-v1", "InService")
     assert service.url(user) != before
-    from mlops_platform.notebooks.requests import InvalidRequest
+    from mlops_runtime.notebooks.requests import InvalidRequest
 
     with pytest.raises(InvalidRequest, match="already runs on notebook-al2023-v1"):
         service.migrate(user, "notebook-al2023-v1")

@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from embedded_aws.faults import FAULTS
-from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest
-from mlops_platform.notebooks.service import ProvisioningFailed
+from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest
+from mlops_runtime.notebooks.service import ProvisioningFailed
 from support import Platform, wait_for, wait_for_execution
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from embedded_aws import EmbeddedAws
-from mlops_platform.environment_types import get_type
-from mlops_platform.notebooks.records import EnvironmentRecords, StatusChange
-from mlops_platform.notebooks.waits import READY, Progress, release, release_on_change
+from mlops_runtime.environment_types import get_type
+from mlops_runtime.notebooks.records import EnvironmentRecords, StatusChange
+from mlops_runtime.notebooks.waits import READY, Progress, release, release_on_change
 
 MAPPING = get_type("sagemaker-notebook").events[0]
 
@@ -114,7 +114,7 @@ def _notebook_in_service(aws: EmbeddedAws) -> None:
 
 
 def test_reconciler_catches_a_lost_stop_event(aws: EmbeddedAws, records: EnvironmentRecords) -> None:
-    from mlops_platform.notebooks.reconcile import reconcile
+    from mlops_runtime.notebooks.reconcile import reconcile
     from support import wait_for
 
     # no status handler watches this table: every event is "lost"
@@ -131,7 +131,7 @@ def test_reconciler_catches_a_lost_stop_event(aws: EmbeddedAws, records: Environ
 
 
 def test_reconciler_fails_a_record_whose_notebook_vanished(aws: EmbeddedAws, records: EnvironmentRecords) -> None:
-    from mlops_platform.notebooks.reconcile import reconcile
+    from mlops_runtime.notebooks.reconcile import reconcile
 
     aws.client("dynamodb").update_item(TableName="envs", Key={"environment_id": {"S": "ana-Notebook"}},
                                        UpdateExpression="SET #s = :c, environment_type = :t, created_at = :old",

@@ -10,7 +10,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from mlops_platform.notebooks.requests import NotebookRequest
+from mlops_runtime.notebooks.requests import NotebookRequest
 from support import Platform, wait_for
 
 

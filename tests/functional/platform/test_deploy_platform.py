@@ -7,9 +7,9 @@ import json
 import pytest
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SynthesizedStack, synthesize
-from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform, list_stacks
 from mlops_platform.local.state import LocalState
 

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform
 from mlops_platform.local.state import LocalState
 from support import wait_for

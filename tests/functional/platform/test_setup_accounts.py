@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.accounts import LocalAccounts
 from mlops_platform.cli.main import cli
 from mlops_platform.deploy.account_checks import check_accounts
 from mlops_platform.deploy.platform import deploy_platform

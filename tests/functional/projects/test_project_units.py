@@ -7,7 +7,7 @@ import pytest
 from support import Platform, deployed_platform, model_data, organization_with_units, wait_for
 
 from embedded_aws import EmbeddedAws
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
 from mlops_platform.projects.service import ProjectClients, create_project, delete_project
 

@@ -15,9 +15,9 @@ from support import Platform, deployed_platform, wait_for, wait_for_stackset_ope
 
 from embedded_aws import EmbeddedAws
 from embedded_aws.accounts import ACCESS_ROLE_NAME
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_platform.cli.main import cli
-from mlops_platform.errors import ConfigError
+from mlops_runtime.errors import ConfigError
 from mlops_platform.local.state import LocalState
 from mlops_platform.projects.service import ProjectClients, create_project, delete_project, describe_project, list_projects
 
@@ -180,7 +180,7 @@ def _deployed_stage_stack_sets(platform: Platform, outputs: dict[str, str]) -> N
 
 
 def test_destroy_removes_projects_then_the_platform_leaving_nothing_in_any_account(platform: Platform, clients: ProjectClients) -> None:
-    from mlops_platform.aws.accounts import ACCOUNT_NAMES
+    from mlops_platform.accounts import ACCOUNT_NAMES
     from mlops_platform.deploy.cleanup import leftovers
     from mlops_platform.deploy.platform import destroy_platform
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from embedded_aws import EmbeddedAws, extensions
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
-from mlops_platform.aws.accounts import LocalAccounts
+from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
 

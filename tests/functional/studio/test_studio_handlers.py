@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from embedded_aws import EmbeddedAws
-from mlops_platform.handlers import studio_authorizer, studio_url_api
-from mlops_platform.studio.profiles import ProfileMapping, StudioProfile
-from mlops_platform.studio.tokens import TokenVerifier
+from mlops_runtime.handlers import studio_authorizer, studio_url_api
+from mlops_runtime.studio.profiles import ProfileMapping, StudioProfile
+from mlops_runtime.studio.tokens import TokenVerifier
 
 ISSUER, AUDIENCE = "https://login.example.com", "studio-url-api"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from embedded_aws import EmbeddedAws
-from mlops_platform.errors import ApiError
-from mlops_platform.studio.profiles import ProfileMapping, StudioProfile
-from mlops_platform.studio.urls import studio_url
+from mlops_runtime.errors import ApiError
+from mlops_runtime.studio.profiles import ProfileMapping, StudioProfile
+from mlops_runtime.studio.urls import studio_url
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"
 ALICE = {"iss": ISSUER, "sub": "0f1c-alice", "email": "ana@example.com"}

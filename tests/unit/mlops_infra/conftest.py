@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SHIPPED_NETWORK_CIDR, SynthesizedStack, synthesize
 
 

@@ -6,7 +6,7 @@ import json
 
 from aws_cdk.assertions import Template
 
-from mlops_platform.modeldeploy.packages import approval_event_pattern
+from mlops_runtime.contracts import approval_event_pattern
 
 
 def _pipeline(tooling: Template) -> dict:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from support import with_parameters
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SynthesizedStack
 
 STUDIO_ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-1"
@@ -154,7 +154,7 @@ def test_the_project_key_admits_the_seeder_through_s3_only(project: Template) ->
 
 def test_the_seeder_reads_its_seed_assets_and_writes_only_project_source_objects(tooling: Template) -> None:
     tooling.has_resource_properties("AWS::Lambda::Function", {
-        "FunctionName": "mlops-project-seed", "Handler": "mlops_platform.handlers.project_seed.handler",
+        "FunctionName": "mlops-project-seed", "Handler": "mlops_runtime.handlers.project_seed.handler",
         "Environment": {"Variables": Match.object_like({"SEED_BUCKET": Match.any_value(), "MODELBUILD_SEED_KEY": Match.string_like_regexp(r"^[0-9a-f]{64}\.zip$"),
                                                         "MODELDEPLOY_SEED_KEY": Match.string_like_regexp(r"^[0-9a-f]{64}\.zip$")})}})
     [role_id] = tooling.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-project-seed"}})

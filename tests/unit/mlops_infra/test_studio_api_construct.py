@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_infra.config import PlatformConfig
+from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
 
 STUDIO = {"studio_token_issuer": "https://login.example.com", "studio_token_audience": "studio-app", "studio_token_use": "id",

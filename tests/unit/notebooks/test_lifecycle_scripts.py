@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_platform.notebooks.lifecycle import MAX_SCRIPT_CHARS, lifecycle_dir, render_on_create, render_on_start
+from mlops_runtime.notebooks.lifecycle import MAX_SCRIPT_CHARS, lifecycle_dir, render_on_create, render_on_start
 
 spec = importlib.util.spec_from_file_location("idle", lifecycle_dir() / "idle.py")
 idle = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_platform.environment_types import get_type
-from mlops_platform.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
-from mlops_platform.notebooks.validation import parse_request
+from mlops_runtime.environment_types import get_type
+from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
+from mlops_runtime.notebooks.validation import parse_request
 
 NOTEBOOK = get_type("sagemaker-notebook")
 
@@ -55,7 +55,7 @@ class _Iam:
 
 
 def test_platform_parameters_exist_in_the_product_and_come_from_the_platform_only() -> None:
-    from mlops_platform.notebooks.validation import PLATFORM_PARAMETERS, expand_request
+    from mlops_runtime.notebooks.validation import PLATFORM_PARAMETERS, expand_request
 
     assert set(PLATFORM_PARAMETERS) <= set(get_type("sagemaker-notebook").parameter_specs())
     environ = {"NOTEBOOK_ROLE_ARN": "arn:aws:iam::123456789012:role/nb", "NOTEBOOK_SUBNET_ID": "subnet-0a",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_platform.environment_types import all_types
-from mlops_platform.notebooks.events import epoch_ms, locate, parse_event
+from mlops_runtime.environment_types import all_types
+from mlops_runtime.notebooks.events import epoch_ms, locate, parse_event
 
 EVENT = json.loads((Path(__file__).resolve().parents[2] / "events" / "sagemaker_notebook_state_change.json").read_text())
 TYPES = all_types()

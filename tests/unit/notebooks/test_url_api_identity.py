@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlops_platform.errors import ApiError
-from mlops_platform.notebooks.url_api import caller_user
+from mlops_runtime.errors import ApiError
+from mlops_runtime.notebooks.url_api import caller_user
 
 
 @pytest.mark.parametrize(("arn", "user"), [

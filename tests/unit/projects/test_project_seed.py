@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from mlops_platform.aws.custom_resources import CustomResourceRequest, Outcome, answer_request
-from mlops_platform.projects.seed import SeedLocation, on_request
+from mlops_runtime.aws.custom_resources import CustomResourceRequest, Outcome, answer_request
+from mlops_runtime.projects.seed import SeedLocation, on_request
 
 SEEDS = {"ModelBuild": SeedLocation("assets", "build.zip"), "ModelDeploy": SeedLocation("assets", "deploy.zip")}
 PROPERTIES = {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:mlops-project-seed",

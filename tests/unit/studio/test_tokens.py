@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from mlops_platform.studio.tokens import InvalidToken, TokenVerifier
+from mlops_runtime.studio.tokens import InvalidToken, TokenVerifier
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"
 CLIENT = "app-client-1"

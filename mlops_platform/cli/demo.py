@@ -1,0 +1,147 @@
+"""``mlops demo``: the end-to-end walk-through on a fresh embedded AWS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from mlops_platform.accounts import LocalAccounts
+from mlops_platform.cli.demo_deploy import model_deploy_demo
+from mlops_platform.cli.options import platform_config
+from mlops_platform.cli.output import console, emit_json, output_option, progress, table
+from mlops_platform.cli.platform import synthesize
+from mlops_platform.deploy.platform import DeployedStack, deploy_platform, list_stacks
+from mlops_platform.local.state import LocalState
+from mlops_runtime.notebooks.requests import NotebookRequest
+from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
+
+DEMO_ANALYST = "ana"
+#: The secure ML environment the demo runs in (any private /16 to /20).
+DEMO_NETWORK_CIDR = "10.60.0.0/16"
+
+
+def add_analyst(accounts: LocalAccounts, user: str, group: str) -> None:
+    """An analyst is an IAM user in the platform's analysts group (portfolio access, own URL only)."""
+    iam = accounts.client("iam")
+    iam.create_user(UserName=user, Tags=[{"Key": "project", "Value": "mlops"}])
+    iam.add_user_to_group(GroupName=group, UserName=user)
+
+
+def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: bool) -> dict[str, Any]:
+    """Model build twice: the step scripts on this machine, then a push that runs the CI (CodeBuild → run-pipeline)."""
+    import tempfile
+    from pathlib import Path
+
+    from mlops_platform.cli.pipeline import SEED_MODELBUILD, bundled_dataset
+    from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci, wait_for_new_execution
+    from mlops_platform.modelbuild.registry import list_versions
+    from mlops_platform.modelbuild.source import push_source
+    from pipelines.local_run import run_locally
+
+    if text:
+        console.rule("4. Model build on this machine (real step scripts, registered PendingManualApproval)")
+    with tempfile.TemporaryDirectory() as folder, progress("Preprocess → Train → Evaluate → Gate → Register", enabled=text) as step:
+        local = run_locally(bundled_dataset(Path(folder)), accounts.client("s3"), accounts.client("sagemaker"),
+                            outputs["ArtifactsBucketName"], outputs["ModelPackageGroupName"], accounts.region, progress=step)
+    versions = list_versions(accounts.client("sagemaker"), accounts.client("s3"), outputs["ModelPackageGroupName"])
+    if text:
+        table(f"Model registry: {outputs['ModelPackageGroupName']}", ["version", "status", "accuracy", "f1", "auc"],
+              [(v.version, v.status, *(f"{v.metrics.get(m, float('nan')):.3f}" for m in ("accuracy", "f1", "auc"))) for v in versions])
+        console.rule("5. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
+    codepipeline = accounts.client("codepipeline")
+    known = execution_ids(codepipeline, outputs["ModelBuildPipelineName"])
+    push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"], SEED_MODELBUILD)
+    execution = wait_for_new_execution(codepipeline, outputs["ModelBuildPipelineName"], known)
+    with progress(f"{outputs['ModelBuildPipelineName']} {execution}", enabled=text) as step:
+        ci = wait_for_ci(codepipeline, outputs["ModelBuildPipelineName"], execution, progress=step)
+    sagemaker_pipeline = accounts.client("sagemaker").describe_pipeline(PipelineName=outputs["SageMakerPipelineName"])
+    if text:
+        table(f"CI run ({ci['trigger']}): {ci['status']}", ["stage", "action", "status", "summary"],
+              [(s["name"], a["name"], a["status"], a["summary"]) for s in ci["stages"] for a in s["actions"]])
+        console.print(f"SageMaker pipeline {sagemaker_pipeline['PipelineName']} upserted by the build "
+                      f"(run-pipeline); its steps: " + ", ".join(s["Name"] for s in json.loads(sagemaker_pipeline["PipelineDefinition"])["Steps"]))
+    return {"local_run": {"model_package_arn": local.model_package_arn, "passed": local.passed},
+            "registry": [v.to_dict() for v in versions], "ci": ci, "sagemaker_pipeline": sagemaker_pipeline["PipelineArn"]}
+
+
+def environment_demo(accounts: LocalAccounts, deployed: list[DeployedStack], stack_name: str, text: bool) -> dict[str, Any]:
+    """What each account's secure ML environment (stack ``stack_name``) holds: the private network, its endpoints, the
+    fenced stores, the personas."""
+    found: dict[str, Any] = {}
+    for stack in deployed:
+        if stack.stack_name != stack_name:
+            continue
+        ec2 = accounts.client("ec2", stack.account)
+        endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [stack.outputs["VpcId"]]}])["VpcEndpoints"]
+        found[stack.account] = {
+            "vpc_id": stack.outputs["VpcId"], "private_subnet_ids": stack.outputs["PrivateSubnetIds"].split(","),
+            "vpc_endpoints": len(endpoints), "data_bucket": stack.outputs["MlDataBucketName"],
+            "models_bucket": stack.outputs["MlModelsBucketName"],
+            "personas": sorted(arn.rsplit("/", 1)[1] for key, arn in stack.outputs.items()
+                               if key.endswith("RoleArn") and key != "DataBreakGlassRoleArn")}
+    if text and found:
+        table("Secure ML environment in each account (private subnets, no internet, APIs through endpoints)",
+              ["account", "vpc", "private subnets", "endpoints", "data store", "models store"],
+              [(a, e["vpc_id"], ", ".join(e["private_subnet_ids"]), str(e["vpc_endpoints"]), e["data_bucket"], e["models_bucket"])
+               for a, e in found.items()])
+        console.print("Personas (each wears the ML guardrails): " + ", ".join(next(iter(found.values()))["personas"]))
+    return found
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port of the demo's embedded AWS; 0 picks a free one.")
+@click.option("--network-cidr", default=DEMO_NETWORK_CIDR, show_default=True,
+              help="Address block of the secure ML environment the demo runs in.")
+@click.option("--without-environment", is_flag=True, help="Run the platform without the secure ML environment.")
+@output_option
+def demo(port: int, network_cidr: str, without_environment: bool, output: str) -> None:
+    """Start an embedded AWS, deploy the platform inside a secure ML environment, have an analyst get a notebook and its
+    URL, build a model and deploy it through staging to prod."""
+    from embedded_aws import EmbeddedAws
+
+    config = platform_config("mlops", None if without_environment else network_cidr)
+    text = output == "text"
+    report: dict[str, Any] = {}
+    with EmbeddedAws(port=port) as aws:
+        accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+        if text:
+            console.rule("1. Embedded AWS")
+            console.print(f"endpoint {aws.endpoint_url}; accounts " + ", ".join(f"{n}={i}" for n, i in aws.accounts.by_name().items()))
+            console.rule("2. Platform deployed from the CDK app" + ("" if without_environment else ", inside the secure ML environment"))
+        with progress("Synthesizing and deploying", enabled=text) as step:
+            deployed = deploy_platform(accounts, config, synthesize(config), step)
+        stacks = list_stacks(accounts, config)
+        report.update(endpoint_url=aws.endpoint_url, accounts=aws.accounts.by_name(),
+                      deployed=[d.stack_name + "@" + d.account for d in deployed], stacks=stacks)
+        if text:
+            table("Stacks in each account", ["account", "account id", "stack", "status"],
+                  [(s["account"], s["account_id"], s["stack_name"], s["status"]) for s in stacks])
+        report["environment"] = environment_demo(accounts, deployed, config.ml_environment_stack_name, text)
+        if text:
+            console.rule(f"3. Analyst '{DEMO_ANALYST}' requests a notebook (Service Catalog + Step Functions)")
+        outputs = next(d for d in deployed if d.stack_name == config.tooling_stack_name).outputs
+        add_analyst(accounts, DEMO_ANALYST, outputs["AnalystsGroupName"])
+        notebooks = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
+        with progress(f"Provisioning {DEMO_ANALYST}-Notebook", enabled=text) as step:
+            environment = notebooks.request(NotebookRequest(user=DEMO_ANALYST, instance_type="ml.t3.medium"), progress=step)
+        url = notebooks.url(DEMO_ANALYST)
+        instance = accounts.client("sagemaker").describe_notebook_instance(NotebookInstanceName=environment["environment_id"])
+        placement = {"subnet_id": instance.get("SubnetId"), "security_groups": instance.get("SecurityGroups", []),
+                     "direct_internet_access": instance.get("DirectInternetAccess")}
+        report["notebook"] = {**environment, "url": url, "placement": placement}
+        if text:
+            table("Notebook environment", ["field", "value"],
+                  [(k, environment[k]) for k in ("environment_id", "owner", "status", "notebook_status", "instance_type", "url_parameter")])
+            if placement["subnet_id"]:
+                console.print(f"Placed in private subnet {placement['subnet_id']} (groups {', '.join(placement['security_groups'])}), "
+                              f"direct internet access {placement['direct_internet_access']}")
+            console.print(f"Stored URL ({environment['url_parameter']}, SecureString):")
+            console.print(url, soft_wrap=True)
+        report["model_build"] = model_build_demo(accounts, outputs, text)
+        report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text)
+        if text:
+            console.rule("Done")
+    if output == "json":
+        emit_json(report)

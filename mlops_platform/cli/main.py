@@ -1,0 +1,53 @@
+"""Entry point of ``mlops``: one group, one-line errors with meaningful exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from mlops_platform import __version__  # noqa: E402
+from mlops_platform.cli.analysts import analysts  # noqa: E402
+from mlops_platform.cli.demo import demo  # noqa: E402
+from mlops_platform.cli.local import local  # noqa: E402
+from mlops_platform.cli.model import model  # noqa: E402
+from mlops_platform.cli.notebook import notebook  # noqa: E402
+from mlops_platform.cli.pipeline import pipeline  # noqa: E402
+from mlops_platform.cli.platform import deploy, destroy, stacks, synth  # noqa: E402
+from mlops_platform.cli.project import project_group  # noqa: E402
+from mlops_platform.cli.setup import setup  # noqa: E402
+from mlops_platform.cli.studio import studio  # noqa: E402
+from mlops_runtime.errors import MlopsError  # noqa: E402
+
+
+class MlopsGroup(click.Group):
+    """Turns :class:`MlopsError` into ``error: <message>`` on stderr and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MlopsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=MlopsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlops")
+def cli() -> None:
+    """Self-service SageMaker notebooks and governed model delivery, on AWS or on the embedded AWS."""
+
+
+for command in (local, synth, deploy, destroy, stacks, setup, analysts, notebook, pipeline, model, project_group, studio, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="mlops"))
+
+
+if __name__ == "__main__":
+    main()

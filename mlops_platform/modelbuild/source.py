@@ -1,0 +1,40 @@
+"""A model-build or model-deploy repository as the S3 source object: a zip whose upload is the push."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from mlops_runtime.errors import ConfigError
+
+EXCLUDED_PARTS = {"__pycache__", ".git", ".pytest_cache", ".venv", "build", "dist"}
+EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
+REQUIRED = ("buildspec.yml",)
+
+
+def package_source(folder: Path, kind: str = "model-build") -> bytes:
+    """``folder`` as a zip (sorted entries, fixed timestamps: the same tree gives the same bytes)."""
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder")
+    missing = [name for name in REQUIRED if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError(f"{folder} is not a {kind} repository: {', '.join(missing)} missing")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(folder)
+            if EXCLUDED_PARTS & set(relative.parts) or path.suffix in EXCLUDED_SUFFIXES or relative.name.endswith(".egg-info"):
+                continue
+            if any(part.endswith(".egg-info") for part in relative.parts):
+                continue
+            info = zipfile.ZipInfo(relative.as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (path.stat().st_mode & 0o777) << 16
+            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def push_source(s3: Any, bucket: str, key: str, folder: Path, kind: str = "model-build") -> str:
+    """Upload the repository zip (the push); returns the new object version."""
+    return s3.put_object(Bucket=bucket, Key=key, Body=package_source(folder, kind), ContentType="application/zip")["VersionId"]

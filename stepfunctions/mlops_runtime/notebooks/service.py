@@ -1,0 +1,221 @@
+"""Notebook environments for the CLI and APIs: request, list, status, URL, start, stop, terminate."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mlops_runtime.environment_types import EnvironmentType, get_type
+from mlops_runtime.errors import ConfigError, MlopsError
+from mlops_runtime.notebooks import statuses
+from mlops_runtime.notebooks.records import EnvironmentRecords
+from mlops_runtime.notebooks.reconcile import reconcile
+from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
+from mlops_runtime.notebooks.urls import IssuedUrl, delete_url, issue_url
+from mlops_runtime.notebooks.validation import expand_request
+
+Progress = Callable[[str], None]
+NOTEBOOK_TYPE = "sagemaker-notebook"
+
+
+class NotebookNotFound(MlopsError):
+    exit_code = 4
+
+
+class InvalidTransition(ConfigError):
+    """The environment's status does not allow the action (stop a stopped notebook, ...)."""
+
+
+class ProvisioningFailed(MlopsError):
+    pass
+
+
+@dataclass(frozen=True)
+class NotebookPlatform:
+    """Names of the deployed platform resources, from the tooling stack's outputs."""
+
+    state_machine_arn: str
+    table_name: str
+    key_arn: str
+
+    @classmethod
+    def from_outputs(cls, outputs: dict[str, str]) -> NotebookPlatform:
+        try:
+            return cls(outputs["NotebookProvisioningStateMachineArn"], outputs["EnvironmentTableName"], outputs["ArtifactsKeyArn"])
+        except KeyError as exc:
+            raise ConfigError(f"the platform stack has no output {exc.args[0]}: deploy the platform first (mlops deploy)") from None
+
+
+class NotebookService:
+    """Operations on analysts' notebooks, through clients of the tooling account."""
+
+    def __init__(self, client: Callable[[str], Any], platform: NotebookPlatform) -> None:
+        self.client = client
+        self.platform = platform
+        self.records = EnvironmentRecords(client("dynamodb"), platform.table_name)
+        self.env_type: EnvironmentType = get_type(NOTEBOOK_TYPE)
+
+    # -- provisioning ---------------------------------------------------------------------
+    def request(self, request: NotebookRequest, wait: bool = True, progress: Progress = lambda _: None,
+                timeout: float = 3600.0) -> dict[str, Any]:
+        """Validate (nothing is created on bad input), start provisioning, optionally wait for the URL."""
+        expanded = expand_request(request.to_dict(), self.client("iam"), environ={})
+        sfn = self.client("stepfunctions")
+        try:
+            execution_arn = sfn.start_execution(stateMachineArn=self.platform.state_machine_arn, name=request.request_id,
+                                                input=json.dumps(request.to_dict()))["executionArn"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            execution_arn = f"{self.platform.state_machine_arn.replace(':stateMachine:', ':execution:')}:{request.request_id}"
+        progress(f"provisioning {expanded['notebook_name']} (request {request.request_id})")
+        if not wait:
+            return {"request_id": request.request_id, "execution_arn": execution_arn, "environment_id": expanded["environment_id"]}
+        execution = self._wait(execution_arn, expanded["environment_id"], progress, timeout)
+        if execution["status"] != "SUCCEEDED":
+            raise ProvisioningFailed(f"notebook request {request.request_id} {execution['status']}: "
+                                     f"{execution.get('error', '')}: {execution.get('cause', '')}".rstrip(": "))
+        return {"request_id": request.request_id, "execution_arn": execution_arn, **self.status(request.user)}
+
+    def _wait(self, execution_arn: str, environment_id: str, progress: Progress, timeout: float) -> dict[str, Any]:
+        sfn, deadline, seen = self.client("stepfunctions"), time.monotonic() + timeout, ""
+        while True:
+            execution = sfn.describe_execution(executionArn=execution_arn)
+            record = self.records.get(environment_id) or {}
+            if record.get("status", "") != seen:
+                seen = record.get("status", "")
+                progress(f"{environment_id}: {seen}")
+            if execution["status"] != "RUNNING":
+                return execution
+            if time.monotonic() > deadline:
+                raise ProvisioningFailed(f"still provisioning after {timeout:.0f} s; follow it with: mlops notebook status")
+            time.sleep(0.5)
+
+    # -- reading --------------------------------------------------------------------------
+    def list(self, owner: str | None = None) -> list[dict[str, Any]]:
+        records = self.records.by_owner(owner) if owner else self.records.all()
+        return [self._public(r) for r in sorted(records, key=lambda r: r["environment_id"])]
+
+    def status(self, user: str) -> dict[str, Any]:
+        record = self._record(user)
+        result = self._public(record)
+        try:
+            notebook = self.client("sagemaker").describe_notebook_instance(NotebookInstanceName=record["environment_id"])
+            result["notebook_status"] = notebook["NotebookInstanceStatus"]
+            result["instance_type"] = notebook["InstanceType"]
+        except ClientError:
+            result["notebook_status"] = None
+        return result
+
+    def url(self, user: str) -> str:
+        """The stored URL (decrypted)."""
+        try:
+            return self.client("ssm").get_parameter(Name=self.env_type.url_parameter(user), WithDecryption=True)["Parameter"]["Value"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ParameterNotFound":
+                raise NotebookNotFound(f"no notebook URL for {user!r}: request a notebook or refresh its URL") from None
+            raise
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def refresh(self, user: str) -> IssuedUrl:
+        """A new URL for the user's running notebook."""
+        self._require(user, {statuses.COMPLETED}, "refresh the URL of")
+        return issue_url(self.client("sagemaker"), self.client("ssm"), self.env_type, user, self.platform.key_arn)
+
+    def stop(self, user: str) -> dict[str, Any]:
+        record = self._require(user, {statuses.COMPLETED}, "stop")
+        self.client("sagemaker").stop_notebook_instance(NotebookInstanceName=record["environment_id"])
+        return self._public(record)
+
+    def start(self, user: str) -> dict[str, Any]:
+        record = self._require(user, {statuses.STOPPED, statuses.START_FAILED}, "start")
+        self.client("sagemaker").start_notebook_instance(NotebookInstanceName=record["environment_id"])
+        return self._public(record)
+
+    def migrate(self, user: str, platform_identifier: str, progress: Progress = lambda _: None, timeout: float = 1800.0) -> dict[str, Any]:
+        """Move the notebook to another platform (e.g. AL2 → AL2023) keeping its EBS volume.
+
+        Stop → UpdateNotebookInstance(PlatformIdentifier) → start → new URL. The volume with
+        /home/ec2-user/SageMaker survives the update, so no backup/restore round trip is needed;
+        the shipped backup lifecycle script still snapshots it hourly for safety.
+        """
+        provisioning_parameters(NotebookRequest(user=user, platform_identifier=platform_identifier), self.env_type)
+        record = self._require(user, {statuses.COMPLETED, statuses.STOPPED}, "migrate")
+        name, sagemaker = record["environment_id"], self.client("sagemaker")
+        current = sagemaker.describe_notebook_instance(NotebookInstanceName=name).get("PlatformIdentifier")
+        if current == platform_identifier:
+            raise InvalidRequest(f"{name} already runs on {platform_identifier}")
+        if record["status"] == statuses.COMPLETED:
+            progress(f"stopping {name}")
+            sagemaker.stop_notebook_instance(NotebookInstanceName=name)
+        self._await_notebook(name, "Stopped", timeout)
+        progress(f"updating {name}: {current} → {platform_identifier}")
+        sagemaker.update_notebook_instance(NotebookInstanceName=name, PlatformIdentifier=platform_identifier)
+        self._await_notebook(name, "Stopped", timeout)
+        progress(f"starting {name}")
+        sagemaker.start_notebook_instance(NotebookInstanceName=name)
+        self._await_notebook(name, "InService", timeout)
+        self._await_record(name, statuses.COMPLETED, timeout)
+        issue_url(sagemaker, self.client("ssm"), self.env_type, user, self.platform.key_arn)
+        return {**self.status(user), "platform_identifier": platform_identifier, "previous_platform_identifier": current}
+
+    def _await_notebook(self, name: str, status: str, timeout: float) -> None:
+        deadline, sagemaker = time.monotonic() + timeout, self.client("sagemaker")
+        while (current := sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]) != status:
+            if current == "Failed" or time.monotonic() > deadline:
+                raise ProvisioningFailed(f"{name} is {current}, expected {status}")
+            time.sleep(0.5)
+
+    def _await_record(self, environment_id: str, status: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while (self.records.get(environment_id) or {}).get("status") != status:
+            if time.monotonic() > deadline:
+                raise ProvisioningFailed(f"{environment_id} did not reach {status} within {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def terminate(self, user: str) -> dict[str, Any]:
+        """Remove the URL parameter and the provisioned product (which deletes the notebook)."""
+        record = self._record(user)
+        if record["status"] in (statuses.TERMINATING, statuses.TERMINATED):
+            raise InvalidTransition(f"cannot terminate {record['environment_id']}: it is already {record['status']}")
+        if record["status"] in (statuses.PENDING, statuses.STARTING, statuses.STOPPING, statuses.UPDATING):
+            raise InvalidTransition(f"cannot terminate {record['environment_id']} while it is {record['status']}; try again when it settles")
+        delete_url(self.client("ssm"), self.env_type, user)
+        self.records.set_status(record["environment_id"], statuses.TERMINATING)
+        sc = self.client("servicecatalog")
+        try:
+            sc.terminate_provisioned_product(ProvisionedProductName=record["environment_id"],
+                                             TerminateToken=f"terminate-{record['request_id']}")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            self.records.set_status(record["environment_id"], statuses.TERMINATED)  # nothing was provisioned
+        return self._public(self._record(user))
+
+    def reconcile(self) -> list[dict[str, str]]:
+        """Fix records that drifted from their notebooks (what the scheduled reconciler does)."""
+        return [drift.to_dict() for drift in reconcile(self.records, self.client("sagemaker"), self.env_type)]
+
+    # -- helpers --------------------------------------------------------------------------
+    def _record(self, user: str) -> dict[str, Any]:
+        record = self.records.get(self.env_type.resource_name(user))
+        if record is None:
+            raise NotebookNotFound(f"{user!r} has no notebook environment")
+        return record
+
+    def _require(self, user: str, allowed: set[str], action: str) -> dict[str, Any]:
+        record = self._record(user)
+        if record["status"] not in allowed:
+            raise InvalidTransition(f"cannot {action} {record['environment_id']}: it is {record['status']} "
+                                    f"(needs {' or '.join(sorted(allowed))})")
+        return record
+
+    @staticmethod
+    def _public(record: dict[str, Any]) -> dict[str, Any]:
+        hidden = {"task_token"}
+        return {k: v for k, v in record.items() if k not in hidden}
