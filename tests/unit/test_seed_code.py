@@ -1,11 +1,11 @@
-"""seed_code/* is generated from the platform's sources and must not drift; each is a complete repository."""
+"""seed_code/*: each a complete repository whose files shared with the platform are generated and must not drift."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from mlops_platform.packaging.seed_code import PIPELINES, SEED_ROOT, SEEDS, on_disk, render
+from mlops_platform.packaging.seed_code import HEADER, PIPELINES, SEED_ROOT, SEEDS, export, on_disk, render
 
 TARGET = SEED_ROOT / "modelbuild"
 
@@ -21,9 +21,36 @@ def test_seed_carries_the_whole_pipeline_package() -> None:
     files = render(SEEDS["modelbuild"])
     for script in ("pipeline.py", "preprocess.py", "train.py", "evaluate.py", "inference.py"):
         assert files[f"pipelines/modelbuild/{script}"] == (PIPELINES / "modelbuild" / script).read_bytes()
-    assert {"setup.py", "buildspec.yml", "README.md", "pipelines/run_pipeline.py", "pipelines/get_pipeline_definition.py",
-            "tests/test_step_scripts.py", "tests/test_executions.py"} <= set(files)
+    assert {"pipelines/run_pipeline.py", "pipelines/get_pipeline_definition.py", "tests/test_step_scripts.py",
+            "tests/test_executions.py"} <= set(files)
     assert not any("__pycache__" in p for p in files)
+    for own in ("setup.py", "buildspec.yml", "README.md"):  # the repository's own files: written there, never generated
+        assert own not in files and (TARGET / own).is_file()
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_every_seed_file_has_one_source(name: str) -> None:
+    # a generated file is never also written by hand elsewhere in the platform; a hand-written one carries no header
+    generated = render(SEEDS[name])
+    for path in sorted((SEED_ROOT / name).rglob("*.py")):
+        relative = path.relative_to(SEED_ROOT / name).as_posix()
+        assert path.read_text().startswith(HEADER) == (relative in generated and not relative.startswith("pipelines/")), relative
+
+
+def test_export_rewrites_only_the_generated_files(tmp_path) -> None:
+    # GIVEN a repository with its own files, a stale generated module and an edited generated copy
+    repo = tmp_path / "modelbuild"
+    (repo / "pipelines" / "stale").mkdir(parents=True)
+    (repo / "pipelines" / "stale" / "old.py").write_text("x = 1\n")
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_executions.py").write_text("edited\n")
+    (repo / "README.md").write_text("the team's own words\n")
+    # WHEN it is exported
+    export(SEEDS["modelbuild"], root=tmp_path)
+    # THEN the generated part equals the generator's, the stale module is gone and the own file is untouched
+    assert on_disk(SEEDS["modelbuild"], root=tmp_path) == render(SEEDS["modelbuild"])
+    assert not (repo / "pipelines" / "stale").exists()
+    assert (repo / "README.md").read_text() == "the team's own words\n"
 
 
 def test_buildspec_tests_then_runs_the_pipeline_with_the_projects_settings() -> None:
