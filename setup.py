@@ -22,7 +22,7 @@ RUNTIME = [
 LOCAL = ["moto[server]==5.2.5", "wheel==0.48.0"]  # wheel: builds install local packages without an index
 CDK = ["aws-cdk-lib==2.275.0", "constructs==10.8.1", "cdk-nag==3.0.2"]
 PIPELINES = ["sagemaker==3.27.0", "scikit-learn==1.9.1", "pandas==3.1.1", "joblib==1.6.0"]
-DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "cfn-lint==1.58.0"]
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "cfn-lint==1.58.0", "ruff==0.17.6", "mypy==2.4.1"]
 
 setup(
     name="mlops-platform",

@@ -16,14 +16,13 @@ import statistics
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
+from mlops_runtime.config import PlatformConfig
 from mlops_runtime.notebooks.requests import NotebookRequest
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
@@ -50,7 +49,8 @@ def platform_run(aws: EmbeddedAws, service: NotebookService, user: str) -> dict[
 
 def deploy_anchor(aws: EmbeddedAws) -> str:
     iam = aws.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     role = iam.create_role(RoleName="anchor-poller", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:

@@ -64,7 +64,7 @@ class JsonLineProcess:
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"Runtime exited with code {self.process.wait()}")
-        return json.loads(line)  # type: ignore[no-any-return]
+        return json.loads(line)
 
     def alive(self) -> bool:
         return self.process.poll() is None

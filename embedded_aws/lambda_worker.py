@@ -56,7 +56,7 @@ def serve(reply_stream: Any) -> None:
             handlers[request["handler"]] = handler
             result = handler(request["event"], LambdaContext(request))
             reply: dict[str, Any] = {"result": result}
-        except Exception as exc:  # the runtime reports every handler error to the caller
+        except Exception as exc:  # noqa: BLE001 - the runtime reports every handler error to the caller
             traceback.print_exc(file=sys.stderr)
             reply = {
                 "error": {

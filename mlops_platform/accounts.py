@@ -8,8 +8,8 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from mlops_runtime.errors import ConfigError
 from mlops_platform.local.state import LocalState
+from mlops_runtime.errors import ConfigError
 
 ACCOUNT_NAMES = ("tooling", "staging", "prod")
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})

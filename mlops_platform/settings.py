@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from mlops_runtime.errors import ConfigError
 
@@ -21,6 +22,10 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_TARGET_ROLE = "OrganizationAccountAccessRole"
 
 
+@overload
+def resolve(argument: str | None, env_var: str, default: str) -> str: ...
+@overload
+def resolve(argument: str | None, env_var: str, default: None = None) -> str | None: ...
 def resolve(argument: str | None, env_var: str, default: str | None = None) -> str | None:
     """The explicit argument if given, else the environment variable, else ``default``."""
     if argument not in (None, ""):
@@ -30,7 +35,7 @@ def resolve(argument: str | None, env_var: str, default: str | None = None) -> s
 
 def state_dir(argument: str | None = None) -> Path:
     """Folder holding the local server's state file (``~/.mlops`` by default)."""
-    return Path(resolve(argument, STATE_DIR_ENV, str(Path.home() / ".mlops")))  # type: ignore[arg-type]
+    return Path(resolve(argument, STATE_DIR_ENV, str(Path.home() / ".mlops")))
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,12 @@ class TargetSettings:
             raise ConfigError(f"unknown target {chosen!r}: use one of {', '.join(TARGETS)}")
         resolved_region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         settings = cls(
-            target=chosen,  # type: ignore[arg-type]
+            target=chosen,
             region=resolved_region,
             profile=resolve(profile, "AWS_PROFILE"),
             staging_account=resolve(staging_account, STAGING_ACCOUNT_ENV),
             prod_account=resolve(prod_account, PROD_ACCOUNT_ENV),
-            target_role=resolve(target_role, TARGET_ROLE_ENV, DEFAULT_TARGET_ROLE),  # type: ignore[arg-type]
+            target_role=resolve(target_role, TARGET_ROLE_ENV, DEFAULT_TARGET_ROLE),
         )
         for name in ("staging_account", "prod_account"):
             value = getattr(settings, name)

@@ -7,11 +7,14 @@ import io
 import json
 import time
 import zipfile
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from embedded_aws import EmbeddedAws
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.05) -> T:

@@ -7,13 +7,13 @@ import sys
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk  # noqa: E402  (after the jsii setting)
+import aws_cdk as cdk
 
-from mlops_runtime.config import PlatformConfig  # noqa: E402
-from mlops_infra.nag import enable_checks  # noqa: E402
-from mlops_infra.stacks.ml_environment import MlEnvironmentStack  # noqa: E402
-from mlops_infra.stacks.target_account import TargetAccountStack  # noqa: E402
-from mlops_infra.stacks.tooling import ToolingStack  # noqa: E402
+from mlops_infra.nag import enable_checks
+from mlops_infra.stacks.ml_environment import MlEnvironmentStack
+from mlops_infra.stacks.target_account import TargetAccountStack
+from mlops_infra.stacks.tooling import ToolingStack
+from mlops_runtime.config import PlatformConfig
 
 #: CDK feature flags the app opts into (what ``cdk init`` would write to cdk.json).
 FEATURE_FLAGS = {

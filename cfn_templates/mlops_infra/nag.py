@@ -39,6 +39,14 @@ def evidence(stack: cdk.Stack, text: str) -> str:
     return _render(stack.resolve(text))
 
 
+def logical_id(construct: IConstruct) -> str:
+    """The logical id of the construct's CloudFormation resource (as cdk-nag names it in ``applies_to`` evidence)."""
+    resource = construct.node.default_child
+    if not isinstance(resource, cdk.CfnElement):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own")
+    return cdk.Stack.of(construct).get_logical_id(resource)
+
+
 def _render(value: object) -> str:
     if isinstance(value, str):
         return value

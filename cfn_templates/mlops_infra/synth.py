@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlops_infra.app import build_app
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.render import state_machines
+from mlops_runtime.config import PlatformConfig
 
 #: Where the templates for users who deploy without CDK live (``cfn_templates/``).
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent

@@ -208,7 +208,7 @@ class ApiGatewayExecute(Extension):
     def install(self, patcher: Patcher) -> None:
         original = DomainDispatcherApplication.__call__
 
-        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI application's __call__
             found = EXECUTE_PATH.match(environ.get("PATH_INFO", ""))
             if found:
                 return execute(environ, start_response, found)

@@ -57,10 +57,10 @@ class Extension(abc.ABC):
     def install(self, patcher: Patcher) -> None:
         """Patch moto through ``patcher`` (so that the patch can be removed)."""
 
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - an optional hook: extensions with nothing to reset or stop inherit this
         """Forget state kept outside moto's backends (called on ``/moto-api/reset``)."""
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> None:  # noqa: B027 - an optional hook: extensions with nothing to reset or stop inherit this
         """Release processes or threads the extension started."""
 
 

@@ -82,7 +82,7 @@ class ApiGatewayStageResource(ResourceTypesExtension):
 
     def install(self, patcher: Patcher) -> None:
         patcher.replace(Deployment, "physical_resource_id", property(lambda deployment: deployment.id))
-        original = Method.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+        original = Method.create_from_cloudformation_json.__func__
 
         def create_method(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
                           **kwargs: Any) -> Any:

@@ -171,7 +171,7 @@ class LambdaCustomResource(CloudFormationModel):
         return True
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any,
     ) -> LambdaCustomResource:
         properties = dict(cloudformation_json.get("Properties") or {})
@@ -185,7 +185,7 @@ class LambdaCustomResource(CloudFormationModel):
                    properties=properties, account_id=account_id, region=region_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls, original_resource: LambdaCustomResource, new_resource_name: str, cloudformation_json: dict[str, Any],
         account_id: str, region_name: str,
     ) -> LambdaCustomResource:
@@ -240,7 +240,7 @@ class CustomResources(Extension):
         patcher.replace(cfn_parsing, "resource_class_from_type", resource_class_from_type)
         original_call = DomainDispatcherApplication.__call__
 
-        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI application's __call__
             found = RESPONSE_PATH.match(environ.get("PATH_INFO", ""))
             if found:
                 return _deliver(environ, start_response, found["request_id"])

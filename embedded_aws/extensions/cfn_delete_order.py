@@ -80,7 +80,7 @@ def delete_in_order(self: Any) -> None:
             try:
                 self._delete_resource(parsed, self._resource_json_map[logical_id])
                 self._parsed_resources.pop(logical_id)
-            except Exception as exc:  # kept and retried, as CloudFormation retries DELETE_FAILED dependents
+            except Exception as exc:  # noqa: BLE001 - kept and retried, as CloudFormation retries DELETE_FAILED dependents
                 failed.append(logical_id)
                 last_error = exc
         if not failed:

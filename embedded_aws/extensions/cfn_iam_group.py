@@ -53,7 +53,7 @@ class IamGroupResource(ResourceTypesExtension):
 
     def install(self, patcher: Patcher) -> None:
         super().install(patcher)
-        original = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+        original = Role.delete_from_cloudformation_json.__func__
 
         def delete_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
                                             region_name: str) -> None:

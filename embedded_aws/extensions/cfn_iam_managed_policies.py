@@ -27,7 +27,7 @@ from embedded_aws.extensions.base import Extension, Patcher
 
 @cache
 def _bundled() -> dict[str, Any]:
-    return json.loads(aws_managed_policies_data)  # type: ignore[no-any-return]
+    return json.loads(aws_managed_policies_data)
 
 
 def ensure_aws_managed(backend: Any, arn: str) -> None:
@@ -88,15 +88,15 @@ class TemplateManagedPolicies(Extension):
     requires = ("cfn-iam-group",)  # wraps the delete that extension already patches
 
     def install(self, patcher: Patcher) -> None:
-        create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-        update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-        delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+        create = Role.create_from_cloudformation_json.__func__
+        update = Role.update_from_cloudformation_json.__func__
+        delete = Role.delete_from_cloudformation_json.__func__
 
         def create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
                                             region_name: str, **kwargs: Any) -> Role:
             role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
             attach(_backend(account_id, region_name), role.name, _arns(cloudformation_json))
-            return role  # type: ignore[no-any-return]
+            return role
 
         def update_from_cloudformation_json(cls: type, original_resource: Role, new_resource_name: str, cloudformation_json: Any,
                                             account_id: str, region_name: str) -> Role:
@@ -105,7 +105,7 @@ class TemplateManagedPolicies(Extension):
             for arn in [a for a in role.managed_policies if a not in wanted]:
                 backend.detach_role_policy(policy_arn=arn, role_name=role.name)
             attach(backend, role.name, [a for a in wanted if a not in role.managed_policies])
-            return role  # type: ignore[no-any-return]
+            return role
 
         def delete_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
                                             region_name: str) -> None:

@@ -22,7 +22,6 @@ from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, Model, sagem
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints, time_scale, update_endpoint
 
-
 SAGEMAKER_TYPES = {"AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint"}
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 

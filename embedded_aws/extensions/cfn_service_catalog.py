@@ -131,6 +131,7 @@ RESOURCE_TYPES = (Portfolio, CloudFormationProduct, PortfolioProductAssociation,
 
 class ServiceCatalogResources(ResourceTypesExtension):
     name = "cfn-servicecatalog"
-    summary = "AWS::ServiceCatalog::{Portfolio,CloudFormationProduct,PortfolioProductAssociation,PortfolioPrincipalAssociation,LaunchRoleConstraint} are created"
+    summary = ("AWS::ServiceCatalog::{Portfolio,CloudFormationProduct,PortfolioProductAssociation,PortfolioPrincipalAssociation,"
+               "LaunchRoleConstraint} are created")
     requires = (ServiceCatalogAdminApi.name,)
     resource_types = RESOURCE_TYPES

@@ -139,7 +139,7 @@ class Instance:
             elif self.stack.template != template or dict(self.stack.parameters or {}) != parameters:
                 self.backend.update_stack(self.stack.stack_id, template, None,
                                           [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()], tags)
-        except Exception as exc:  # the stack's own failure: CloudFormation reports it on the instance
+        except Exception as exc:  # noqa: BLE001 - the stack's own failure: CloudFormation reports it on the instance
             reason = getattr(exc, "message", None) or str(exc)
             if self.stack is None:
                 self.stack = next((s for s in self.backend.stacks.values() if s.name == self.stack_name), None)
@@ -158,7 +158,7 @@ class Instance:
         if self.stack is not None and not retain:
             try:
                 self.backend.delete_stack(self.stack.stack_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a stack that cannot be deleted is reported on its instance
                 return getattr(exc, "message", None) or str(exc)
         return None
 
@@ -313,7 +313,7 @@ def _targets_of(self: Any, stack_set: StackSet) -> tuple[list[str], dict[str, st
 
 
 def _instances(stack_set: StackSet) -> list[Instance]:
-    return stack_set.instances.stack_instances  # type: ignore[no-any-return]
+    return stack_set.instances.stack_instances  # type: ignore[return-value]  # the extension keeps its own Instance there
 
 
 def _find(stack_set: StackSet, account: str, region: str) -> Instance | None:

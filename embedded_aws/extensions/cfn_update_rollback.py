@@ -31,7 +31,7 @@ class CfnUpdateRollback(Extension):
             previous_template, previous_parameters = self.template, dict(self.parameters or {})
             try:
                 original(self, template, role_arn, parameters, tags)
-            except Exception as exc:  # any resource failure: CloudFormation's answer is a rollback
+            except Exception as exc:  # noqa: BLE001 - any resource failure: CloudFormation's answer is a rollback
                 reason = getattr(exc, "message", None) or str(exc)
                 self._add_stack_event("UPDATE_FAILED", resource_status_reason=reason)
                 self._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to update: {reason}")

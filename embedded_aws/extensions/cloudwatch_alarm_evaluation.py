@@ -40,7 +40,7 @@ def aggregate(data: list[Any], statistic: str | None, extended: str | None) -> f
     if not data:
         return None
     values = [d.value for d in data if isinstance(d, MetricDatum)]
-    aggregated = [d for d in data if isinstance(d, MetricAggregatedDatum)]
+    aggregated: list[Any] = [d for d in data if isinstance(d, MetricAggregatedDatum)]  # moto sets its stats dynamically
     count = len(values) + sum(a.sample_count for a in aggregated)
     if extended:
         return percentile(values, float(extended.lstrip("p"))) if values else None

@@ -214,7 +214,10 @@ class Build:
                 return
             raise BuildFailed("DOWNLOAD_SOURCE", f"CLIENT_ERROR: no source to download for source type {source.get('type')}")
         try:
-            body = s3_backends[self.backend.account_id]["global"].get_object(*location).value
+            found = s3_backends[self.backend.account_id]["global"].get_object(*location)
+            if found is None:
+                raise KeyError(f"s3://{'/'.join(location)} does not exist")
+            body = found.value
         except Exception as exc:
             raise BuildFailed("DOWNLOAD_SOURCE", f"CLIENT_ERROR: no such object s3://{location[0]}/{location[1]}") from exc
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
@@ -254,6 +257,8 @@ class Build:
         if kind == "PARAMETER_STORE":
             try:
                 parameter = ssm_backends[self.backend.account_id][self.backend.region_name].get_parameter(value)
+                if parameter is None:
+                    raise KeyError(f"parameter {value} does not exist")
                 return str(parameter.response_object(decrypt=True)["Value"])
             except Exception as exc:
                 raise BuildFailed("DOWNLOAD_SOURCE", f"CLIENT_ERROR: parameter {value} not found in SSM") from exc
@@ -273,8 +278,14 @@ class Build:
         process = subprocess.Popen(["bash", "-c", script], cwd=source_dir, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
         started = time.monotonic()
-        assert process.stdout is not None
-        reader = threading.Thread(target=lambda: [self.log(line) for line in process.stdout], daemon=True)  # type: ignore[union-attr]
+        output = process.stdout
+        assert output is not None
+
+        def pump() -> None:
+            for line in output:
+                self.log(line)
+
+        reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         while process.poll() is None:
             if self.cancel.is_set() or time.monotonic() - started > timeout:

@@ -136,7 +136,7 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
             run.artifacts.update(outputs)
             return f"Build {build['id']} succeeded"
         if current["buildStatus"] in {"FAILED", "FAULT", "STOPPED", "TIMED_OUT"}:
-            failed = next((p for p in reversed(current.get("phases", [])) if p.get("phaseStatus") not in (None, "SUCCEEDED")), {})
+            failed: dict[str, Any] = next((p for p in reversed(current.get("phases", [])) if p.get("phaseStatus") not in (None, "SUCCEEDED")), {})
             detail = "; ".join(c.get("message", "") for c in failed.get("contexts", []))
             raise ActionFailed(f"Build {build['id']} {current['buildStatus']} in phase {failed.get('phaseType', '?')}"
                                + (f": {detail}" if detail else ""))
@@ -205,7 +205,7 @@ def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: d
     def work() -> None:
         try:
             execute(run)
-        except Exception as exc:  # a bug here must show as a failed execution, not a hang
+        except Exception as exc:  # noqa: BLE001 - a bug here must show as a failed execution, not a hang
             _finish(execution, "Failed", f"embedded AWS error: {exc!r}")
 
     WORKERS.start(execution_id, work)

@@ -28,8 +28,8 @@ from moto.cloudformation.exceptions import StackSetNotFoundException, Validation
 from moto.cloudformation.models import StackSet, cloudformation_backends
 from moto.s3.models import s3_backends
 
-from embedded_aws.extensions import codepipeline_execution as execution
 from embedded_aws.extensions import cfn_stackset_operations as operations
+from embedded_aws.extensions import codepipeline_execution as execution
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.codepipeline_execution import ActionFailed, ActionState, Run
 
@@ -40,7 +40,10 @@ def artifact_file(run: Run, path: str) -> str:
     if not separator or artifact not in run.artifacts:
         raise ActionFailed(f"{path!r} does not name a file in an input artifact (expected ArtifactName::path)")
     bucket, key = run.artifacts[artifact]
-    body = s3_backends[run.account]["global"].get_object(bucket, key).value
+    found = s3_backends[run.account]["global"].get_object(bucket, key)
+    if found is None:
+        raise ActionFailed(f"the input artifact {artifact} is missing from s3://{bucket}/{key}")
+    body = found.value
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         try:
             return archive.read(name).decode()

@@ -18,10 +18,10 @@ import threading
 import uuid
 from typing import Any
 
+from jsonpath_ng.ext import parse as jsonpath_parse
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.codepipeline.models import codepipeline_backends
 from moto.events.models import Rule
-from jsonpath_ng.ext import parse as jsonpath_parse
 from moto.stepfunctions.responses import get_backend as sfn_backend
 from moto.utilities.arns import parse_arn
 

@@ -30,7 +30,7 @@ class PublicLayers(Extension):
         original = LambdaFunction._get_layers_data
 
         def _get_layers_data(self: Any, layers_versions_arns: list[str]) -> list[dict[str, Any]]:
-            public = [{"Arn": arn, "CodeSize": 0} for arn in layers_versions_arns if is_public_layer(arn)]
+            public: list[Any] = [{"Arn": arn, "CodeSize": 0} for arn in layers_versions_arns if is_public_layer(arn)]
             private = [arn for arn in layers_versions_arns if not is_public_layer(arn)]
             return public + (original(self, private) if private else [])
 

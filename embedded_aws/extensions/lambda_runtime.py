@@ -105,7 +105,8 @@ class PythonRuntime:
             try:
                 return worker.invoke(request, float(fn.timeout))
             except (FunctionTimeout, RuntimeError) as exc:
-                return {"error": {"errorMessage": str(exc), "errorType": "Runtime.ExitError" if isinstance(exc, RuntimeError) else "Sandbox.Timedout"}}
+                error_type = "Runtime.ExitError" if isinstance(exc, RuntimeError) else "Sandbox.Timedout"
+                return {"error": {"errorMessage": str(exc), "errorType": error_type}}
 
     def _worker_for(self, fn: Any, account_id: str, region: str) -> Worker:
         layers = [layer["Arn"] for layer in getattr(fn, "layers", None) or [] if not is_public_layer(layer["Arn"])]

@@ -19,7 +19,7 @@ import secrets
 import string
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import utcnow
@@ -63,7 +63,8 @@ def invite(management: OrganizationsBackend, target: dict[str, Any], notes: str 
     if org is None:
         raise _error("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
     if target.get("Type") != "ACCOUNT" or not str(target.get("Id", "")).isdigit() or len(str(target["Id"])) != 12:
-        raise _error("InvalidInputException", "You provided a value that does not match the required pattern: Target must be an ACCOUNT with a 12-digit Id.")
+        raise _error("InvalidInputException",
+                     "You provided a value that does not match the required pattern: Target must be an ACCOUNT with a 12-digit Id.")
     account_id = str(target["Id"])
     if _member_of(account_id) is not None:
         raise _error("DuplicateAccountException", "That account is already a member of an organization.")
@@ -112,7 +113,7 @@ def join(management: OrganizationsBackend, account_id: str) -> FakeAccount:
     """Make an existing account a member in the root, as an accepted invitation does."""
     org = management.org
     assert org is not None
-    account = FakeAccount.__new__(FakeAccount)  # FakeAccount() would mint a new random account id
+    account = cast(FakeAccount, FakeAccount.__new__(FakeAccount))  # FakeAccount() would mint a new random account id
     account.type, account.region = "ACCOUNT", org.region
     account.organization_id, account.master_account_id = org.id, org.master_account_id
     account.create_account_status_id = org_utils.make_random_create_account_status_id()

@@ -21,10 +21,10 @@ from embedded_aws.extensions.base import Extension, Patcher
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
-def bool_operation(expected: list[str] | str, actual: str) -> bool:
+def bool_operation(expected_value: list[str] | str, actual_value: str) -> bool:
     """IAM ``Bool``: case-insensitive match of ``true``/``false``."""
-    expected_values = expected if isinstance(expected, list) else [expected]
-    return str(actual).lower() in [str(value).lower() for value in expected_values]
+    expected_values = expected_value if isinstance(expected_value, list) else [expected_value]
+    return str(actual_value).lower() in [str(value).lower() for value in expected_values]
 
 
 class S3SecureTransport(Extension):

@@ -98,7 +98,7 @@ class Deployment:
         for provisioner in PROVISIONERS:
             try:
                 provisioner(self.backend, self.config)
-            except Exception as exc:  # a fleet that cannot start fails the deployment, naming why
+            except Exception as exc:  # noqa: BLE001 - a fleet that cannot start fails the deployment, naming why
                 return f"the new fleet failed to start: {exc}"
         return None
 
@@ -138,7 +138,8 @@ class Deployment:
         alarm = problem if problem in self.alarms else None
         reason = (f"Deployment of {self.config_name} was rolled back: alarm {alarm} went to ALARM" if alarm
                   else f"Deployment of {self.config_name} was rolled back: {problem}")
-        endpoint.failure_reason, endpoint.pending_deployment_summary, endpoint.pending_fleet = reason, None, None
+        endpoint.failure_reason = reason  # type: ignore[assignment]  # moto declares it None-only
+        endpoint.pending_deployment_summary, endpoint.pending_fleet = None, None
         endpoint.last_deployment = {"EndpointConfigName": self.config_name, "Status": "RolledBack", "Reason": reason}
         endpoint.endpoint_status, endpoint.last_modified_time = "InService", utcnow()
 
@@ -146,7 +147,7 @@ class Deployment:
         endpoint = self.endpoint
         endpoint.endpoint_config_name = self.config_name
         endpoint.production_variants = endpoint._process_production_variants(self.config["ProductionVariants"])
-        endpoint.data_capture_config = self.config.get("DataCaptureConfig")
+        endpoint.data_capture_config = self.config.get("DataCaptureConfig")  # type: ignore[assignment]  # None when absent, as moto's own
         endpoint.fleet_variants = list(self.config["ProductionVariants"])
         endpoint.failure_reason, endpoint.pending_deployment_summary, endpoint.pending_fleet = None, None, None
         endpoint.last_deployment = {"EndpointConfigName": self.config_name, "Status": "Completed"}
@@ -160,7 +161,7 @@ def current_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> lis
     """
     if getattr(endpoint, "fleet_variants", None) is None:
         endpoint.fleet_variants = list(backend.describe_endpoint_config(endpoint.endpoint_config_name)["ProductionVariants"])
-    return endpoint.fleet_variants  # type: ignore[no-any-return]
+    return endpoint.fleet_variants
 
 
 def start_first_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint, variants: list[dict[str, Any]]) -> None:
@@ -168,8 +169,9 @@ def start_first_fleet(backend: SageMakerModelBackend, endpoint: FakeEndpoint, va
     for provisioner in PROVISIONERS:
         try:
             provisioner(backend, {"ProductionVariants": variants})
-        except Exception as exc:  # SageMaker: the endpoint ends Failed with the reason
-            endpoint.endpoint_status, endpoint.failure_reason = "Failed", f"The primary container failed to start: {exc}"
+        except Exception as exc:  # noqa: BLE001 - SageMaker: the endpoint ends Failed with the reason
+            endpoint.endpoint_status = "Failed"
+            endpoint.failure_reason = f"The primary container failed to start: {exc}"  # type: ignore[assignment]  # moto: None-only
             return
 
 
@@ -213,7 +215,7 @@ class BlueGreenEndpoints(Extension):
     summary = "UpdateEndpoint deploys blue/green: scheduled traffic shifts, baking, rollback when a rollback alarm is in ALARM"
 
     def install(self, patcher: Patcher) -> None:
-        original = FakeEndpoint.response_object.fget  # type: ignore[attr-defined]
+        original = FakeEndpoint.response_object.fget
 
         def response_object(self: FakeEndpoint) -> dict[str, Any]:
             response = original(self)

@@ -16,7 +16,6 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.events.models import events_backends

@@ -84,7 +84,7 @@ class Project:
 def projects(backend: SageMakerModelBackend) -> dict[str, Project]:
     if not hasattr(backend, "projects_by_name"):
         backend.projects_by_name = {}
-    return backend.projects_by_name  # type: ignore[no-any-return]
+    return backend.projects_by_name
 
 
 def _project(backend: SageMakerModelBackend, name: str) -> Project:
@@ -151,7 +151,7 @@ def _create(backend: SageMakerModelBackend, project: Project) -> None:
                                 for p in [*provider.get("Parameters", []), *_declared(cfn, provider["TemplateURL"], given)]],
                     Tags=[*project.tags, *sagemaker_tags], Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
                     **({"RoleARN": provider["RoleARN"]} if provider.get("RoleARN") else {}))["StackId"]
-                status, message = _wait(lambda: _stack_result(cfn, stack_id))
+                status, message = _wait(lambda stack_id=stack_id: _stack_result(cfn, stack_id))
                 project.stacks[provider["TemplateName"]] = {"Name": stack_id.split("/")[1], "Id": stack_id, "StatusMessage": status}
                 ok = status == "CREATE_COMPLETE"
                 if not ok:

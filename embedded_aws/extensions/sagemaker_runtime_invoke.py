@@ -98,7 +98,7 @@ def _unpack(account: str, url: str, target: str) -> None:
     bucket, _, key = url[5:].partition("/")
     try:
         data = s3_backends[account]["global"].get_object(bucket, key)
-    except Exception:  # moto raises NoSuchBucket / NoSuchKey; SageMaker reports the URL
+    except Exception:  # noqa: BLE001 - moto raises NoSuchBucket / NoSuchKey; SageMaker reports the URL
         data = None
     if data is None:
         raise RuntimeError(f"Model data {url} does not exist")
@@ -179,7 +179,7 @@ def serving_fleet(backend: Any, endpoint: Any) -> list[dict[str, Any]]:
 
 def publish(account: str, region: str, endpoint: str, variant: str, failed: bool, latency_us: int | None) -> None:
     dimensions = [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
-    data = [{"MetricName": "Invocations", "Value": 1, "Unit": "None", "Dimensions": dimensions, "Timestamp": utcnow()},
+    data: list[dict[str, Any]] = [{"MetricName": "Invocations", "Value": 1, "Unit": "None", "Dimensions": dimensions, "Timestamp": utcnow()},
             {"MetricName": "Invocation5XXErrors", "Value": 1 if failed else 0, "Unit": "None", "Dimensions": dimensions,
              "Timestamp": utcnow()}]
     if latency_us is not None:

@@ -29,14 +29,14 @@ SESSION_SECONDS = (1800, 43200)
 def _profiles(backend: SageMakerModelBackend) -> dict[tuple[str, str], dict[str, Any]]:
     if not hasattr(backend, "studio_user_profiles"):
         backend.studio_user_profiles = {}
-    return backend.studio_user_profiles  # type: ignore[no-any-return]
+    return backend.studio_user_profiles
 
 
 def issued_urls(backend: SageMakerModelBackend) -> list[dict[str, Any]]:
     """The presigned URLs issued so far: domain, profile, URL and when it stops working."""
     if not hasattr(backend, "studio_issued_urls"):
         backend.studio_issued_urls = []
-    return backend.studio_issued_urls  # type: ignore[no-any-return]
+    return backend.studio_issued_urls
 
 
 def _domain(backend: SageMakerModelBackend, domain_id: str) -> Any:

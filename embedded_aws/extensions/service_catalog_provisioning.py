@@ -133,7 +133,7 @@ def _local_role_arn(account_id: str, name: str) -> str:
 
     try:
         return str(iam_backends[account_id]["global"].get_role(name).arn)
-    except Exception:  # no such role yet: the stack will fail when it assumes it, as in Service Catalog
+    except Exception:  # noqa: BLE001 - no such role yet: the stack will fail when it assumes it, as in Service Catalog
         return f"arn:aws:iam::{account_id}:role/{name}"
 
 

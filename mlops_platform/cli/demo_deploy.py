@@ -32,11 +32,12 @@ def register_regressed_copy(s3: Any, sagemaker: Any, group: str, bucket: str, ba
     base = sagemaker.describe_model_package(ModelPackageName=find_version(sagemaker, group, base_version))
     [container] = base["InferenceSpecification"]["Containers"]
     source_bucket, _, key = container["ModelDataUrl"][5:].partition("/")
-    original = tarfile.open(fileobj=io.BytesIO(s3.get_object(Bucket=source_bucket, Key=key)["Body"].read()), mode="r:gz")
+    model_data = io.BytesIO(s3.get_object(Bucket=source_bucket, Key=key)["Body"].read())
     buffer = io.BytesIO()
-    with original, tarfile.open(fileobj=buffer, mode="w:gz") as regressed:
+    with tarfile.open(fileobj=model_data, mode="r:gz") as original, tarfile.open(fileobj=buffer, mode="w:gz") as regressed:
         for member in original.getmembers():
-            data = original.extractfile(member).read() if member.isfile() else b""  # type: ignore[union-attr]
+            content = original.extractfile(member) if member.isfile() else None
+            data = content.read() if content is not None else b""
             if member.name == "code/inference.py":
                 data += REGRESSION.encode()
                 member.size = len(data)
@@ -48,7 +49,7 @@ def register_regressed_copy(s3: Any, sagemaker: Any, group: str, bucket: str, ba
         ModelPackageDescription=f"version {base['ModelPackageVersion']} with an inference regression (drops the first feature)",
         InferenceSpecification={**base["InferenceSpecification"], "Containers": [{**container, "ModelDataUrl": f"s3://{bucket}/{new_key}"}]},
     )["ModelPackageArn"]
-    return sagemaker.describe_model_package(ModelPackageName=arn)  # type: ignore[no-any-return]
+    return sagemaker.describe_model_package(ModelPackageName=arn)
 
 
 def _follow(accounts: Any, pipeline: str, known: list[str], text: bool, label: str, stop_at_approval: bool = False) -> dict[str, Any]:

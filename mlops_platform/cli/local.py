@@ -14,9 +14,9 @@ from mlops_platform.cli.options import platform_config, project_option, state_di
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.cli.platform import synthesize
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform
-from mlops_runtime.errors import ConfigError
 from mlops_platform.local.process import start_background, stop_background
 from mlops_platform.local.state import LocalState, clear_state, load_state, save_state
+from mlops_runtime.errors import ConfigError
 
 state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False), help="State folder. Env MLOPS_STATE_DIR; default ~/.mlops.")
 
@@ -132,4 +132,5 @@ def status(state_dir: str | None, output: str) -> None:
     elif not running:
         console.print("not running" + (f" (stale state for {state.endpoint_url})" if state else ""))
     else:
-        describe(state, [], output)  # type: ignore[arg-type]
+        assert state is not None  # running means a state file answered
+        describe(state, [], output)

@@ -10,18 +10,18 @@ import click
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from mlops_platform import __version__  # noqa: E402
-from mlops_platform.cli.analysts import analysts  # noqa: E402
-from mlops_platform.cli.demo import demo  # noqa: E402
-from mlops_platform.cli.local import local  # noqa: E402
-from mlops_platform.cli.model import model  # noqa: E402
-from mlops_platform.cli.notebook import notebook  # noqa: E402
-from mlops_platform.cli.pipeline import pipeline  # noqa: E402
-from mlops_platform.cli.platform import deploy, destroy, stacks, synth  # noqa: E402
-from mlops_platform.cli.project import project_group  # noqa: E402
-from mlops_platform.cli.setup import setup  # noqa: E402
-from mlops_platform.cli.studio import studio  # noqa: E402
-from mlops_runtime.errors import MlopsError  # noqa: E402
+from mlops_platform import __version__
+from mlops_platform.cli.analysts import analysts
+from mlops_platform.cli.demo import demo
+from mlops_platform.cli.local import local
+from mlops_platform.cli.model import model
+from mlops_platform.cli.notebook import notebook
+from mlops_platform.cli.pipeline import pipeline
+from mlops_platform.cli.platform import deploy, destroy, stacks, synth
+from mlops_platform.cli.project import project_group
+from mlops_platform.cli.setup import setup
+from mlops_platform.cli.studio import studio
+from mlops_runtime.errors import MlopsError
 
 
 class MlopsGroup(click.Group):

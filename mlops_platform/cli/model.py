@@ -73,7 +73,8 @@ def reject(version: int, description: str, group: str | None, project: str, outp
 def plan(stage: str, config_path: str | None, rate: float | None, alarm_period: int | None, evaluation_periods: int | None,
          output: str) -> None:
     """Dry run of a stage's blue/green update: traffic-shift timeline and worst-case requests served by a bad model."""
-    from mlops_platform.modeldeploy.guardrails import Guardrail, GuardrailError, plan as dry_run
+    from mlops_platform.modeldeploy.guardrails import Guardrail, GuardrailError
+    from mlops_platform.modeldeploy.guardrails import plan as dry_run
 
     path = Path(config_path) if config_path else SEED_MODELDEPLOY / f"{stage}-config.json"
     try:
@@ -85,15 +86,16 @@ def plan(stage: str, config_path: str | None, rate: float | None, alarm_period: 
                          evaluation_periods or int(alarms.get("evaluation_periods", 1)))
     except (GuardrailError, KeyError, ValueError) as exc:
         raise ConfigError(f"{path.name}: {exc}") from exc
+    steps = [{"at_seconds": s.at_seconds, "new_fleet_percent": round(s.new_fleet_share * 100, 2)} for s in result.steps]
     summary = {"stage": stage, "type": guardrail.type, "instance_count": guardrail.instance_count,
-               "steps": [{"at_seconds": s.at_seconds, "new_fleet_percent": round(s.new_fleet_share * 100, 2)} for s in result.steps],
+               "steps": steps,
                "total_seconds": result.total_seconds, "detection_seconds": result.detection_seconds,
                "worst_case_bad_requests": result.worst_case_bad_requests}
     if output == "json":
         emit_json(summary)
         return
     table(f"{stage}: {guardrail.type} over {guardrail.instance_count} instance(s)", ["at (s)", "traffic on the new model"],
-          [(s["at_seconds"], f"{s['new_fleet_percent']:g} %") for s in summary["steps"]])
+          [(s["at_seconds"], f"{s['new_fleet_percent']:g} %") for s in steps])
     console.print(f"done after {result.total_seconds} s (baking {guardrail.wait_seconds} s per step, "
                   f"old fleet kept {guardrail.termination_wait_seconds} s)")
     console.print(f"a bad model is detected after {result.detection_seconds} s and serves at most "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import click
@@ -46,9 +47,10 @@ def notebook() -> None:
 def request(user: str, instance_type: str | None, volume_size: int | None, platform_identifier: str | None,
             restore_snapshot: str | None, request_id: str | None, no_wait: bool, project: str, output: str, **target: Any) -> None:
     """Request a notebook for USER and (unless --no-wait) wait until its URL is stored."""
-    fields = {"user": user, "instance_type": instance_type, "volume_size_gb": volume_size, "platform_identifier": platform_identifier,
-              "restore_snapshot": restore_snapshot}
-    notebook_request = NotebookRequest(**fields, **({"request_id": request_id} if request_id else {}))
+    notebook_request = NotebookRequest(user=user, instance_type=instance_type, volume_size_gb=volume_size,
+                                       platform_identifier=platform_identifier, restore_snapshot=restore_snapshot)
+    if request_id:
+        notebook_request = dataclasses.replace(notebook_request, request_id=request_id)
     notebooks = service(project, target)
     with progress(f"Provisioning a notebook for {user}", enabled=output == "text") as report:
         result = notebooks.request(notebook_request, wait=not no_wait, progress=report)

@@ -10,8 +10,8 @@ import click
 
 from mlops_platform import settings
 from mlops_platform.accounts import AccountClients, AwsAccounts, LocalAccounts
-from mlops_runtime.errors import ConfigError
 from mlops_platform.local.state import running_state
+from mlops_runtime.errors import ConfigError
 
 
 def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -30,7 +30,8 @@ target_options = _compose(
     click.option("--staging-account", help="Staging account id (--target aws). Env MLOPS_STAGING_ACCOUNT."),
     click.option("--prod-account", help="Prod account id (--target aws). Env MLOPS_PROD_ACCOUNT."),
     click.option("--target-role", help="Role assumed in staging/prod (--target aws). Env MLOPS_TARGET_ROLE; default OrganizationAccountAccessRole."),
-    click.option("--state-dir", type=click.Path(file_okay=False), help="Where the embedded AWS keeps its state file. Env MLOPS_STATE_DIR; default ~/.mlops."),
+    click.option("--state-dir", type=click.Path(file_okay=False),
+                 help="Where the embedded AWS keeps its state file. Env MLOPS_STATE_DIR; default ~/.mlops."),
 )
 
 project_option = click.option(

@@ -32,7 +32,8 @@ def pipeline() -> None:
 
 @pipeline.command("run")
 @click.option("--local", "local_mode", is_flag=True, help="Run the step scripts on this machine instead of in SageMaker.")
-@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="--local: labelled CSV with a 'target' column (default: bundled breast-cancer data).")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False),
+              help="--local: labelled CSV with a 'target' column (default: bundled breast-cancer data).")
 @click.option("--min-accuracy", type=click.FloatRange(0, 1), default=0.9, show_default=True, help="Quality gate.")
 @click.option("--model-package-group", help="Registry group of the model (default: the platform's).")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="SageMaker: wait for the execution to end.")
@@ -90,16 +91,17 @@ def _run_locally(accounts: Any, bucket: str, group: str, data: str | None, min_a
                                  accounts.region, min_accuracy=min_accuracy, progress=report)
         except RuntimeError as exc:
             raise ConfigError(str(exc)) from exc
+    metrics: dict[str, float] = {k: v["value"] for k, v in result.metrics["binary_classification_metrics"].items()}
     summary = {"passed": result.passed, "model_package_arn": result.model_package_arn, "model_url": result.model_url,
-               "metrics": {k: v["value"] for k, v in result.metrics["binary_classification_metrics"].items()}}
+               "metrics": metrics}
     if output == "json":
         emit_json(summary)
     else:
-        table("Model build (local)", ["metric", "value"], sorted(summary["metrics"].items()))
+        table("Model build (local)", ["metric", "value"], sorted(metrics.items()))
         console.print(f"registered {result.model_package_arn} (PendingManualApproval)" if result.passed
                       else f"accuracy below {min_accuracy}: nothing registered")
     if not result.passed:
-        raise MlopsError(f"the model did not pass the quality gate (accuracy {summary['metrics']['accuracy']} < {min_accuracy})")
+        raise MlopsError(f"the model did not pass the quality gate (accuracy {metrics['accuracy']} < {min_accuracy})")
 
 
 def _model_build(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, str]]:

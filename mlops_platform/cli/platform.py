@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
+from mlops_platform.accounts import ACCOUNT_NAMES
 from mlops_platform.cli.options import network_options, open_accounts, platform_config, platform_outputs, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
-from mlops_platform.accounts import ACCOUNT_NAMES
 from mlops_platform.deploy.cleanup import leftovers, studio_leftovers
-from mlops_runtime.errors import ConfigError
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform, destroy_platform, list_stacks
+from mlops_runtime.errors import ConfigError
 
 
 def synthesize(config: Any, outdir: str | None = None) -> dict[str, Any]:
@@ -35,7 +35,6 @@ def synth(outdir: str, export_templates: bool, project: str, network_cidr: str |
         exported = []
         if export_templates:
             from mlops_infra.synth import export_templates as export
-
             from mlops_platform.packaging.seed_code import export_all
 
             exported = [str(p) for p in export_all()] + [str(p) for p in export(config=config)]  # seeds first: the templates hold their asset hashes

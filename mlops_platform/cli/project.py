@@ -8,9 +8,19 @@ import click
 
 from mlops_platform.cli.options import deployed_platform, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress
+from mlops_platform.projects.service import (
+    ACCOUNT,
+    PRODUCT_OUTPUTS,
+    UNIT,
+    Project,
+    ProjectClients,
+    create_project,
+    delete_project,
+    list_projects,
+    template_product,
+    validate,
+)
 from mlops_runtime.errors import ConfigError
-from mlops_platform.projects.service import (ACCOUNT, PRODUCT_OUTPUTS, UNIT, Project, ProjectClients, create_project, delete_project,
-                                             list_projects, template_product, validate)
 
 
 @click.group("project")

@@ -69,7 +69,8 @@ def url(token: str, profile_name: str | None, expires_in: int, project: str, out
     """A presigned Studio URL for the token's owner, from the private URL API."""
     accounts, outputs = _studio_api(project, target)
     body = {"expires_in": expires_in, **({"profile": profile_name} if profile_name else {})}
-    request = urllib.request.Request(f"{api_base(accounts, outputs['StudioUrlApiId'])}/studio/url", data=json.dumps(body).encode(),
+    endpoint = f"{api_base(accounts, outputs['StudioUrlApiId'])}/studio/url"
+    request = urllib.request.Request(endpoint, data=json.dumps(body).encode(),  # noqa: S310 - the platform's own API URL
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the platform's own API

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlops_runtime.config import PlatformConfig
-
 from mlops_platform.security.policy import evaluate
+from mlops_runtime.config import PlatformConfig
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Check:
 def _document(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
-    return json.loads(urllib.parse.unquote(value))  # type: ignore[no-any-return]
+    return json.loads(urllib.parse.unquote(value))
 
 
 def trusts(trust_policy: dict[str, Any], principal_arn: str) -> bool:
@@ -54,7 +53,7 @@ def trusts(trust_policy: dict[str, Any], principal_arn: str) -> bool:
 
 def _role(iam: Any, name: str) -> dict[str, Any] | None:
     try:
-        return iam.get_role(RoleName=name)["Role"]  # type: ignore[no-any-return]
+        return iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
         return None
 

@@ -40,7 +40,7 @@ def _wait(cfn: Any, name: str, operation_id: str, timeout: float, sleep: Callabl
     while True:
         operation = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)["StackSetOperation"]
         if operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING"):
-            return operation  # type: ignore[no-any-return]
+            return operation
         if time.monotonic() > deadline:
             raise DeployError(f"stack set {name}: operation {operation_id} still {operation['Status']} after {timeout:.0f} s")
         sleep(1.0)

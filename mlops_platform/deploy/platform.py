@@ -10,17 +10,16 @@ from typing import Any, Protocol
 
 import boto3
 
-from mlops_runtime.config import PlatformConfig
-
 from mlops_platform.accounts import ACCOUNT_NAMES, AccountClients, LocalAccounts
 from mlops_platform.deploy.assets import publish_assets
 from mlops_platform.deploy.cleanup import remove_asset_bucket, remove_stack_set
 from mlops_platform.deploy.cloudformation import Progress, delete_stack, deploy_stack, describe_stack, no_progress, outputs_of
 from mlops_platform.deploy.layers import build_jwt_layer, publish_layer
-from mlops_runtime.contracts import JWT_LAYER_PARAMETER
 from mlops_platform.modeldeploy.deployments import STAGES
-from mlops_runtime.projects.names import LAUNCH_ROLE_NAME
 from mlops_platform.projects.service import PRODUCT_OUTPUTS, ProjectClients, delete_project, list_projects
+from mlops_runtime.config import PlatformConfig
+from mlops_runtime.contracts import JWT_LAYER_PARAMETER
+from mlops_runtime.projects.names import LAUNCH_ROLE_NAME
 
 
 class Synthesized(Protocol):
@@ -85,7 +84,8 @@ def deploy_platform(
         cfn = accounts.client("cloudformation", step.account)
         role_arn = None
         if through_execution_role and (step.stack_name != config.ml_environment_stack_name or describe_stack(cfn, step.stack_name)):
-            role_arn = f"arn:{boto3.session.Session().get_partition_for_region(accounts.region)}:iam::{account_id}:role/{config.cloudformation_execution_role_name}"
+            partition = boto3.session.Session().get_partition_for_region(accounts.region)
+            role_arn = f"arn:{partition}:iam::{account_id}:role/{config.cloudformation_execution_role_name}"
         template_url = None
         if stack.assets_manifest is not None:
             urls = publish_assets(accounts.client("s3", step.account), stack.assets_manifest, account_id, accounts.region, config.tags)

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_platform.local.state import LOG_FILE, LocalState, clear_state, load_state, state_path
+from mlops_runtime.errors import ConfigError, MlopsError
 
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0

@@ -66,7 +66,8 @@ def running_state(directory: Path) -> LocalState:
     if state is None:
         raise LocalNotRunningError(f"no embedded AWS is running (no {state_path(directory)}); start one with: mlops local up --background")
     if not state.answers():
-        raise LocalNotRunningError(f"the embedded AWS at {state.endpoint_url} does not answer; restart it with: mlops local down && mlops local up --background")
+        raise LocalNotRunningError(f"the embedded AWS at {state.endpoint_url} does not answer; "
+                                   "restart it with: mlops local down && mlops local up --background")
     return state
 
 

@@ -33,12 +33,12 @@ class Decision:
 def evaluate(policies: Sequence[Mapping[str, Any]], action: str, resource: str = "*",
              context: Mapping[str, str | Sequence[str]] | None = None) -> Decision:
     """The decision for ``action`` on ``resource`` with the request ``context`` (condition keys → values)."""
-    context = {k.lower(): ([v] if isinstance(v, str) else list(v)) for k, v in (context or {}).items()}
+    values = {k.lower(): ([v] if isinstance(v, str) else list(v)) for k, v in (context or {}).items()}
     allowed_by = None
     for policy in policies:
         statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
         for index, statement in enumerate(statements):
-            if not _applies(statement, action, resource, context):
+            if not _applies(statement, action, resource, values):
                 continue
             name = statement.get("Sid", str(index))
             if statement["Effect"] == "Deny":

@@ -27,8 +27,8 @@ def test_local_build_then_push_runs_the_seed_buildspec(tmp_path: Path) -> None:
         local = json.loads(mlops("pipeline", "run", "--local", "--output", "json").stdout)
         assert local["passed"] and local["metrics"]["accuracy"] >= 0.9
         pushed = json.loads(mlops("pipeline", "push", "--output", "json").stdout)
-        from mlops_platform.local.state import running_state
         from mlops_platform.accounts import LocalAccounts
+        from mlops_platform.local.state import running_state
         from mlops_platform.modelbuild.ci import wait_for_ci
 
         accounts = LocalAccounts(running_state(tmp_path / "state"))

@@ -11,7 +11,7 @@ from mlops_platform.errors import DeployError
 
 
 class Cfn:
-    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+    class exceptions:
         class StackSetNotFoundException(Exception):
             pass
 
@@ -19,7 +19,7 @@ class Cfn:
         self.instances, self.outcome, self.calls = instances, outcome, []
         self.polls = 0
 
-    def list_stack_instances(self, StackSetName: str) -> dict[str, Any]:  # noqa: N803
+    def list_stack_instances(self, StackSetName: str) -> dict[str, Any]:
         if self.instances is None:
             raise self.exceptions.StackSetNotFoundException(StackSetName)
         return {"Summaries": self.instances}
@@ -28,12 +28,12 @@ class Cfn:
         self.calls.append(("delete_stack_instances", request))
         return {"OperationId": "op-1"}
 
-    def describe_stack_set_operation(self, StackSetName: str, OperationId: str) -> dict[str, Any]:  # noqa: N803
+    def describe_stack_set_operation(self, StackSetName: str, OperationId: str) -> dict[str, Any]:
         self.polls += 1
         status = "RUNNING" if self.polls < 3 else self.outcome
         return {"StackSetOperation": {"Status": status, "StatusReason": "ResourceStatus:DELETE_FAILED"}}
 
-    def delete_stack_set(self, StackSetName: str) -> None:  # noqa: N803
+    def delete_stack_set(self, StackSetName: str) -> None:
         self.calls.append(("delete_stack_set", {"StackSetName": StackSetName}))
 
 

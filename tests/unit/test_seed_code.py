@@ -74,7 +74,7 @@ def test_seed_repository_tests_pass_in_the_repository(name: str) -> None:
 
 
 def test_endpoint_template_has_blue_green_rollback_on_both_alarms() -> None:
-    template = yaml.load((SEED_ROOT / "modeldeploy" / "endpoint-config-template.yml").read_text(), Loader=_CfnLoader)
+    template = yaml.load((SEED_ROOT / "modeldeploy" / "endpoint-config-template.yml").read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader that only maps CloudFormation's short tags
     config = template["Resources"]["Endpoint"]["Properties"]["DeploymentConfig"]
     assert config["AutoRollbackConfiguration"]["Alarms"] == [{"AlarmName": {"Ref": "ErrorsAlarm"}}, {"AlarmName": {"Ref": "LatencyAlarm"}}]
     assert set(config["BlueGreenUpdatePolicy"]) == {"TrafficRoutingConfiguration", "TerminationWaitInSeconds", "MaximumExecutionTimeoutInSeconds"}

@@ -25,7 +25,7 @@ from constructs import Construct
 
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.source_bucket import SourceBucket
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 SOURCE_KEY = "modelbuild.zip"
 #: First-party images the pipeline's jobs pull (scikit-learn processing/training/serving).
@@ -89,10 +89,11 @@ class ModelBuild(Construct):
         if repository is None:
             self.source = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
-                object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push", access_log_prefix="modelbuild-source/",
+                object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push",
+                access_log_prefix="modelbuild-source/",
                 removal_policy=removal_policy)
             self.source_bucket = self.source.bucket
-            source = self.source.source_action(source_output)
+            source: codepipeline.IAction = self.source.source_action(source_output)
             self.push_rule = self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
         else:
             source = actions.CodeStarConnectionsSourceAction(
@@ -110,8 +111,8 @@ class ModelBuild(Construct):
                  "artifacts (objects under the artifacts bucket) and use its key for them",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
-                             *([f"Resource::<{stack.get_logical_id(self.source_bucket.node.default_child)}.Arn>/*"]
+                             f"Resource::<{logical_id(bucket)}.Arn>/*",
+                             *([f"Resource::<{logical_id(self.source_bucket)}.Arn>/*"]
                                if self.source_bucket else [])])
 
     def _pipeline_role(self, project: str, bucket: s3.IBucket, key: kms.IKey) -> iam.Role:
@@ -150,13 +151,13 @@ class ModelBuild(Construct):
                  "permissions (metrics limited to the /aws/sagemaker/ namespace); jobs are named pipelines-<execution>-<step> "
                  "by SageMaker; job logs go to /aws/sagemaker/<job type>; packages are versions of the one model group; "
                  "object and key grants cover the artifacts bucket only",
-                 applies_to=["Resource::*", f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:processing-job/pipelines-*",
+                 applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:processing-job/pipelines-*",
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/pipelines-*",
                              f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/{self.model_package_group_name}/*",
                              "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*",
                              "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*"])
+                             f"Resource::<{logical_id(bucket)}.Arn>/*"])
         return role
 
     def _allow_pipeline_upsert(self, stack: cdk.Stack, bucket: s3.IBucket, key: kms.IKey) -> None:
@@ -180,9 +181,9 @@ class ModelBuild(Construct):
                  applies_to=[f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:pipeline/{self.pipeline_name}/execution/*",
                              "Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
-                             f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{stack.get_logical_id(self.build_project.node.default_child)}>:*",
-                             f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{stack.get_logical_id(self.build_project.node.default_child)}>-*"])
+                             f"Resource::<{logical_id(bucket)}.Arn>/*",
+                             f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{logical_id(self.build_project)}>:*",
+                             f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{logical_id(self.build_project)}>-*"])
 
     def _network_variables(self) -> dict[str, str]:
         """Subnets and security groups for the pipeline's jobs (JSON lists), when the stack has a network placement."""

@@ -16,6 +16,7 @@ and the verify step fails independently if the endpoint does not serve the new c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
@@ -30,7 +31,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mlops_infra.constructs.source_bucket import SourceBucket
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 from mlops_runtime.contracts import approval_event_pattern
 
 SOURCE_KEY = "modeldeploy.zip"
@@ -79,7 +80,8 @@ class ModelDeploy(Construct):
         stack = cdk.Stack.of(self)
         self.source = SourceBucket(
             self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
-            object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modeldeploy-on-push", access_log_prefix="modeldeploy-source/",
+            object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modeldeploy-on-push",
+            access_log_prefix="modeldeploy-source/",
             removal_policy=removal_policy)
         log_group = logs.LogGroup(self, "BuildLogs", log_group_name=f"/aws/codebuild/{project}-modeldeploy",
                                   retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
@@ -145,7 +147,7 @@ class ModelDeploy(Construct):
         self.approval_rule = events.Rule(
             self, "OnApproval", rule_name=f"{project}-modeldeploy-on-approval",
             description=f"A model package of {model_package_group_name} becoming Approved (nothing else) starts the deploy",
-            event_pattern=events.EventPattern(**_pattern(approval_event_pattern(model_package_group_name))),
+            event_pattern=_pattern(approval_event_pattern(model_package_group_name)),
             targets=[targets.CodePipeline(self.pipeline)])
 
         if shared_verify_role:
@@ -155,13 +157,13 @@ class ModelDeploy(Construct):
                  "the deploy actions manage the two stage stack sets only",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             f"Resource::<{stack.get_logical_id(bucket.node.default_child)}.Arn>/*",
-                             f"Resource::<{stack.get_logical_id(self.source.bucket.node.default_child)}.Arn>/*",
+                             f"Resource::<{logical_id(bucket)}.Arn>/*",
+                             f"Resource::<{logical_id(self.source.bucket)}.Arn>/*",
                              *(f"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stackset/{s.stack_set_name}:*"
                                for s in stages),
-                             *(f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{stack.get_logical_id(p.node.default_child)}>:*"
+                             *(f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{logical_id(p)}>:*"
                                for p in (self.build_project, self.verify_project)),
-                             *(f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{stack.get_logical_id(p.node.default_child)}>-*"
+                             *(f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{logical_id(p)}>-*"
                                for p in (self.build_project, self.verify_project))])
 
     def _verify_role(self, stack: cdk.Stack, stages: list[DeployStage], verifier_role_name: str, verify_role_name: str,
@@ -248,6 +250,6 @@ class ModelDeploy(Construct):
                  applies_to=[f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package/{group}/*"])
 
 
-def _pattern(pattern: dict[str, object]) -> dict[str, object]:
-    """An EventBridge pattern as ``events.EventPattern`` keyword arguments."""
-    return {"source": pattern["source"], "detail_type": pattern["detail-type"], "detail": pattern["detail"]}
+def _pattern(pattern: dict[str, Any]) -> events.EventPattern:
+    """An EventBridge pattern (as the API writes it) as ``events.EventPattern``."""
+    return events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"])

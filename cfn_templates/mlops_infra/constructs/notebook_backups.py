@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 
 class NotebookBackups(Construct):
@@ -38,8 +38,8 @@ class NotebookBackups(Construct):
                                 conditions={"StringEquals": {"events:source": "mlops.notebooks"}}),
         ):
             notebook_role.add_to_principal_policy(statement)
-        logical_id = cdk.Stack.of(self).get_logical_id(self.bucket.node.default_child)
+        bucket_id = logical_id(self.bucket)
         suppress(notebook_role, "AwsSolutions-IAM5", "Each notebook writes snapshots named <instance>_<timestamp>/ and manages itself "
                                                      "(<user>-Notebook); names are only known at run time",
-                 applies_to=[f"Resource::<{logical_id}.Arn>/*",
+                 applies_to=[f"Resource::<{bucket_id}.Arn>/*",
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])

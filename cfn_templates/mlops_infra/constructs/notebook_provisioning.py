@@ -20,7 +20,7 @@ from constructs import Construct
 
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.platform_function import PlatformFunction
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 REQUEST_SOURCE = "mlops.notebooks"
 REQUEST_DETAIL_TYPE = "Notebook Requested"
@@ -71,7 +71,8 @@ class NotebookProvisioning(Construct):
             fn.role.add_to_policy(iam.PolicyStatement(actions=["servicecatalog:DescribeRecord"], resources=["*"]))
             suppress(fn.role, "AwsSolutions-IAM5", "servicecatalog:DescribeRecord has no resource-level permissions; notebook "
                                                    "instance names are chosen per analyst (<user>-Notebook)",
-                     applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
+                     applies_to=["Resource::*",
+                                 "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
         self.waiter_fn.role.add_to_policy(iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
                                                               resources=[state_machine_arn]))
         suppress(self.validate_fn.role, "AwsSolutions-IAM5", "Any analyst (IAM user of this account) may request a notebook",
@@ -86,13 +87,12 @@ class NotebookProvisioning(Construct):
             timeout=cdk.Duration.hours(2), tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
-        stack = cdk.Stack.of(self)
         functions = (self.validate_fn, self.waiter_fn, self.progress_fn)
         suppress(self.state_machine.role, "AwsSolutions-IAM5",
                  "X-Ray and log delivery have no resource-level permissions (*); Lambda invoke covers the versions of the "
                  "platform's own three functions; notebooks and URL parameters are named per analyst under fixed prefixes",
                  applies_to=["Resource::*",
-                             *(f"Resource::<{stack.get_logical_id(fn.function.node.default_child)}.Arn>:*" for fn in functions),
+                             *(f"Resource::<{logical_id(fn.function)}.Arn>:*" for fn in functions),
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook",
                              f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter{url_parameter_prefix}*"])
         self.rule = events.Rule(self, "OnRequest", rule_name=f"{project}-notebook-requested",
@@ -139,7 +139,8 @@ class NotebookProvisioning(Construct):
                                       update_expression="SET record_id = :r, provisioned_product_id = :p",
                                       expression_attribute_values={
                                           ":r": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.provisioning.record_id")),
-                                          ":p": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.provisioning.provisioned_product_id"))})
+                                          ":p": tasks.DynamoAttributeValue.from_string(
+                                              sfn.JsonPath.string_at("$.provisioning.provisioned_product_id"))})
         wait = tasks.LambdaInvoke(self, "Wait for notebook", lambda_function=self.waiter_fn.function,
                                   integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
                                   payload=sfn.TaskInput.from_object({

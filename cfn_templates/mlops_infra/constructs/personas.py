@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 HUMANS = ("platform-admin", "ds-admin", "data-scientist", "analyst")
 #: The notebook URL API's stage (``constructs/notebook_url_api.py``).
@@ -148,7 +148,8 @@ class Personas(Construct):
                                       resources=[self._arn("codepipeline", named)]))
 
         # the notebook URL API takes a session of this role for the user it names: only the user themself may name it
-        self._role("analyst", people_with_mfa(session_named_after_user=True), "Requests and opens a notebook through the platform's self-service", guardrails)
+        self._role("analyst", people_with_mfa(session_named_after_user=True),
+                   "Requests and opens a notebook through the platform's self-service", guardrails)
         self._add("analyst",
                   iam.PolicyStatement(sid="FindNotebookProducts", actions=[
                       "servicecatalog:SearchProducts", "servicecatalog:ListPortfolios", "servicecatalog:DescribeProduct"], resources=["*"]),
@@ -166,7 +167,7 @@ class Personas(Construct):
                  "one's own provisioned products (userLevel self), the notebook URL methods of the platform's API (its id is "
                  "known only after the tooling stack), SageMaker's public images in AWS's ECR accounts, ENIs only in "
                  "the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
-                 applies_to=[*self._evidence(named), *(f"Resource::<{stack.get_logical_id(b.node.default_child)}.Arn>/*"
+                 applies_to=[*self._evidence(named), *(f"Resource::<{logical_id(b)}.Arn>/*"
                                                        for b in (stores.data, stores.models))])
 
     # -- helpers ---------------------------------------------------------------------------

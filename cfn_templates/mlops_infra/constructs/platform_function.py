@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from mlops_infra.constructs.network_placement import NetworkPlacement
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 #: The folder holding the ``mlops_runtime`` package (the Lambda asset root).
 CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
@@ -36,7 +36,7 @@ class PlatformFunction(Construct):
         self.role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                                     resources=[f"{self.log_group.log_group_arn}:*"]))
         suppress(self.role, "AwsSolutions-IAM5", "Log streams are created per invocation inside the function's own log group",
-                 applies_to=[f"Resource::<{cdk.Stack.of(self).get_logical_id(self.log_group.node.default_child)}.Arn>:*"])
+                 applies_to=[f"Resource::<{logical_id(self.log_group)}.Arn>:*"])
         self.function = lambda_.Function(
             self, "Function",
             function_name=function_name,

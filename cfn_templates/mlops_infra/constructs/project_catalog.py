@@ -20,6 +20,7 @@ from constructs import Construct
 from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
 from mlops_infra.nag import suppress
 from mlops_runtime.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
+
 PRODUCT_VERSION = "v1"
 
 
@@ -70,7 +71,8 @@ class ProjectCatalog(Construct):
         """Where the product's template was published (the S3-stored template option of CreateProject uses it too)."""
         resource = self.products[construct_id].node.default_child
         assert isinstance(resource, servicecatalog.CfnCloudFormationProduct)
-        [version] = resource.provisioning_artifact_parameters  # type: ignore[misc]
+        [version] = resource.provisioning_artifact_parameters  # type: ignore[misc]  # a list here: the CDK types it IResolvable too
+        assert isinstance(version, servicecatalog.CfnCloudFormationProduct.ProvisioningArtifactPropertiesProperty)
         return str(version.info["LoadTemplateFromURL"])
 
     def _association(self, product: servicecatalog.CloudFormationProduct) -> cdk.CfnResource:

@@ -19,13 +19,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
 from mlops_infra.constructs.model_build import ModelBuild
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
 from mlops_infra.constructs.project_seeder import seeder_name
+from mlops_runtime.config import PlatformConfig
 from mlops_runtime.projects.names import project_prefix
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"

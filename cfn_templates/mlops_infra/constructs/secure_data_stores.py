@@ -22,7 +22,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mlops_infra.constructs.personas import people_with_mfa
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 #: What the endpoint fence denies from outside the network: every object and listing request.
 DATA_ACTIONS = ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:ListBucket*", "s3:ListMultipartUploadParts",
@@ -70,4 +70,4 @@ class SecureDataStores(Construct):
                  "purpose); the key actions are those S3 needs for SSE-KMS objects",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             *(f"Resource::<{cdk.Stack.of(self).get_logical_id(b.node.default_child)}.Arn>/*" for b in self.buckets.values())])
+                             *(f"Resource::<{logical_id(b)}.Arn>/*" for b in self.buckets.values())])

@@ -22,7 +22,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-
 #: Interface endpoints (service name suffixes after ``com.amazonaws.<region>.``) for what the platform calls.
 INTERFACE_ENDPOINTS = (
     "sagemaker.api", "sagemaker.runtime", "sagemaker.featurestore-runtime", "sts", "ssm", "logs", "monitoring", "ecr.api", "ecr.dkr",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -12,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from mlops_infra.nag import suppress
+from mlops_infra.nag import logical_id, suppress
 
 
 class StudioDomain(Construct):
@@ -30,7 +29,7 @@ class StudioDomain(Construct):
         suppress(self.role, "AwsSolutions-IAM5", "Objects of the artifacts bucket and its key, granted by CDK's bucket and key grants",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
-                             f"Resource::<{cdk.Stack.of(self).get_logical_id(bucket.node.default_child)}.Arn>/*"])
+                             f"Resource::<{logical_id(bucket)}.Arn>/*"])
         if security_group_ids is None:  # a VPC of the user's: the domain's own group, egress inside private addresses only
             self.security_group = ec2.CfnSecurityGroup(
                 self, "SecurityGroup", vpc_id=vpc_id, group_description=f"{project} Studio apps: egress inside the VPC only",

@@ -17,16 +17,18 @@ One definition, two ways to deploy it, the same parameters:
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.ml_guardrails import MlGuardrails
 from mlops_infra.constructs.network_placement import export_name
 from mlops_infra.constructs.personas import Personas, Stores
 from mlops_infra.constructs.secure_data_stores import SecureDataStores
 from mlops_infra.constructs.secure_network import SecureNetwork, StageUnits
+from mlops_runtime.config import PlatformConfig
 
 #: The accounts an environment serves: development and pipelines (tooling), pre-production, production.
 ENVIRONMENT_TYPES = ("tooling", "staging", "prod")
@@ -39,8 +41,8 @@ OPTIONAL_UNIT_PATTERN = r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})?$"
 class MlEnvironmentStack(cdk.Stack):
     """VPC with private subnets in two AZs, security groups, interface endpoints, policy-bound S3 endpoint, fenced data stores."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
-        super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
         define_ml_environment(self, config)
 
 

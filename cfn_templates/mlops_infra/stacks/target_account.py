@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.deploy_verifier_role import DeployVerifierRole
 from mlops_infra.constructs.model_deploy import network_parameters_path
 from mlops_infra.constructs.network_placement import export_name
 from mlops_infra.constructs.stackset_roles import StackSetExecutionRole
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
+from mlops_runtime.config import PlatformConfig
 
 #: The value of the network parameters in an account without an ML environment.
 NO_NETWORK = "none"
@@ -20,8 +22,8 @@ NO_NETWORK = "none"
 class TargetAccountStack(cdk.Stack):
     """StackSet execution role trusting the tooling account's administration role; read-only role for the deploy's verify step."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
-        super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
         tooling = cdk.CfnParameter(self, "ToolingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
                                    description="Account that runs the platform and its StackSets")
         execution = StackSetExecutionRole(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
@@ -14,11 +15,11 @@ from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as SOURCE_KEY_DEPLOY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
+from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
-from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.project_catalog import ProjectCatalog, ProjectProduct
 from mlops_infra.constructs.project_seeder import ProjectSeeder
@@ -27,6 +28,7 @@ from mlops_infra.constructs.stackset_roles import StackSetAdministrationRole
 from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
 from mlops_infra.stacks.ml_environment import MlEnvironmentProduct
+from mlops_runtime.config import PlatformConfig
 from mlops_runtime.contracts import JWT_LAYER_PARAMETER
 from mlops_runtime.environment_types import get_type
 
@@ -39,8 +41,8 @@ LAYER_VERSION_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-
 class ToolingStack(cdk.Stack):
     """Artifact store, environment table, notebook self-service, StackSet administration role."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: object) -> None:
-        super().__init__(scope, id_, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, **kwargs: Any) -> None:
+        super().__init__(scope, id_, **kwargs)
         staging = cdk.CfnParameter(self, "StagingAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
                                    description="Account that receives models before production")
         prod = cdk.CfnParameter(self, "ProdAccountId", allowed_pattern=ACCOUNT_ID_PATTERN,
@@ -98,12 +100,12 @@ class ToolingStack(cdk.Stack):
                                          for index, arn in enumerate(config.studio_execution_role_arns)]
         if config.creates_studio_domain:
             # a VPC given explicitly wins; otherwise the domain lives in the environment with the Studio group
-            in_environment = placement is not None and not config.studio_domain_vpc_id
+            home = placement if placement is not None and not config.studio_domain_vpc_id else None
             domain = StudioDomain(
                 self, "StudioDomain", project=config.project, key=store.key, bucket=store.bucket,
-                vpc_id=placement.vpc_id if in_environment else str(config.studio_domain_vpc_id),
-                subnet_ids=placement.subnet_ids if in_environment else config.studio_domain_subnet_ids,
-                security_group_ids=placement.notebook_security_group_ids if in_environment else None,
+                vpc_id=home.vpc_id if home else str(config.studio_domain_vpc_id),
+                subnet_ids=home.subnet_ids if home else config.studio_domain_subnet_ids,
+                security_group_ids=home.notebook_security_group_ids if home else None,
                 user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)

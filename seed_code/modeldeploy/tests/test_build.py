@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import build
 import pytest
 
-import build
 from deploy_support.guardrails import GuardrailError
 
 HERE = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ class Registry:
         self.requests.append(request)
         return {"ModelPackageSummaryList": [{"ModelPackageArn": PACKAGE["ModelPackageArn"]}]}
 
-    def describe_model_package(self, ModelPackageName: str) -> dict[str, Any]:  # noqa: N803
+    def describe_model_package(self, ModelPackageName: str) -> dict[str, Any]:
         return PACKAGE
 
 

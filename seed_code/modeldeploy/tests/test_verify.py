@@ -23,17 +23,17 @@ class Target:
     def client(self, name: str) -> Any:
         return self
 
-    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:  # noqa: N803
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:
         return {"EndpointName": EndpointName, "EndpointStatus": "InService", "EndpointConfigName": self.config,
                 **({"FailureReason": self.reason} if self.reason else {})}
 
-    def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:  # noqa: N803
+    def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:
         return {"MetricAlarms": [{"AlarmName": n, "StateValue": s} for n, s in self.alarm_states.items() if n in AlarmNames]}
 
-    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+    class exceptions:
         from botocore.exceptions import ClientError
 
-    def invoke_endpoint(self, EndpointName: str, Body: bytes, ContentType: str) -> dict[str, Any]:  # noqa: N803
+    def invoke_endpoint(self, EndpointName: str, Body: bytes, ContentType: str) -> dict[str, Any]:
         self.smoke_requests = getattr(self, "smoke_requests", 0) + 1
         if self.config.endswith("-broken"):
             raise self.exceptions.ClientError({"Error": {"Code": "ModelError", "Message": "Received server error (500)"}}, "InvokeEndpoint")
@@ -103,7 +103,7 @@ class Tooling:
         assert name == "list_stack_instances"
         return self
 
-    def paginate(self, StackSetName: str) -> list[dict[str, Any]]:  # noqa: N803
+    def paginate(self, StackSetName: str) -> list[dict[str, Any]]:
         assert StackSetName == "churn-staging"
         return [{"Summaries": [{"Account": a, "Region": "us-east-1"} for a in self.accounts]}]
 

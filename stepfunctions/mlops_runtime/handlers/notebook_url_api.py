@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mlops_runtime.aws.clients import client
 from mlops_runtime.environment_types import get_type
-from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.errors import ApiError
 from mlops_runtime.handlers.api_errors import error_response
+from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.url_api import caller_user, notebook_url, refresh_url, require_own
 
 logger = Logger(service="notebook-url-api")

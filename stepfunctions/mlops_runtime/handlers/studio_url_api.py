@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -21,7 +22,7 @@ app = APIGatewayRestResolver()
 
 def _claims() -> dict[str, Any]:
     """The caller as the authorizer verified them (never the request body)."""
-    authorizer = app.current_event.request_context.authorizer or {}
+    authorizer: Mapping[str, Any] = app.current_event.request_context.authorizer or {}
     if not authorizer.get("subject") or not authorizer.get("issuer"):
         raise ApiError(401, "Unauthorized")
     return {"iss": authorizer["issuer"], "sub": authorizer["subject"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,7 @@ class EnvironmentRecords:
         pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table)
         return [_plain(item) for page in pages for item in page["Items"]]
 
-    def apply_status(self, environment_id: str, mapped: dict[str, str], alternates: dict[str, dict[str, str]],
+    def apply_status(self, environment_id: str, mapped: dict[str, str], alternates: Mapping[str, Mapping[str, str | None]],
                      source_status: str, event_time: int, reason: str | None = None, attempts: int = 3) -> StatusChange | None:
         """Move the record to the status ``source_status`` maps to, unless the event is older than the record.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable
@@ -13,8 +14,8 @@ from botocore.exceptions import ClientError
 from mlops_runtime.environment_types import EnvironmentType, get_type
 from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_runtime.notebooks import statuses
-from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.reconcile import reconcile
+from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
 from mlops_runtime.notebooks.urls import IssuedUrl, delete_url, issue_url
 from mlops_runtime.notebooks.validation import expand_request
@@ -97,7 +98,7 @@ class NotebookService:
             time.sleep(0.5)
 
     # -- reading --------------------------------------------------------------------------
-    def list(self, owner: str | None = None) -> list[dict[str, Any]]:
+    def list(self, owner: str | None = None) -> builtins.list[dict[str, Any]]:
         records = self.records.by_owner(owner) if owner else self.records.all()
         return [self._public(r) for r in sorted(records, key=lambda r: r["environment_id"])]
 
@@ -197,7 +198,7 @@ class NotebookService:
             self.records.set_status(record["environment_id"], statuses.TERMINATED)  # nothing was provisioned
         return self._public(self._record(user))
 
-    def reconcile(self) -> list[dict[str, str]]:
+    def reconcile(self) -> builtins.list[dict[str, str]]:
         """Fix records that drifted from their notebooks (what the scheduled reconciler does)."""
         return [drift.to_dict() for drift in reconcile(self.records, self.client("sagemaker"), self.env_type)]
 

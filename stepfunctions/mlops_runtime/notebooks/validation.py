@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -43,7 +44,7 @@ def require_known_user(iam: Any, user: str) -> None:
         raise
 
 
-def expand_request(data: dict[str, Any], iam: Any, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def expand_request(data: dict[str, Any], iam: Any, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The validated request plus names and Service Catalog parameters; :class:`InvalidRequest` on bad input."""
     request = parse_request(data)
     try:

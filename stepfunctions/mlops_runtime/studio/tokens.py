@@ -31,7 +31,7 @@ def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
     if not url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
         raise ValueError(f"JWKS URL must be https: {url}")
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https (or loopback) only, checked above
-        return json.loads(response.read())  # type: ignore[no-any-return]
+        return json.loads(response.read())
 
 
 @dataclass

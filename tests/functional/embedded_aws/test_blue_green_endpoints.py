@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from support import model_data, server_error, wait_for
-
 from embedded_aws import EmbeddedAws, extensions
+from support import model_data, server_error, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 DIMENSIONS = [{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName", "Value": "AllTraffic"}]

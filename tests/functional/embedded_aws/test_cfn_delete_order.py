@@ -8,7 +8,8 @@ from embedded_aws import EmbeddedAws
 from embedded_aws.extensions.cfn_delete_order import deletion_order, references
 
 ROLE_AND_POLICY = {
-    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
     "Policy": {"Type": "AWS::IAM::Policy", "Properties": {
         "PolicyName": "p", "Roles": [{"Ref": "Role"}],
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}},

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from support import server_error, stackset_roles
-
 from embedded_aws import EmbeddedAws, extensions
+from support import server_error, stackset_roles
 
 ROLE = "arn:aws:iam::123456789012:role/service"
 

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from support import model_data
-
 from embedded_aws import EmbeddedAws, extensions
+from support import model_data
 
 TEMPLATE = (Path(__file__).resolve().parents[3] / "seed_code" / "modeldeploy" / "endpoint-config-template.yml").read_text()
 PARAMETERS = {

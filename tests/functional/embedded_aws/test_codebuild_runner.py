@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from support import trust_policy, wait_for
-
 from embedded_aws import EmbeddedAws, extensions
+from support import trust_policy, wait_for
 
 PACKAGE = {
     "setup.py": "from setuptools import setup\nsetup(name='hello-embedded-build', version='1.0', py_modules=['hello_embedded_build'])\n",

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from support import trust_policy, wait_for
-
 from embedded_aws import EmbeddedAws, extensions
+from support import trust_policy, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from support import organization_with_units, stackset_roles, trust_policy, wait_for
-
 from embedded_aws import EmbeddedAws, extensions
+from support import organization_with_units, stackset_roles, trust_policy, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 STAGING, PROD = "222222222222", "333333333333"

@@ -7,9 +7,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from support import organization_with_units, server_error, wait_for_stackset_operation
-
 from embedded_aws import EmbeddedAws, extensions
+from support import organization_with_units, server_error, wait_for_stackset_operation
 
 TOOLING, STAGING, PROD = "123456789012", "222222222222", "333333333333"
 TEMPLATE = json.dumps({"Resources": {"P": {"Type": "AWS::SSM::Parameter",

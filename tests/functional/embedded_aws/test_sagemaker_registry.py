@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from support import server_error
-
 from embedded_aws import EmbeddedAws, extensions
+from support import server_error
 
 GROUP = {"Models": {"Type": "AWS::SageMaker::ModelPackageGroup",
                     "Properties": {"ModelPackageGroupName": "churn", "ModelPackageGroupDescription": "churn models",

@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from support import server_error
-
 from embedded_aws import EmbeddedAws, extensions
+from support import server_error
 
 
 @pytest.fixture

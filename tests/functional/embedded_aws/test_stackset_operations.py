@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from support import stackset_roles, wait_for_stackset_operation
-
 from embedded_aws import EmbeddedAws, extensions
+from support import stackset_roles, wait_for_stackset_operation
 
 STAGING, PROD = "222222222222", "333333333333"
 TEMPLATE = json.dumps({

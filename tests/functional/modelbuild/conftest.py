@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from support import Platform, deployed_platform
 from click.testing import CliRunner, Result
 
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_platform.cli.main import cli
 from mlops_platform.local.state import LocalState, save_state
+from mlops_runtime.config import PlatformConfig
+from support import Platform, deployed_platform
 
 CONFIG = PlatformConfig(retain_data=False)
 

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from support import wait_for
-
 from embedded_aws import EmbeddedAws, extensions
 from mlops_platform.modeldeploy.packages import latest_approved, set_approval
 from mlops_runtime.contracts import approval_event_pattern
+from support import wait_for
 
 GROUP = "churn"
 

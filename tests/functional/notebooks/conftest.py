@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
-
-from support import Platform, deployed_platform
 
 from embedded_aws import EmbeddedAws
 from mlops_runtime.config import PlatformConfig
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
+from support import Platform, deployed_platform
 
 # The poll fallback waits 5 s: long enough that a loaded test machine still releases the token by the event.
 CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=5, notebook_max_polls=12)

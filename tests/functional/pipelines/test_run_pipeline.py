@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-
 from embedded_aws import EmbeddedAws
 from pipelines.run_pipeline import main
 

@@ -7,11 +7,11 @@ import json
 import pytest
 
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SynthesizedStack, synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform, list_stacks
 from mlops_platform.local.state import LocalState
+from mlops_runtime.config import PlatformConfig
 
 CONFIG = PlatformConfig(retain_data=False)
 

@@ -7,16 +7,16 @@ import json
 from typing import Any
 
 import pytest
-from mlops_runtime.config import PlatformConfig
+
+from embedded_aws import EmbeddedAws
+from embedded_aws.clients import credentials_client
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform
 from mlops_platform.local.state import LocalState
+from mlops_runtime.config import PlatformConfig
 from support import wait_for
-
-from embedded_aws import EmbeddedAws
-from embedded_aws.clients import credentials_client
 
 
 def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> None:

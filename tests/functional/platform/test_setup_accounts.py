@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.cli.main import cli
 from mlops_platform.deploy.account_checks import check_accounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState, save_state
+from mlops_runtime.config import PlatformConfig
 
 CONFIG = PlatformConfig(retain_data=False)
 IDS = {"tooling": "123456789012", "staging": "222222222222", "prod": "333333333333"}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from support import Platform, deployed_platform, model_data, organization_with_units, wait_for
-
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
 from mlops_platform.projects.service import ProjectClients, create_project, delete_project
+from mlops_runtime.config import PlatformConfig
+from support import Platform, deployed_platform, model_data, organization_with_units, wait_for
 
 CONFIG = PlatformConfig(retain_data=False)
 STAGING, PROD = "222222222222", "333333333333"

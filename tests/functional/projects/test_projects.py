@@ -11,15 +11,14 @@ import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
-from support import Platform, deployed_platform, wait_for, wait_for_stackset_operation
-
 from embedded_aws import EmbeddedAws
 from embedded_aws.accounts import ACCESS_ROLE_NAME
-from mlops_runtime.config import PlatformConfig
 from mlops_platform.cli.main import cli
-from mlops_runtime.errors import ConfigError
 from mlops_platform.local.state import LocalState
 from mlops_platform.projects.service import ProjectClients, create_project, delete_project, describe_project, list_projects
+from mlops_runtime.config import PlatformConfig
+from mlops_runtime.errors import ConfigError
+from support import Platform, deployed_platform, wait_for, wait_for_stackset_operation
 
 CONFIG = PlatformConfig(retain_data=False)
 ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Group": {

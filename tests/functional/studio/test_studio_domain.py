@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from embedded_aws import EmbeddedAws, extensions
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
+from mlops_runtime.config import PlatformConfig
 
 
 def _network(aws: EmbeddedAws) -> tuple[str, tuple[str, ...]]:

@@ -13,15 +13,14 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from support import Platform
-
 from embedded_aws import EmbeddedAws
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
+from mlops_runtime.config import PlatformConfig
 from mlops_runtime.studio.profiles import ProfileMapping, StudioProfile
+from support import Platform
 
 ISSUER, AUDIENCE = "https://login.example.com/realms/data", "studio-url-api"
 KEY, OTHER_KEY = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SHIPPED_NETWORK_CIDR, SynthesizedStack, synthesize
+from mlops_runtime.config import PlatformConfig
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
+from mlops_runtime.config import PlatformConfig
 
 
 def _model_build_pipeline(template: Template) -> dict:

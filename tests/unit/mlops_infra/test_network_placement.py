@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SHIPPED_NETWORK_CIDR, synthesize
+from mlops_runtime.config import PlatformConfig
 from support import environment_template
 
 SPLIT = {"Fn::Split": [",", {"Fn::ImportValue": "mlops-ml-environment-PrivateSubnetIds"}]}

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
+from mlops_runtime.config import PlatformConfig
 from support import with_parameters
 
 

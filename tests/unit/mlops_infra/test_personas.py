@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_platform.security.policy import evaluate
+from mlops_runtime.config import PlatformConfig
 from support import environment_template, render
 
 ACCOUNT = "123456789012"

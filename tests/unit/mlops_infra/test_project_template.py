@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import SynthesizedStack
+from mlops_runtime.config import PlatformConfig
 
 STUDIO_ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-1"
 PREFIX = ["mlops-", {"Ref": "SageMakerProjectName"}]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.synth import synthesize
+from mlops_runtime.config import PlatformConfig
 
 STUDIO = {"studio_token_issuer": "https://login.example.com", "studio_token_audience": "studio-app", "studio_token_use": "id",
           "studio_api_vpc_endpoint_ids": ("vpce-0api",), "studio_url_vpc_endpoint_ids": ("vpce-0studio",),

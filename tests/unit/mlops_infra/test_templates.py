@@ -11,9 +11,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 
-from mlops_runtime.config import PlatformConfig
 from mlops_infra.nag import enable_checks, suppress
 from mlops_infra.synth import SynthesizedStack, project_template_file
+from mlops_runtime.config import PlatformConfig
 
 
 def test_shipped_templates_match_the_cdk_app(synthesized: dict[str, SynthesizedStack], templates_dir: Path) -> None:

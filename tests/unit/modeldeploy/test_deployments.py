@@ -28,14 +28,14 @@ def test_last_deployment_outcomes() -> None:
 
 
 class Cfn:
-    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+    class exceptions:
         class StackSetNotFoundException(Exception):
             pass
 
     def __init__(self, summaries: list[dict[str, Any]] | None) -> None:
         self.summaries = summaries
 
-    def list_stack_instances(self, StackSetName: str) -> dict[str, Any]:  # noqa: N803
+    def list_stack_instances(self, StackSetName: str) -> dict[str, Any]:
         if self.summaries is None:
             raise self.exceptions.StackSetNotFoundException(StackSetName)
         return {"Summaries": self.summaries}

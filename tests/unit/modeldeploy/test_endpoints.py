@@ -14,19 +14,19 @@ ALARMS = ["churn-prod-5xx", "churn-prod-model-latency"]
 class Endpoint:
     """DescribeEndpoint answers in sequence (the last repeats); alarms in fixed states."""
 
-    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+    class exceptions:
         from botocore.exceptions import ClientError
 
     def __init__(self, *answers: tuple[str, str], alarms: dict[str, str] | None = None, reason: str = "") -> None:
         self.answers, self.calls, self.reason = list(answers), 0, reason
         self.alarms = alarms if alarms is not None else {a: "OK" for a in ALARMS}
 
-    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:  # noqa: N803
+    def describe_endpoint(self, EndpointName: str) -> dict[str, Any]:
         status, config = self.answers[min(self.calls, len(self.answers) - 1)]
         self.calls += 1
         return {"EndpointStatus": status, "EndpointConfigName": config, **({"FailureReason": self.reason} if self.reason else {})}
 
-    def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:  # noqa: N803
+    def describe_alarms(self, AlarmNames: list[str]) -> dict[str, Any]:
         return {"MetricAlarms": [{"AlarmName": n, "StateValue": s} for n, s in self.alarms.items()]}
 
 

@@ -50,7 +50,7 @@ def test_restore_snapshot_becomes_the_backup_snapshot_parameter() -> None:
 
 
 class _Iam:
-    def get_user(self, UserName: str) -> dict:  # noqa: N803
+    def get_user(self, UserName: str) -> dict:
         return {"User": {"UserName": UserName}}
 
 

@@ -13,13 +13,13 @@ from pipelines.run_pipeline import _tags
 class FakeSageMaker:
     """Answers DescribePipelineExecution from a script of statuses (one per call)."""
 
-    class exceptions:  # noqa: N801 - mirrors the boto3 client attribute
+    class exceptions:
         from botocore.exceptions import ClientError
 
     def __init__(self, statuses: list[str], reason: str = "") -> None:
         self.statuses, self.reason, self.calls = list(statuses), reason, 0
 
-    def describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:  # noqa: N803
+    def describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:
         status = self.statuses[min(self.calls, len(self.statuses) - 1)]
         self.calls += 1
         return {"PipelineExecutionStatus": status, "FailureReason": self.reason}

@@ -36,7 +36,7 @@ def is_idle(kernels: list[dict], terminals: list[dict], started: datetime.dateti
 
 def _get(path: str) -> list[dict]:
     context = ssl._create_unverified_context()  # the local Jupyter server uses a self-signed certificate
-    with urllib.request.urlopen(f"{JUPYTER}{path}", context=context, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{JUPYTER}{path}", context=context, timeout=10) as response:  # noqa: S310 - the notebook's own Jupyter server
         return json.loads(response.read())
 
 
