@@ -1,7 +1,8 @@
-"""The notebook provisioning state machine: validate → record → provision → wait (callback) → URL → record.
+"""The notebook provisioning state machine: its Lambda steps, their permissions, the machine and its trigger.
 
-No Lambda blocks on a waiter: the wait is a task token released by the status handler when the
-notebook's state-change event arrives, with a bounded poll fallback and an overall timeout.
+The workflow itself (validate → record → provision → wait (callback) → URL → record) is built in
+``mlops_infra.workflows.notebook_provisioning``. No Lambda blocks on a waiter: the wait is a task token released by the
+status handler when the notebook's state-change event arrives, with a bounded poll fallback and an overall timeout.
 """
 
 from __future__ import annotations
@@ -15,27 +16,16 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicecatalog as servicecatalog
 from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.platform_function import PlatformFunction
 from mlops_infra.nag import logical_id, suppress
+from mlops_infra.workflows.notebook_provisioning import ProvisioningResources, build_definition
 
 REQUEST_SOURCE = "mlops.notebooks"
 REQUEST_DETAIL_TYPE = "Notebook Requested"
-THROTTLING = ["ThrottlingException", "SageMaker.ThrottlingException", "ServiceCatalog.ThrottlingException",
-              "Ssm.ThrottlingException", "DynamoDB.ProvisionedThroughputExceededException", "Lambda.TooManyRequestsException"]
 URL_SESSION_SECONDS = 43200
-
-
-def _ddb_key(path: str = "$.environment_id") -> dict[str, tasks.DynamoAttributeValue]:
-    return {"environment_id": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))}
-
-
-def _retry_throttling(task: sfn.TaskStateBase) -> sfn.TaskStateBase:
-    task.add_retry(errors=THROTTLING, interval=cdk.Duration.seconds(2), backoff_rate=2, max_attempts=6, jitter_strategy=sfn.JitterType.FULL)
-    return task
 
 
 class NotebookProvisioning(Construct):
@@ -78,7 +68,10 @@ class NotebookProvisioning(Construct):
         suppress(self.validate_fn.role, "AwsSolutions-IAM5", "Any analyst (IAM user of this account) may request a notebook",
                  applies_to=["Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*"])
 
-        definition = self._definition(table, key, product, product_version, notebook_arn, parameter_arn)
+        definition = build_definition(self, ProvisioningResources(
+            table=table, key=key, product=product, product_version=product_version, notebook_arn=notebook_arn,
+            parameter_arn=parameter_arn, validate_fn=self.validate_fn.function, waiter_fn=self.waiter_fn.function,
+            progress_fn=self.progress_fn.function, settings=self.settings))
         self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/vendedlogs/states/{self.state_machine_name}",
                                        retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
         self.state_machine = sfn.StateMachine(
@@ -99,128 +92,6 @@ class NotebookProvisioning(Construct):
                                 description="Starts notebook provisioning for each request event",
                                 event_pattern=events.EventPattern(source=[REQUEST_SOURCE], detail_type=[REQUEST_DETAIL_TYPE]))
         self.rule.add_target(targets.SfnStateMachine(self.state_machine, input=events.RuleTargetInput.from_event_path("$.detail")))
-
-    def _definition(self, table: dynamodb.ITable, key: kms.IKey, product: servicecatalog.IProduct, product_version: str,
-                    notebook_arn: str, parameter_arn: str) -> sfn.IChainable:
-        failed = self._failure_path(table, parameter_arn)
-        validate = tasks.LambdaInvoke(self, "Validate request", lambda_function=self.validate_fn.function,
-                                      payload_response_only=True, result_path="$")
-        validate.add_catch(sfn.Fail(self, "Invalid request", error="InvalidRequest", cause_path="$.error.Cause"),
-                           errors=["InvalidRequest"], result_path="$.error")
-        settings = sfn.Pass(self, "Apply platform settings", parameters={**self.settings, "polls": 0}, result_path="$.wait")
-        record = tasks.DynamoPutItem(
-            self, "Record request", table=table, result_path=sfn.JsonPath.DISCARD,
-            item={
-                "environment_id": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.environment_id")),
-                "owner": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.user")),
-                "environment_type": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.environment_type")),
-                "request_id": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.request_id")),
-                "status": tasks.DynamoAttributeValue.from_string("PENDING"),
-                "created_at": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.State.EnteredTime")),
-                "execution_arn": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.Execution.Id")),
-            },
-            condition_expression="attribute_not_exists(environment_id) OR (#s IN (:terminated, :failed) AND request_id <> :rid)",
-            expression_attribute_names={"#s": "status"},
-            expression_attribute_values={":terminated": tasks.DynamoAttributeValue.from_string("TERMINATED"),
-                                         ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
-                                         ":rid": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.request_id"))},
-        )
-        record.add_catch(sfn.Succeed(self, "Already requested", comment="A duplicate request: the first one does the work"),
-                         errors=["DynamoDB.ConditionalCheckFailedException"], result_path="$.error")
-        provision = _retry_throttling(tasks.CallAwsService(
-            self, "Provision product", service="servicecatalog", action="provisionProduct",
-            parameters={"ProductId": product.product_id, "ProvisioningArtifactName": product_version,
-                        "ProvisionedProductName.$": "$.notebook_name", "ProvisionToken.$": "$.request_id",
-                        "ProvisioningParameters.$": "$.provisioning_parameters", "Tags.$": "$.tags"},
-            iam_resources=[f"arn:{cdk.Aws.PARTITION}:catalog:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:product/{product.product_id}"],
-            result_selector={"record_id.$": "$.RecordDetail.RecordId", "provisioned_product_id.$": "$.RecordDetail.ProvisionedProductId"},
-            result_path="$.provisioning"))
-        save = tasks.DynamoUpdateItem(self, "Save provisioning record", table=table, key=_ddb_key(), result_path=sfn.JsonPath.DISCARD,
-                                      update_expression="SET record_id = :r, provisioned_product_id = :p",
-                                      expression_attribute_values={
-                                          ":r": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.provisioning.record_id")),
-                                          ":p": tasks.DynamoAttributeValue.from_string(
-                                              sfn.JsonPath.string_at("$.provisioning.provisioned_product_id"))})
-        wait = tasks.LambdaInvoke(self, "Wait for notebook", lambda_function=self.waiter_fn.function,
-                                  integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-                                  payload=sfn.TaskInput.from_object({
-                                      "environment_id": sfn.JsonPath.string_at("$.environment_id"),
-                                      "notebook_name": sfn.JsonPath.string_at("$.notebook_name"),
-                                      "record_id": sfn.JsonPath.string_at("$.provisioning.record_id"),
-                                      "task_token": sfn.JsonPath.task_token}),
-                                  task_timeout=sfn.Timeout.at("$.wait.poll_seconds"), result_path="$.progress")
-        check = tasks.LambdaInvoke(self, "Check progress", lambda_function=self.progress_fn.function, payload_response_only=True,
-                                   payload=sfn.TaskInput.from_object({"notebook_name": sfn.JsonPath.string_at("$.notebook_name"),
-                                                                      "record_id": sfn.JsonPath.string_at("$.provisioning.record_id")}),
-                                   result_path="$.progress")
-        count = sfn.Pass(self, "Count poll", parameters={
-            "polls.$": "States.MathAdd($.wait.polls, 1)", "max_polls.$": "$.wait.max_polls",
-            "poll_seconds.$": "$.wait.poll_seconds", "url_session_seconds.$": "$.wait.url_session_seconds"}, result_path="$.wait")
-        progress_failed = sfn.Pass(self, "Provisioning failed", parameters={
-            "Error": "NotebookFailed", "Cause.$": "$.progress.reason"}, result_path="$.error")
-        timed_out = sfn.Pass(self, "Provisioning timed out", parameters={
-            "Error": "ProvisioningTimedOut", "Cause": "The notebook was not InService within the provisioning time limit"},
-            result_path="$.error")
-        url = _retry_throttling(tasks.CallAwsService(
-            self, "Create presigned URL", service="sagemaker", action="createPresignedNotebookInstanceUrl",
-            parameters={"NotebookInstanceName.$": "$.notebook_name", "SessionExpirationDurationInSeconds.$": "$.wait.url_session_seconds"},
-            iam_resources=[notebook_arn], result_selector={"url.$": "$.AuthorizedUrl"}, result_path="$.presigned"))
-        store = _retry_throttling(tasks.CallAwsService(
-            self, "Store URL", service="ssm", action="putParameter",
-            parameters={"Name.$": "$.url_parameter", "Value.$": "$.presigned.url", "Type": "SecureString",
-                        "KeyId": key.key_arn, "Overwrite": True},
-            iam_resources=[parameter_arn], additional_iam_statements=[
-                iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key.key_arn])],
-            result_path=sfn.JsonPath.DISCARD))
-        tag = _retry_throttling(tasks.CallAwsService(
-            self, "Tag URL with owner", service="ssm", action="addTagsToResource",
-            parameters={"ResourceType": "Parameter", "ResourceId.$": "$.url_parameter",
-                        "Tags": [{"Key": "owner", "Value.$": "$.user"}]},
-            iam_resources=[parameter_arn], result_path=sfn.JsonPath.DISCARD))
-        remember = tasks.DynamoUpdateItem(self, "Record URL", table=table, key=_ddb_key(), result_path=sfn.JsonPath.DISCARD,
-                                          update_expression="SET url_parameter = :u, url_issued_at = :t",
-                                          expression_attribute_values={
-                                              ":u": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.url_parameter")),
-                                              ":t": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$$.State.EnteredTime"))})
-        complete = tasks.DynamoUpdateItem(self, "Mark completed", table=table, key=_ddb_key(), result_path=sfn.JsonPath.DISCARD,
-                                          update_expression="SET #s = :done", condition_expression="#s IN (:pending, :done)",
-                                          expression_attribute_names={"#s": "status"},
-                                          expression_attribute_values={":done": tasks.DynamoAttributeValue.from_string("COMPLETED"),
-                                                                       ":pending": tasks.DynamoAttributeValue.from_string("PENDING")})
-        done = sfn.Succeed(self, "Notebook ready")
-        complete.add_catch(done, errors=["DynamoDB.ConditionalCheckFailedException"], result_path="$.error")
-
-        for step in (provision, save, url, store, tag, remember, check):
-            step.add_catch(failed, errors=["States.ALL"], result_path="$.error")
-        wait.add_catch(check, errors=["States.Timeout"], result_path="$.timeout")
-        wait.add_catch(failed, errors=["States.ALL"], result_path="$.error")
-
-        issue = url.next(store).next(tag).next(remember).next(complete).next(done)
-        check.next(sfn.Choice(self, "Ready?")
-                   .when(sfn.Condition.string_equals("$.progress.state", "READY"), issue)
-                   .when(sfn.Condition.string_equals("$.progress.state", "FAILED"), progress_failed.next(failed))
-                   .otherwise(count.next(sfn.Choice(self, "Keep waiting?")
-                                         .when(sfn.Condition.number_less_than_json_path("$.wait.polls", "$.wait.max_polls"), wait)
-                                         .otherwise(timed_out.next(failed)))))
-        return validate.next(settings).next(record).next(provision).next(save).next(wait).next(issue)
-
-    def _failure_path(self, table: dynamodb.ITable, parameter_arn: str) -> sfn.IChainable:
-        """Record FAILED with the cause, remove any URL parameter, end in a Fail state."""
-        record = tasks.DynamoUpdateItem(self, "Record failure", table=table, key=_ddb_key(), result_path=sfn.JsonPath.DISCARD,
-                                        update_expression="SET #s = :failed, failure_reason = :reason, failure_error = :error",
-                                        condition_expression="attribute_exists(environment_id)",
-                                        expression_attribute_names={"#s": "status"},
-                                        expression_attribute_values={
-                                            ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
-                                            ":reason": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.error.Cause")),
-                                            ":error": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.error.Error"))})
-        remove = tasks.CallAwsService(self, "Remove URL parameter", service="ssm", action="deleteParameter",
-                                      parameters={"Name.$": "$.url_parameter"}, iam_resources=[parameter_arn],
-                                      result_path=sfn.JsonPath.DISCARD)
-        fail = sfn.Fail(self, "Provisioning failed (recorded)", error_path="$.error.Error", cause_path="$.error.Cause")
-        remove.add_catch(fail, errors=["States.ALL"], result_path="$.cleanup_error")  # ParameterNotFound included
-        record.add_catch(remove, errors=["States.ALL"], result_path="$.record_error")
-        return record.next(remove).next(fail)
 
 
 def _notebook_network(scope: Construct) -> dict[str, str]:
