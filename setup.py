@@ -9,7 +9,27 @@ Import packages and where they live (the prescribed top-level folders stay plain
 Dependencies point one way: mlops_platform -> mlops_infra -> mlops_runtime; mlops_runtime imports none of the others.
 """
 
+import shutil
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+
+
+class BuildWithSeeds(build_py):
+    """Also carry ``seed_code/`` into the built package as ``mlops_infra/seed_code`` (the project seeds are assets)."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:  # an editable install reads the checkout's seed_code/ in place
+            return
+        target = Path(self.build_lib) / "mlops_infra" / "seed_code"
+        shutil.rmtree(target, ignore_errors=True)
+        for repository in ("modelbuild", "modeldeploy"):
+            shutil.copytree(HERE / "seed_code" / repository, target / repository,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "*.egg-info"))
 
 RUNTIME = [
     "boto3==1.44.8",
@@ -39,7 +59,8 @@ setup(
         "mlops_runtime": "stepfunctions/mlops_runtime",
         "mlops_infra": "cfn_templates/mlops_infra",
     },
-    include_package_data=True,
+    package_data={"mlops_runtime": ["environment_types/*/*.json", "environment_types/*/lifecycle/*"]},
+    cmdclass={"build_py": BuildWithSeeds},
     install_requires=RUNTIME,
     extras_require={
         "local": LOCAL,

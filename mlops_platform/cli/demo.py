@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from mlops_infra.assets import seed_root
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.cli.demo_deploy import model_deploy_demo
 from mlops_platform.cli.options import platform_config
@@ -34,7 +35,7 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
     import tempfile
     from pathlib import Path
 
-    from mlops_platform.cli.pipeline import SEED_MODELBUILD, bundled_dataset
+    from mlops_platform.cli.pipeline import bundled_dataset
     from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci, wait_for_new_execution
     from mlops_platform.modelbuild.registry import list_versions
     from mlops_platform.modelbuild.source import push_source
@@ -52,7 +53,7 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
         console.rule("5. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
     codepipeline = accounts.client("codepipeline")
     known = execution_ids(codepipeline, outputs["ModelBuildPipelineName"])
-    push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"], SEED_MODELBUILD)
+    push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"], seed_root() / "modelbuild")
     execution = wait_for_new_execution(codepipeline, outputs["ModelBuildPipelineName"], known)
     with progress(f"{outputs['ModelBuildPipelineName']} {execution}", enabled=text) as step:
         ci = wait_for_ci(codepipeline, outputs["ModelBuildPipelineName"], execution, progress=step)

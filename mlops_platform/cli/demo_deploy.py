@@ -7,6 +7,7 @@ import tarfile
 import uuid
 from typing import Any
 
+from mlops_infra.assets import seed_root
 from mlops_platform.cli.output import console, progress, table
 from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
 from mlops_platform.modelbuild.source import push_source
@@ -75,12 +76,12 @@ def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text
     """Steps 6–7 of the demo; returns what happened for ``--output json``."""
     pipeline, group = outputs["ModelDeployPipelineName"], outputs["ModelPackageGroupName"]
     codepipeline, sagemaker, s3 = accounts.client("codepipeline"), accounts.client("sagemaker"), accounts.client("s3")
-    from mlops_platform.cli.model import SEED_MODELDEPLOY
+    seed = seed_root() / "modeldeploy"
 
     if text:
         console.rule("6. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
     known = execution_ids(codepipeline, pipeline)
-    push_source(s3, outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"], SEED_MODELDEPLOY, kind="model-deploy")
+    push_source(s3, outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"], seed, kind="model-deploy")
     unapproved = _follow(accounts, pipeline, known, text, "push with nothing approved yet")
     if text:
         console.print(f"push with nothing approved: {unapproved['status']} at the build, before anything deployed")
@@ -99,7 +100,7 @@ def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text
         console.rule("7. A bad model: version 2 (inference regression) approved while clients call staging")
     regressed = register_regressed_copy(s3, sagemaker, group, outputs["ArtifactsBucketName"], 1)
     known = execution_ids(codepipeline, pipeline)
-    bodies = request_bodies((SEED_MODELDEPLOY / "smoke-request.csv").read_text())
+    bodies = request_bodies((seed / "smoke-request.csv").read_text())
     with Traffic(accounts.client("sagemaker-runtime", "staging"), endpoint_name(project, "staging"), bodies, rate=20) as clients:
         set_approval(sagemaker, regressed["ModelPackageArn"], "Approved", "demo: looks fine on paper")
         failed = _follow(accounts, pipeline, known, text, f"version {regressed['ModelPackageVersion']} approved")

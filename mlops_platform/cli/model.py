@@ -8,11 +8,10 @@ from typing import Any
 
 import click
 
+from mlops_infra.assets import seed_root
 from mlops_platform.cli.options import deployed_platform, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, table
 from mlops_runtime.errors import ConfigError, MlopsError
-
-SEED_MODELDEPLOY = Path(__file__).resolve().parents[2] / "seed_code" / "modeldeploy"
 
 
 @click.group()
@@ -76,7 +75,7 @@ def plan(stage: str, config_path: str | None, rate: float | None, alarm_period: 
     from mlops_platform.modeldeploy.guardrails import Guardrail, GuardrailError
     from mlops_platform.modeldeploy.guardrails import plan as dry_run
 
-    path = Path(config_path) if config_path else SEED_MODELDEPLOY / f"{stage}-config.json"
+    path = Path(config_path) if config_path else seed_root() / "modeldeploy" / f"{stage}-config.json"
     try:
         config = json.loads(path.read_text())
         guardrail = Guardrail.from_config({**config["Guardrail"], "alarms": [f"{stage}-5xx", f"{stage}-model-latency"]},
@@ -120,7 +119,7 @@ def push(source: str | None, project: str, output: str, **target: Any) -> None:
     codepipeline = accounts.client("codepipeline")
     known = execution_ids(codepipeline, outputs["ModelDeployPipelineName"])
     version = push_source(accounts.client("s3"), outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"],
-                          Path(source) if source else SEED_MODELDEPLOY, kind="model-deploy")
+                          Path(source) if source else seed_root() / "modeldeploy", kind="model-deploy")
     try:
         execution = wait_for_new_execution(codepipeline, outputs["ModelDeployPipelineName"], known)
     except TimeoutError as exc:
@@ -216,7 +215,7 @@ def traffic(stage: str, seconds: float, rate: float, requests_path: str | None, 
     from mlops_platform.modeldeploy.traffic import Traffic, request_bodies
 
     accounts, _ = _model_deploy(project, target)
-    path = Path(requests_path) if requests_path else SEED_MODELDEPLOY / "smoke-request.csv"
+    path = Path(requests_path) if requests_path else seed_root() / "modeldeploy" / "smoke-request.csv"
     try:
         sender = Traffic(accounts.client("sagemaker-runtime", stage), endpoint_name(project, stage), request_bodies(path.read_text()), rate)
     except ValueError as exc:

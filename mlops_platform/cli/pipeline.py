@@ -9,11 +9,10 @@ from typing import Any
 
 import click
 
+from mlops_infra.assets import seed_root
 from mlops_platform.cli.options import deployed_platform, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_runtime.errors import ConfigError, MlopsError
-
-SEED_MODELBUILD = Path(__file__).resolve().parents[2] / "seed_code" / "modelbuild"
 
 
 def bundled_dataset(folder: Path) -> Path:
@@ -143,7 +142,7 @@ def push(source: str | None, project: str, output: str, **target: Any) -> None:
     codepipeline = accounts.client("codepipeline")
     known = execution_ids(codepipeline, outputs["ModelBuildPipelineName"])
     version = push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"],
-                          Path(source) if source else SEED_MODELBUILD)
+                          Path(source) if source else seed_root() / "modelbuild")
     try:
         execution = wait_for_new_execution(codepipeline, outputs["ModelBuildPipelineName"], known)
     except TimeoutError as exc:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mlops_infra.assets import runtime_code_root
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.nag import logical_id, suppress
 
-#: The folder holding the ``mlops_runtime`` package (the Lambda asset root).
-CODE_ROOT = Path(__file__).resolve().parents[3] / "stepfunctions"
 #: The asset is the runtime package whole: what is beside it in ``stepfunctions/`` is for review, and caches never ship.
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md"]
 #: Powertools for AWS Lambda (Python), the public layer AWS publishes.
@@ -44,7 +41,7 @@ class PlatformFunction(Construct):
             runtime=lambda_.Runtime.PYTHON_3_11,
             architecture=lambda_.Architecture.X86_64,
             handler=f"mlops_runtime.handlers.{handler_module}.handler",
-            code=lambda_.Code.from_asset(str(CODE_ROOT), exclude=CODE_EXCLUDES),
+            code=lambda_.Code.from_asset(str(runtime_code_root()), exclude=CODE_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(
                 self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION)),
                 *(lambda_.LayerVersion.from_layer_version_arn(self, f"Layer{index}", arn) for index, arn in enumerate(layer_arns))],

@@ -15,12 +15,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from mlops_infra.assets import seed_root as default_seed_root
 from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
 from mlops_infra.constructs.platform_function import PlatformFunction
 from mlops_infra.nag import suppress
 
-SEED_ROOT = Path(__file__).resolve().parents[3] / "seed_code"
 #: What a repository zip leaves out (the same as ``mlops push``).
 SEED_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "**/*.egg-info", "**/.venv", "build", "dist"]
 FUNCTION_NAME = "project-seed"
@@ -34,8 +34,9 @@ def seeder_name(platform: str) -> str:
 class ProjectSeeder(Construct):
     """Seed assets and the ``<platform>-project-seed`` function that copies them into a new project's source buckets."""
 
-    def __init__(self, scope: Construct, id_: str, *, project: str, seed_root: Path = SEED_ROOT) -> None:
+    def __init__(self, scope: Construct, id_: str, *, project: str, seed_root: Path | None = None) -> None:
         super().__init__(scope, id_)
+        seed_root = seed_root or default_seed_root()
         self.build_seed = s3_assets.Asset(self, "ModelBuildSeed", path=str(seed_root / "modelbuild"), exclude=SEED_EXCLUDES)
         self.deploy_seed = s3_assets.Asset(self, "ModelDeploySeed", path=str(seed_root / "modeldeploy"), exclude=SEED_EXCLUDES)
         self.function = PlatformFunction(
