@@ -36,9 +36,9 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
     from pathlib import Path
 
     from mlops_platform.cli.pipeline import bundled_dataset
-    from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci, wait_for_new_execution
+    from mlops_platform.modelbuild.ci import wait_for_ci
     from mlops_platform.modelbuild.registry import list_versions
-    from mlops_platform.modelbuild.source import push_source
+    from mlops_platform.modelbuild.source import push_and_start
     from pipelines.local_run import run_locally
 
     if text:
@@ -52,11 +52,10 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
               [(v.version, v.status, *(f"{v.metrics.get(m, float('nan')):.3f}" for m in ("accuracy", "f1", "auc"))) for v in versions])
         console.rule("5. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
     codepipeline = accounts.client("codepipeline")
-    known = execution_ids(codepipeline, outputs["ModelBuildPipelineName"])
-    push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"], seed_root() / "modelbuild")
-    execution = wait_for_new_execution(codepipeline, outputs["ModelBuildPipelineName"], known)
-    with progress(f"{outputs['ModelBuildPipelineName']} {execution}", enabled=text) as step:
-        ci = wait_for_ci(codepipeline, outputs["ModelBuildPipelineName"], execution, progress=step)
+    pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs["ModelBuildSourceBucketName"],
+                            key=outputs["ModelBuildSourceKey"], folder=seed_root() / "modelbuild", pipeline=outputs["ModelBuildPipelineName"])
+    with progress(f"{pushed.pipeline} {pushed.execution_id}", enabled=text) as step:
+        ci = wait_for_ci(codepipeline, pushed.pipeline, pushed.execution_id, progress=step)
     sagemaker_pipeline = accounts.client("sagemaker").describe_pipeline(PipelineName=outputs["SageMakerPipelineName"])
     if text:
         table(f"CI run ({ci['trigger']}): {ci['status']}", ["stage", "action", "status", "summary"],

@@ -10,7 +10,7 @@ from typing import Any
 from mlops_infra.assets import seed_root
 from mlops_platform.cli.output import console, progress, table
 from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
-from mlops_platform.modelbuild.source import push_source
+from mlops_platform.modelbuild.source import push_and_start
 from mlops_platform.modeldeploy.deployments import all_stages, stage_deployment
 from mlops_platform.modeldeploy.endpoints import endpoint_name
 from mlops_platform.modeldeploy.packages import find_version, set_approval
@@ -54,8 +54,13 @@ def register_regressed_copy(s3: Any, sagemaker: Any, group: str, bucket: str, ba
 
 
 def _follow(accounts: Any, pipeline: str, known: list[str], text: bool, label: str, stop_at_approval: bool = False) -> dict[str, Any]:
+    """Follow the execution that started after ``known`` (an approval's)."""
     codepipeline = accounts.client("codepipeline")
-    execution = wait_for_new_execution(codepipeline, pipeline, known)
+    return _follow_execution(codepipeline, pipeline, wait_for_new_execution(codepipeline, pipeline, known), text, label, stop_at_approval)
+
+
+def _follow_execution(codepipeline: Any, pipeline: str, execution: str, text: bool, label: str,
+                      stop_at_approval: bool = False) -> dict[str, Any]:
     with progress(f"{label}: {pipeline} {execution}", enabled=text) as step:
         return wait_for_ci(codepipeline, pipeline, execution, timeout=600, progress=step, stop_at_approval=stop_at_approval)
 
@@ -80,9 +85,9 @@ def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text
 
     if text:
         console.rule("6. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
-    known = execution_ids(codepipeline, pipeline)
-    push_source(s3, outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"], seed, kind="model-deploy")
-    unapproved = _follow(accounts, pipeline, known, text, "push with nothing approved yet")
+    pushed = push_and_start(s3, codepipeline, bucket=outputs["ModelDeploySourceBucketName"], key=outputs["ModelDeploySourceKey"],
+                            folder=seed, pipeline=pipeline, kind="model-deploy")
+    unapproved = _follow_execution(codepipeline, pipeline, pushed.execution_id, text, "push with nothing approved yet")
     if text:
         console.print(f"push with nothing approved: {unapproved['status']} at the build, before anything deployed")
     known = execution_ids(codepipeline, pipeline)

@@ -112,23 +112,20 @@ def _model_deploy(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, 
 @output_option
 def push(source: str | None, project: str, output: str, **target: Any) -> None:
     """Push the model-deploy repository (S3 source): the upload starts a deployment of the latest approved model."""
-    from mlops_platform.modelbuild.ci import execution_ids, wait_for_new_execution
-    from mlops_platform.modelbuild.source import push_source
+    from mlops_platform.modelbuild.source import push_and_start
 
     accounts, outputs = _model_deploy(project, target)
-    codepipeline = accounts.client("codepipeline")
-    known = execution_ids(codepipeline, outputs["ModelDeployPipelineName"])
-    version = push_source(accounts.client("s3"), outputs["ModelDeploySourceBucketName"], outputs["ModelDeploySourceKey"],
-                          Path(source) if source else seed_root() / "modeldeploy", kind="model-deploy")
     try:
-        execution = wait_for_new_execution(codepipeline, outputs["ModelDeployPipelineName"], known)
+        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs["ModelDeploySourceBucketName"],
+                                key=outputs["ModelDeploySourceKey"], folder=Path(source) if source else seed_root() / "modeldeploy",
+                                pipeline=outputs["ModelDeployPipelineName"], kind="model-deploy")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
-    result = {"source_version": version, "pipeline": outputs["ModelDeployPipelineName"], "execution_id": execution}
+    result = pushed.to_dict()
     if output == "json":
         emit_json(result)
     else:
-        console.print(f"pushed version {version}; {result['pipeline']} execution {execution} started "
+        console.print(f"pushed version {pushed.source_version}; {pushed.pipeline} execution {pushed.execution_id} started "
                       "(follow it with: mlops model deployments)")
 
 

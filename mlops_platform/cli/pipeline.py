@@ -133,25 +133,22 @@ def _kwargs(text: str | None) -> dict[str, Any]:
 @output_option
 def push(source: str | None, project: str, output: str, **target: Any) -> None:
     """Push the model-build repository (S3 source): the upload starts the model-build CI pipeline."""
-    from mlops_platform.modelbuild.ci import execution_ids, wait_for_new_execution
-    from mlops_platform.modelbuild.source import push_source
+    from mlops_platform.modelbuild.source import push_and_start
 
     accounts, outputs = _model_build(project, target)
     if "ModelBuildSourceBucketName" not in outputs:
         raise ConfigError("this platform builds from a CodeConnections repository: push with git")
-    codepipeline = accounts.client("codepipeline")
-    known = execution_ids(codepipeline, outputs["ModelBuildPipelineName"])
-    version = push_source(accounts.client("s3"), outputs["ModelBuildSourceBucketName"], outputs["ModelBuildSourceKey"],
-                          Path(source) if source else seed_root() / "modelbuild")
     try:
-        execution = wait_for_new_execution(codepipeline, outputs["ModelBuildPipelineName"], known)
+        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs["ModelBuildSourceBucketName"],
+                                key=outputs["ModelBuildSourceKey"], folder=Path(source) if source else seed_root() / "modelbuild",
+                                pipeline=outputs["ModelBuildPipelineName"])
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
-    result = {"source_version": version, "pipeline": outputs["ModelBuildPipelineName"], "execution_id": execution}
+    result = pushed.to_dict()
     if output == "json":
         emit_json(result)
     else:
-        console.print(f"pushed version {version}; {result['pipeline']} execution {execution} started "
+        console.print(f"pushed version {pushed.source_version}; {pushed.pipeline} execution {pushed.execution_id} started "
                       f"(follow it with: mlops pipeline status)")
 
 

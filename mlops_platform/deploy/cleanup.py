@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_platform.errors import DeployError
+from mlops_runtime import waiting
 
 Progress = Callable[[str], None]
 
@@ -36,14 +37,12 @@ class Leftover:
 
 
 def _wait(cfn: Any, name: str, operation_id: str, timeout: float, sleep: Callable[[float], None]) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)["StackSetOperation"]
-        if operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING"):
-            return operation
-        if time.monotonic() > deadline:
-            raise DeployError(f"stack set {name}: operation {operation_id} still {operation['Status']} after {timeout:.0f} s")
-        sleep(1.0)
+    return waiting.poll(
+        lambda: cfn.describe_stack_set_operation(StackSetName=name, OperationId=operation_id)["StackSetOperation"],
+        lambda operation: operation["Status"] not in ("RUNNING", "QUEUED", "STOPPING"), timeout=timeout, interval=1.0,
+        on_timeout=lambda operation: DeployError(f"stack set {name}: operation {operation_id} still {operation['Status']} "
+                                                 f"after {timeout:.0f} s"),
+        clock=waiting.Clock(sleep=sleep))
 
 
 def remove_stack_set(cfn: Any, name: str, progress: Progress = lambda _: None, timeout: float = 1800.0,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mlops_platform.errors import DeployError
+from mlops_runtime import waiting
 
 Progress = Callable[[str], None]
 SUCCESS = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE"}
@@ -36,23 +36,22 @@ def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def wait_for_stack(cfn: Any, name: str, progress: Progress = no_progress, timeout: float = 3600, poll: float = 2.0) -> dict[str, Any] | None:
+def wait_for_stack(cfn: Any, name: str, progress: Progress = no_progress, timeout: float = 3600, poll: float = 2.0,
+                   clock: waiting.Clock = waiting.REAL_CLOCK) -> dict[str, Any] | None:
     """Poll until the stack leaves ``*_IN_PROGRESS``; ``None`` once it is gone."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while True:
+    reported: list[str] = []
+
+    def observe() -> dict[str, Any] | None:
         stack = describe_stack(cfn, name)
-        if stack is None:
-            return None
-        status = stack["StackStatus"]
-        if status != last:
-            progress(f"{name}: {status}")
-            last = status
-        if not status.endswith("_IN_PROGRESS"):
-            return stack
-        if time.monotonic() > deadline:
-            raise DeployError(f"{name} is still {status} after {timeout:.0f} s")
-        time.sleep(poll)
+        if stack is not None and stack["StackStatus"] not in reported[-1:]:
+            reported.append(stack["StackStatus"])
+            progress(f"{name}: {stack['StackStatus']}")
+        return stack
+
+    return waiting.poll(observe, lambda stack: stack is None or not stack["StackStatus"].endswith("_IN_PROGRESS"),
+                        timeout=timeout, interval=poll, clock=clock,
+                        on_timeout=lambda stack: DeployError(f"{name} is still {stack['StackStatus'] if stack else 'gone'} "
+                                                             f"after {timeout:.0f} s"))
 
 
 def failure_reasons(cfn: Any, name: str, limit: int = 5) -> list[str]:

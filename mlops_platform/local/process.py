@@ -6,10 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mlops_platform.local.state import LOG_FILE, LocalState, clear_state, load_state, state_path
+from mlops_runtime import waiting
 from mlops_runtime.errors import ConfigError, MlopsError
 
 START_TIMEOUT_SECONDS = 60.0
@@ -31,17 +31,21 @@ def start_background(directory: Path, port: int, host: str = "127.0.0.1") -> Loc
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+
+    def started() -> LocalState | None:
         state = load_state(directory)
-        if state is not None:
-            return state
-        if process.poll() is not None:
+        if state is None and process.poll() is not None:
             message = (directory / LOG_FILE).read_text().strip().splitlines()
             raise ConfigError(message[-1].removeprefix("error: ") if message else f"embedded AWS exited with code {process.returncode}")
-        time.sleep(0.1)
-    process.kill()
-    raise MlopsError(f"embedded AWS did not start within {START_TIMEOUT_SECONDS:.0f} s; see {directory / LOG_FILE}")
+        return state
+
+    def gave_up(_: object) -> MlopsError:
+        process.kill()
+        return MlopsError(f"embedded AWS did not start within {START_TIMEOUT_SECONDS:.0f} s; see {directory / LOG_FILE}")
+
+    state = waiting.poll(started, lambda state: state is not None, timeout=START_TIMEOUT_SECONDS, interval=0.1, on_timeout=gave_up)
+    assert state is not None
+    return state
 
 
 def stop_background(directory: Path) -> LocalState | None:
@@ -55,11 +59,12 @@ def stop_background(directory: Path) -> LocalState | None:
         except ProcessLookupError:
             pass
         else:
-            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-            while time.monotonic() < deadline and _alive(state.pid):
-                time.sleep(0.1)
-            if _alive(state.pid):
-                os.kill(state.pid, signal.SIGKILL)
+            pid = state.pid
+            try:
+                waiting.poll(lambda: _alive(pid), lambda alive: not alive, timeout=STOP_TIMEOUT_SECONDS, interval=0.1,
+                             on_timeout=lambda _: TimeoutError(pid))
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
     clear_state(directory)
     return state
 

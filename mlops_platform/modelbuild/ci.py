@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mlops_runtime import waiting
+
 
 def execution_ids(codepipeline: Any, pipeline_name: str) -> list[str]:
     """Execution ids, newest first."""
@@ -16,13 +18,10 @@ def execution_ids(codepipeline: Any, pipeline_name: str) -> list[str]:
 def wait_for_new_execution(codepipeline: Any, pipeline_name: str, known: list[str], timeout: float = 30.0,
                            sleep: Callable[[float], None] = time.sleep) -> str:
     """The id of the execution a push started (one not in ``known``); TimeoutError if none appears."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        fresh = [i for i in execution_ids(codepipeline, pipeline_name) if i not in known]
-        if fresh:
-            return fresh[0]
-        sleep(0.2)
-    raise TimeoutError(f"no execution of {pipeline_name} started within {timeout:.0f} s of the push")
+    fresh = waiting.poll(lambda: [i for i in execution_ids(codepipeline, pipeline_name) if i not in known], bool,
+                         timeout=timeout, interval=0.2, clock=waiting.Clock(sleep=sleep),
+                         on_timeout=lambda _: TimeoutError(f"no execution of {pipeline_name} started within {timeout:.0f} s of the push"))
+    return fresh[0]
 
 
 def ci_status(codepipeline: Any, pipeline_name: str, execution_id: str | None = None) -> dict[str, Any]:
@@ -71,8 +70,9 @@ def wait_for_ci(codepipeline: Any, pipeline_name: str, execution_id: str, timeou
                 stop_at_approval: bool = False) -> dict[str, Any]:
     """Follow an execution until it ends (or waits for a manual approval, with ``stop_at_approval``),
     reporting each action that changes state; TimeoutError if it does not get there in time."""
-    deadline, seen = time.monotonic() + timeout, set()
-    while True:
+    seen: set[tuple[str, str, str]] = set()
+
+    def observe() -> dict[str, Any]:
         status = ci_status(codepipeline, pipeline_name, execution_id)
         for stage in status["stages"]:
             for action in stage["actions"]:
@@ -80,8 +80,10 @@ def wait_for_ci(codepipeline: Any, pipeline_name: str, execution_id: str, timeou
                 if action["status"] not in {"-", ""} and key not in seen:
                     seen.add(key)
                     progress(f"{stage['name']}/{action['name']}: {action['status']}")
-        if status["status"] not in {"InProgress", "Stopping"} or (stop_at_approval and pending_approval(status)):
-            return status
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{pipeline_name} execution {execution_id} still {status['status']} after {timeout:.0f} s")
-        sleep(1.0)
+        return status
+
+    return waiting.poll(observe, lambda status: status["status"] not in {"InProgress", "Stopping"}
+                        or bool(stop_at_approval and pending_approval(status)), timeout=timeout, interval=1.0,
+                        clock=waiting.Clock(sleep=sleep),
+                        on_timeout=lambda status: TimeoutError(f"{pipeline_name} execution {execution_id} still {status['status']} "
+                                                               f"after {timeout:.0f} s"))

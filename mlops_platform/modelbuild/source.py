@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_platform.modelbuild.ci import execution_ids, wait_for_new_execution
 from mlops_runtime.errors import ConfigError
 
 EXCLUDED_PARTS = {"__pycache__", ".git", ".pytest_cache", ".venv", "build", "dist"}
@@ -38,3 +42,23 @@ def package_source(folder: Path, kind: str = "model-build") -> bytes:
 def push_source(s3: Any, bucket: str, key: str, folder: Path, kind: str = "model-build") -> str:
     """Upload the repository zip (the push); returns the new object version."""
     return s3.put_object(Bucket=bucket, Key=key, Body=package_source(folder, kind), ContentType="application/zip")["VersionId"]
+
+
+@dataclass(frozen=True)
+class Push:
+    """A push and the pipeline execution it started."""
+
+    source_version: str
+    pipeline: str
+    execution_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source_version": self.source_version, "pipeline": self.pipeline, "execution_id": self.execution_id}
+
+
+def push_and_start(s3: Any, codepipeline: Any, *, bucket: str, key: str, folder: Path, pipeline: str, kind: str = "model-build",
+                   timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep) -> Push:
+    """Push the repository and return the execution of ``pipeline`` the push started (TimeoutError if none does)."""
+    known = execution_ids(codepipeline, pipeline)
+    version = push_source(s3, bucket, key, folder, kind)
+    return Push(version, pipeline, wait_for_new_execution(codepipeline, pipeline, known, timeout, sleep))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_platform.deploy.cleanup import empty_bucket, remove_stack_set
+from mlops_runtime import waiting
 from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_runtime.projects.seed import SEED_KINDS
 
@@ -173,36 +174,35 @@ def delete_project(clients: ProjectClients, name: str, progress: Progress = lamb
                 progress(f"bucket {bucket}: {removed} object version(s) deleted")
     clients.sagemaker.delete_project(ProjectName=name)
     progress(f"project {name}: deleting its stack")
-    deadline = time.monotonic() + timeout
-    while True:
+    def listed() -> dict[str, Any] | None:
         found = clients.sagemaker.list_projects(NameContains=name)["ProjectSummaryList"]
-        current = next((p for p in found if p["ProjectName"] == name), None)
-        if current is None:
-            return project
-        if current["ProjectStatus"] == "DeleteFailed":
-            failed = describe_project(clients, name)
-            raise ProjectError(f"project {name}: DeleteFailed: {failed.reason}")
-        if time.monotonic() > deadline:
-            raise ProjectError(f"project {name}: still {current['ProjectStatus']} after {timeout:.0f} s")
-        sleep(1.0)
+        return next((p for p in found if p["ProjectName"] == name), None)
+
+    current = waiting.poll(listed, lambda p: p is None or p["ProjectStatus"] == "DeleteFailed", timeout=timeout, interval=1.0,
+                           on_timeout=lambda p: ProjectError(f"project {name}: still {p['ProjectStatus'] if p else 'gone'} "
+                                                             f"after {timeout:.0f} s"),
+                           clock=waiting.Clock(sleep=sleep))
+    if current is not None:
+        raise ProjectError(f"project {name}: DeleteFailed: {describe_project(clients, name).reason}")
+    return project
 
 
 def _wait_for_running_executions(codepipeline: Any, pipelines: list[str], progress: Progress, timeout: float,
                                  sleep: Callable[[float], None]) -> None:
     """Let running executions of the project's pipelines end (they write into its buckets); one held at a manual
     approval writes nothing and is left to go with its pipeline."""
-    deadline = time.monotonic() + timeout
-    reported = False
-    while True:
-        running = [name for name in pipelines if _busy(codepipeline, name)]
-        if not running:
-            return
-        if not reported:
-            progress(f"waiting for the running executions of {', '.join(running)}")
-            reported = True
-        if time.monotonic() > deadline:
-            raise ProjectError(f"pipelines {', '.join(running)} still running after {timeout:.0f} s; stop them and try again")
-        sleep(2.0)
+    reported: list[str] = []
+
+    def running() -> list[str]:
+        busy = [name for name in pipelines if _busy(codepipeline, name)]
+        if busy and not reported:
+            reported.extend(busy)
+            progress(f"waiting for the running executions of {', '.join(busy)}")
+        return busy
+
+    waiting.poll(running, lambda busy: not busy, timeout=timeout, interval=2.0, clock=waiting.Clock(sleep=sleep),
+                 on_timeout=lambda busy: ProjectError(f"pipelines {', '.join(busy)} still running after {timeout:.0f} s; "
+                                                      "stop them and try again"))
 
 
 def _busy(codepipeline: Any, pipeline: str) -> bool:
@@ -218,14 +218,9 @@ def _busy(codepipeline: Any, pipeline: str) -> bool:
 
 
 def _settle(clients: ProjectClients, name: str, busy: tuple[str, ...], timeout: float, sleep: Callable[[float], None]) -> Project:
-    deadline = time.monotonic() + timeout
-    while True:
-        project = describe_project(clients, name)
-        if project.status not in busy:
-            return project
-        if time.monotonic() > deadline:
-            raise ProjectError(f"project {name}: still {project.status} after {timeout:.0f} s")
-        sleep(1.0)
+    return waiting.poll(lambda: describe_project(clients, name), lambda project: project.status not in busy, timeout=timeout,
+                        interval=1.0, on_timeout=lambda project: ProjectError(f"project {name}: still {project.status} after {timeout:.0f} s"),
+                        clock=waiting.Clock(sleep=sleep))
 
 
 def _buckets(cfn: Any, stack_id: str) -> list[str]:

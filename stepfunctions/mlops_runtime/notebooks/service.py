@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import builtins
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mlops_runtime import waiting
 from mlops_runtime.environment_types import EnvironmentType, get_type
 from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_runtime.notebooks import statuses
@@ -84,18 +84,19 @@ class NotebookService:
         return {"request_id": request.request_id, "execution_arn": execution_arn, **self.status(request.user)}
 
     def _wait(self, execution_arn: str, environment_id: str, progress: Progress, timeout: float) -> dict[str, Any]:
-        sfn, deadline, seen = self.client("stepfunctions"), time.monotonic() + timeout, ""
-        while True:
+        sfn, seen = self.client("stepfunctions"), [""]
+
+        def observe() -> dict[str, Any]:
             execution = sfn.describe_execution(executionArn=execution_arn)
-            record = self.records.get(environment_id) or {}
-            if record.get("status", "") != seen:
-                seen = record.get("status", "")
-                progress(f"{environment_id}: {seen}")
-            if execution["status"] != "RUNNING":
-                return execution
-            if time.monotonic() > deadline:
-                raise ProvisioningFailed(f"still provisioning after {timeout:.0f} s; follow it with: mlops notebook status")
-            time.sleep(0.5)
+            status = (self.records.get(environment_id) or {}).get("status", "")
+            if status != seen[-1]:
+                seen.append(status)
+                progress(f"{environment_id}: {status}")
+            return execution
+
+        return waiting.poll(observe, lambda execution: execution["status"] != "RUNNING", timeout=timeout, interval=0.5,
+                            on_timeout=lambda _: ProvisioningFailed(f"still provisioning after {timeout:.0f} s; "
+                                                                    "follow it with: mlops notebook status"))
 
     # -- reading --------------------------------------------------------------------------
     def list(self, owner: str | None = None) -> builtins.list[dict[str, Any]]:
@@ -166,18 +167,17 @@ class NotebookService:
         return {**self.status(user), "platform_identifier": platform_identifier, "previous_platform_identifier": current}
 
     def _await_notebook(self, name: str, status: str, timeout: float) -> None:
-        deadline, sagemaker = time.monotonic() + timeout, self.client("sagemaker")
-        while (current := sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]) != status:
-            if current == "Failed" or time.monotonic() > deadline:
-                raise ProvisioningFailed(f"{name} is {current}, expected {status}")
-            time.sleep(0.5)
+        sagemaker = self.client("sagemaker")
+        current = waiting.poll(lambda: sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"],
+                               lambda current: current in (status, "Failed"), timeout=timeout, interval=0.5,
+                               on_timeout=lambda current: ProvisioningFailed(f"{name} is {current}, expected {status}"))
+        if current != status:
+            raise ProvisioningFailed(f"{name} is {current}, expected {status}")
 
     def _await_record(self, environment_id: str, status: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while (self.records.get(environment_id) or {}).get("status") != status:
-            if time.monotonic() > deadline:
-                raise ProvisioningFailed(f"{environment_id} did not reach {status} within {timeout:.0f} s")
-            time.sleep(0.5)
+        waiting.poll(lambda: (self.records.get(environment_id) or {}).get("status"), lambda current: current == status,
+                     timeout=timeout, interval=0.5,
+                     on_timeout=lambda _: ProvisioningFailed(f"{environment_id} did not reach {status} within {timeout:.0f} s"))
 
     def terminate(self, user: str) -> dict[str, Any]:
         """Remove the URL parameter and the provisioned product (which deletes the notebook)."""
