@@ -82,9 +82,9 @@ class PythonRuntime:
     """Keeps unpacked code and warm workers; one worker per function version and configuration."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock, self._root_lock = threading.Lock(), threading.Lock()
         self._workers: dict[str, Worker] = {}
-        self._root = tempfile.mkdtemp(prefix="embedded-lambda-")
+        self._root: str | None = None  # made on the first invocation, removed on shutdown (nothing at import)
 
     def invoke(self, fn: Any, account_id: str, region: str, event: Any) -> dict[str, Any]:
         """Run ``fn``'s handler on ``event``; return ``{"result": ...}`` or ``{"error": {...}}``."""
@@ -131,8 +131,14 @@ class PythonRuntime:
             raise RuntimeError(f"layer version {arn} does not exist")
         return self._unpack(version.code_bytes, version.code_sha_256)
 
+    def _root_dir(self) -> str:
+        with self._root_lock:
+            if self._root is None:
+                self._root = tempfile.mkdtemp(prefix="embedded-lambda-")
+            return self._root
+
     def _unpack(self, code: bytes, digest: str) -> str:
-        target = os.path.join(self._root, hashlib.sha256(digest.encode() + code).hexdigest()[:16])
+        target = os.path.join(self._root_dir(), hashlib.sha256(digest.encode() + code).hexdigest()[:16])
         if not os.path.isdir(target):
             with zipfile.ZipFile(io.BytesIO(code)) as archive:
                 archive.extractall(target)
@@ -168,15 +174,18 @@ class PythonRuntime:
         return env
 
     def shutdown(self) -> None:
+        """Stop the warm workers and remove the unpacked code."""
         with self._lock:
             workers, self._workers = list(self._workers.values()), {}
         for worker in workers:
             worker.stop()
+        with self._root_lock:
+            root, self._root = self._root, None
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
     def reset(self) -> None:
         self.shutdown()
-        shutil.rmtree(self._root, ignore_errors=True)
-        os.makedirs(self._root, exist_ok=True)
 
 
 RUNTIME = PythonRuntime()

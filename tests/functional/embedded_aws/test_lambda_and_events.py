@@ -56,6 +56,21 @@ def test_a_published_layer_is_imported_before_the_runtime_packages(aws: Embedded
     assert json.loads(lam.invoke(FunctionName="fn")["Payload"].read()) == ["from the layer", "layer copy"]
 
 
+def test_unpacked_code_lives_only_between_the_first_invocation_and_shutdown(aws: EmbeddedAws) -> None:
+    # nothing is written when the runtime is imported or reset; the code folder goes with the warm workers
+    import os
+
+    from embedded_aws.extensions.lambda_runtime import RUNTIME
+
+    assert RUNTIME._root is None
+    _function(aws)
+    aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "b"}))
+    root = RUNTIME._root
+    assert root is not None and os.listdir(root)
+    RUNTIME.shutdown()
+    assert RUNTIME._root is None and not os.path.exists(root)
+
+
 def test_handler_error_is_reported_as_function_error(aws: EmbeddedAws) -> None:
     _function(aws, handler="app.fail")
     response = aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "x"}))
