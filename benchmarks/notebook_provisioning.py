@@ -23,6 +23,7 @@ from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform
 from mlops_platform.local.state import LocalState
 from mlops_runtime.config import PlatformConfig
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.notebooks.requests import NotebookRequest
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     config = PlatformConfig(retain_data=False)
     with EmbeddedAws() as aws:
         accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
-        outputs = deploy_platform(accounts, config, synthesize(config))[0].outputs
+        outputs = ToolingOutputs.from_stack_outputs(deploy_platform(accounts, config, synthesize(config))[0].outputs)
         service = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
         for index in range(args.runs):
             aws.client("iam").create_user(UserName=f"bench-{index}")

@@ -26,7 +26,7 @@ def analysts() -> None:
 def add(user: str, with_keys: bool, project: str, output: str, **target: Any) -> None:
     """Create USER if needed and add them to the analysts group."""
     accounts = open_accounts(**target)
-    group = platform_outputs(accounts, project)["AnalystsGroupName"]
+    group = platform_outputs(accounts, project).analysts_group_name
     iam = accounts.client("iam", "tooling")
     try:
         iam.create_user(UserName=user, Tags=[{"Key": "project", "Value": project}])
@@ -53,7 +53,7 @@ def add(user: str, with_keys: bool, project: str, output: str, **target: Any) ->
 def list_(project: str, output: str, **target: Any) -> None:
     """List the analysts."""
     accounts = open_accounts(**target)
-    group = platform_outputs(accounts, project)["AnalystsGroupName"]
+    group = platform_outputs(accounts, project).analysts_group_name
     users = [u["UserName"] for u in accounts.client("iam", "tooling").get_group(GroupName=group)["Users"]]
     if output == "json":
         emit_json(users)

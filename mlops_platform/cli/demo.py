@@ -15,6 +15,7 @@ from mlops_platform.cli.output import console, emit_json, output_option, progres
 from mlops_platform.cli.platform import synthesize
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform, list_stacks
 from mlops_platform.local.state import LocalState
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.notebooks.requests import NotebookRequest
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
@@ -30,7 +31,7 @@ def add_analyst(accounts: LocalAccounts, user: str, group: str) -> None:
     iam.add_user_to_group(GroupName=group, UserName=user)
 
 
-def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: bool) -> dict[str, Any]:
+def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: bool) -> dict[str, Any]:
     """Model build twice: the step scripts on this machine, then a push that runs the CI (CodeBuild → run-pipeline)."""
     import tempfile
     from pathlib import Path
@@ -45,18 +46,19 @@ def model_build_demo(accounts: LocalAccounts, outputs: dict[str, str], text: boo
         console.rule("4. Model build on this machine (real step scripts, registered PendingManualApproval)")
     with tempfile.TemporaryDirectory() as folder, progress("Preprocess → Train → Evaluate → Gate → Register", enabled=text) as step:
         local = run_locally(bundled_dataset(Path(folder)), accounts.client("s3"), accounts.client("sagemaker"),
-                            outputs["ArtifactsBucketName"], outputs["ModelPackageGroupName"], accounts.region, progress=step)
-    versions = list_versions(accounts.client("sagemaker"), accounts.client("s3"), outputs["ModelPackageGroupName"])
+                            outputs.artifacts_bucket_name, outputs.model_package_group_name, accounts.region, progress=step)
+    versions = list_versions(accounts.client("sagemaker"), accounts.client("s3"), outputs.model_package_group_name)
     if text:
-        table(f"Model registry: {outputs['ModelPackageGroupName']}", ["version", "status", "accuracy", "f1", "auc"],
+        table(f"Model registry: {outputs.model_package_group_name}", ["version", "status", "accuracy", "f1", "auc"],
               [(v.version, v.status, *(f"{v.metrics.get(m, float('nan')):.3f}" for m in ("accuracy", "f1", "auc"))) for v in versions])
         console.rule("5. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
     codepipeline = accounts.client("codepipeline")
-    pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs["ModelBuildSourceBucketName"],
-                            key=outputs["ModelBuildSourceKey"], folder=seed_root() / "modelbuild", pipeline=outputs["ModelBuildPipelineName"])
+    assert outputs.model_build_source_bucket_name and outputs.model_build_source_key  # the demo's platform builds from S3
+    pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
+                            key=outputs.model_build_source_key, folder=seed_root() / "modelbuild", pipeline=outputs.model_build_pipeline_name)
     with progress(f"{pushed.pipeline} {pushed.execution_id}", enabled=text) as step:
         ci = wait_for_ci(codepipeline, pushed.pipeline, pushed.execution_id, progress=step)
-    sagemaker_pipeline = accounts.client("sagemaker").describe_pipeline(PipelineName=outputs["SageMakerPipelineName"])
+    sagemaker_pipeline = accounts.client("sagemaker").describe_pipeline(PipelineName=outputs.sagemaker_pipeline_name)
     if text:
         table(f"CI run ({ci['trigger']}): {ci['status']}", ["stage", "action", "status", "summary"],
               [(s["name"], a["name"], a["status"], a["summary"]) for s in ci["stages"] for a in s["actions"]])
@@ -121,8 +123,8 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
         report["environment"] = environment_demo(accounts, deployed, config.ml_environment_stack_name, text)
         if text:
             console.rule(f"3. Analyst '{DEMO_ANALYST}' requests a notebook (Service Catalog + Step Functions)")
-        outputs = next(d for d in deployed if d.stack_name == config.tooling_stack_name).outputs
-        add_analyst(accounts, DEMO_ANALYST, outputs["AnalystsGroupName"])
+        outputs = ToolingOutputs.from_stack_outputs(next(d for d in deployed if d.stack_name == config.tooling_stack_name).outputs)
+        add_analyst(accounts, DEMO_ANALYST, outputs.analysts_group_name)
         notebooks = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
         with progress(f"Provisioning {DEMO_ANALYST}-Notebook", enabled=text) as step:
             environment = notebooks.request(NotebookRequest(user=DEMO_ANALYST, instance_type="ml.t3.medium"), progress=step)

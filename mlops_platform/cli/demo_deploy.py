@@ -15,6 +15,7 @@ from mlops_platform.modeldeploy.deployments import all_stages, stage_deployment
 from mlops_platform.modeldeploy.endpoints import endpoint_name
 from mlops_platform.modeldeploy.packages import find_version, set_approval
 from mlops_platform.modeldeploy.traffic import Traffic, request_bodies
+from mlops_runtime.contracts import ToolingOutputs
 
 #: Appended to the good model's inference code: the regression the bad version ships.
 REGRESSION = '''
@@ -70,22 +71,22 @@ def _show_run(run: dict[str, Any], title: str) -> None:
           [(s["name"], a["name"], a["status"], a["summary"]) for s in run["stages"] for a in s["actions"]])
 
 
-def _show_stages(accounts: Any, outputs: dict[str, str], project: str) -> list[dict[str, Any]]:
+def _show_stages(accounts: Any, outputs: ToolingOutputs, project: str) -> list[dict[str, Any]]:
     stages = all_stages(accounts, outputs, project)
     table("Endpoints", ["stage", "account", "serving", "model version", "last deployment"],
           [(s.stage, s.account_id, s.endpoint.config if s.endpoint else "-", s.version or "-", s.last_deployment) for s in stages])
     return [s.to_dict() for s in stages]
 
 
-def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text: bool) -> dict[str, Any]:
+def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text: bool) -> dict[str, Any]:
     """Steps 6–7 of the demo; returns what happened for ``--output json``."""
-    pipeline, group = outputs["ModelDeployPipelineName"], outputs["ModelPackageGroupName"]
+    pipeline, group = outputs.model_deploy_pipeline_name, outputs.model_package_group_name
     codepipeline, sagemaker, s3 = accounts.client("codepipeline"), accounts.client("sagemaker"), accounts.client("s3")
     seed = seed_root() / "modeldeploy"
 
     if text:
         console.rule("6. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
-    pushed = push_and_start(s3, codepipeline, bucket=outputs["ModelDeploySourceBucketName"], key=outputs["ModelDeploySourceKey"],
+    pushed = push_and_start(s3, codepipeline, bucket=outputs.model_deploy_source_bucket_name, key=outputs.model_deploy_source_key,
                             folder=seed, pipeline=pipeline, kind="model-deploy")
     unapproved = _follow_execution(codepipeline, pipeline, pushed.execution_id, text, "push with nothing approved yet")
     if text:
@@ -103,7 +104,7 @@ def model_deploy_demo(accounts: Any, outputs: dict[str, str], project: str, text
 
     if text:
         console.rule("7. A bad model: version 2 (inference regression) approved while clients call staging")
-    regressed = register_regressed_copy(s3, sagemaker, group, outputs["ArtifactsBucketName"], 1)
+    regressed = register_regressed_copy(s3, sagemaker, group, outputs.artifacts_bucket_name, 1)
     known = execution_ids(codepipeline, pipeline)
     bodies = request_bodies((seed / "smoke-request.csv").read_text())
     with Traffic(accounts.client("sagemaker-runtime", "staging"), endpoint_name(project, "staging"), bodies, rate=20) as clients:

@@ -11,6 +11,7 @@ import click
 from mlops_infra.assets import seed_root
 from mlops_platform.cli.options import deployed_platform, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, table
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError, MlopsError
 
 
@@ -22,9 +23,9 @@ def model() -> None:
 def _decide(status: str, version: int, description: str, group: str | None, project: str, output: str, target: dict[str, Any]) -> None:
     from mlops_platform.modeldeploy.packages import find_version, set_approval
 
-    accounts, outputs = deployed_platform(project, target, needs="ModelPackageGroupName", feature="model build")
+    accounts, outputs = deployed_platform(project, target)
     sagemaker = accounts.client("sagemaker")
-    group = group or outputs["ModelPackageGroupName"]
+    group = group or outputs.model_package_group_name
     try:
         described = set_approval(sagemaker, find_version(sagemaker, group, version), status, description)
     except LookupError as exc:
@@ -101,8 +102,8 @@ def plan(stage: str, config_path: str | None, rate: float | None, alarm_period: 
                   f"{result.worst_case_bad_requests} requests before rollback")
 
 
-def _model_deploy(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    return deployed_platform(project, target, needs="ModelDeployPipelineName", feature="model deploy")
+def _model_deploy(project: str, target: dict[str, Any]) -> tuple[Any, ToolingOutputs]:
+    return deployed_platform(project, target)
 
 
 @model.command("push")
@@ -116,9 +117,9 @@ def push(source: str | None, project: str, output: str, **target: Any) -> None:
 
     accounts, outputs = _model_deploy(project, target)
     try:
-        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs["ModelDeploySourceBucketName"],
-                                key=outputs["ModelDeploySourceKey"], folder=Path(source) if source else seed_root() / "modeldeploy",
-                                pipeline=outputs["ModelDeployPipelineName"], kind="model-deploy")
+        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs.model_deploy_source_bucket_name,
+                                key=outputs.model_deploy_source_key, folder=Path(source) if source else seed_root() / "modeldeploy",
+                                pipeline=outputs.model_deploy_pipeline_name, kind="model-deploy")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()
@@ -141,10 +142,10 @@ def promote(reject: bool, summary: str, project: str, output: str, **target: Any
 
     accounts, outputs = _model_deploy(project, target)
     try:
-        stage, action = decide_approval(accounts.client("codepipeline"), outputs["ModelDeployPipelineName"], not reject, summary)
+        stage, action = decide_approval(accounts.client("codepipeline"), outputs.model_deploy_pipeline_name, not reject, summary)
     except LookupError as exc:
         raise ConfigError(str(exc)) from exc
-    result = {"pipeline": outputs["ModelDeployPipelineName"], "stage": stage, "action": action, "approved": not reject, "summary": summary}
+    result = {"pipeline": outputs.model_deploy_pipeline_name, "stage": stage, "action": action, "approved": not reject, "summary": summary}
     if output == "json":
         emit_json(result)
     else:
@@ -162,7 +163,7 @@ def deployments(project: str, output: str, **target: Any) -> None:
 
     accounts, outputs = _model_deploy(project, target)
     stages = all_stages(accounts, outputs, project)
-    run = ci_status(accounts.client("codepipeline"), outputs["ModelDeployPipelineName"])
+    run = ci_status(accounts.client("codepipeline"), outputs.model_deploy_pipeline_name)
     if output == "json":
         emit_json({"stages": [s.to_dict() for s in stages], "pipeline": run})
         return

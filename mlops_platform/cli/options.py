@@ -11,6 +11,7 @@ import click
 from mlops_platform import settings
 from mlops_platform.accounts import AccountClients, AwsAccounts, LocalAccounts
 from mlops_platform.local.state import running_state
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError
 
 
@@ -69,23 +70,26 @@ def open_accounts(target: str | None, profile: str | None, region: str | None, s
     return AwsAccounts.from_profile(resolved.profile, resolved.region, resolved.staging_account, resolved.prod_account, resolved.target_role)
 
 
-def platform_outputs(accounts: Any, project: str) -> dict[str, str]:
-    """Outputs of the deployed tooling stack (a clear error when the platform is not deployed)."""
+def platform_outputs(accounts: Any, project: str) -> ToolingOutputs:
+    """Outputs of the deployed tooling stack (a clear error when the platform is not deployed, or older than this CLI)."""
     from mlops_platform.deploy.cloudformation import describe_stack, outputs_of
 
     config = platform_config(project)
     stack = describe_stack(accounts.client("cloudformation", "tooling"), config.tooling_stack_name)
     if stack is None:
         raise ConfigError(f"the platform is not deployed ({config.tooling_stack_name} not found): run mlops deploy")
-    return outputs_of(stack)
+    try:
+        return ToolingOutputs.from_stack_outputs(outputs_of(stack))
+    except ValueError as exc:
+        raise ConfigError(f"the deployed platform predates this CLI ({exc}): run mlops deploy") from exc
 
 
-def deployed_platform(project: str, target: dict[str, Any], needs: str = "", feature: str = "") -> tuple[AccountClients, dict[str, str]]:
-    """Clients and tooling outputs; a clear error when the deployed platform lacks output ``needs`` (an older version)."""
+def deployed_platform(project: str, target: dict[str, Any], needs: str = "", feature: str = "") -> tuple[AccountClients, ToolingOutputs]:
+    """Clients and tooling outputs; a clear error when the platform was deployed without ``needs`` (an optional output)."""
     accounts = open_accounts(**target)
     outputs = platform_outputs(accounts, project)
-    if needs and needs not in outputs:
-        raise ConfigError(f"the deployed platform predates {feature or needs}: run mlops deploy")
+    if needs and getattr(outputs, needs) is None:
+        raise ConfigError(f"the deployed platform has no {feature or ToolingOutputs.key(needs)}: run mlops deploy")
     return accounts, outputs
 
 

@@ -12,6 +12,7 @@ import click
 from mlops_infra.assets import seed_root
 from mlops_platform.cli.options import deployed_platform, platform_config, project_option, target_options
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError, MlopsError
 
 
@@ -44,23 +45,23 @@ def run(local_mode: bool, data: str | None, min_accuracy: float, model_package_g
         project: str, output: str, **target: Any) -> None:
     """Run the model build: in SageMaker (upsert, start, wait), or --local on this machine; registers PendingManualApproval."""
     accounts, outputs = _model_build(project, target)
-    group = model_package_group or outputs["ModelPackageGroupName"]
+    group = model_package_group or outputs.model_package_group_name
     if local_mode:
-        _run_locally(accounts, outputs["ArtifactsBucketName"], group, data, min_accuracy, output)
+        _run_locally(accounts, outputs.artifacts_bucket_name, group, data, min_accuracy, output)
     else:
         if data:
             raise ConfigError("--data applies to --local; in SageMaker set InputDataUrl: mlops pipeline upsert --start --parameter InputDataUrl=s3://...")
         _run_in_sagemaker(accounts, outputs, group, min_accuracy, wait, timeout_seconds, project, output)
 
 
-def _run_in_sagemaker(accounts: Any, outputs: dict[str, str], group: str, min_accuracy: float, wait: bool, timeout_seconds: float,
+def _run_in_sagemaker(accounts: Any, outputs: ToolingOutputs, group: str, min_accuracy: float, wait: bool, timeout_seconds: float,
                       project: str, output: str) -> None:
     from mlops_platform.modelbuild.definition import pipeline_kwargs, render
     from pipelines._executions import start_execution, upsert_pipeline, wait_for_execution
 
     sagemaker = accounts.client("sagemaker")
     name, rendered = render(pipeline_kwargs(outputs, accounts.region, {"model_package_group_name": group}), accounts.sdk_environment())
-    upsert_pipeline(sagemaker, name, json.dumps(rendered), outputs["SageMakerPipelineRoleArn"],
+    upsert_pipeline(sagemaker, name, json.dumps(rendered), outputs.sagemaker_pipeline_role_arn,
                     "Model build: preprocess, train, evaluate, gate, register",
                     [{"Key": k, "Value": v} for k, v in sorted(platform_config(project).tags.items())])
     execution = start_execution(sagemaker, name, {"MinAccuracy": min_accuracy})
@@ -103,8 +104,8 @@ def _run_locally(accounts: Any, bucket: str, group: str, data: str | None, min_a
         raise MlopsError(f"the model did not pass the quality gate (accuracy {metrics['accuracy']} < {min_accuracy})")
 
 
-def _model_build(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    return deployed_platform(project, target, needs="SageMakerPipelineName", feature="model build")
+def _model_build(project: str, target: dict[str, Any]) -> tuple[Any, ToolingOutputs]:
+    return deployed_platform(project, target)
 
 
 def _parameters(values: tuple[str, ...]) -> dict[str, str]:
@@ -136,12 +137,12 @@ def push(source: str | None, project: str, output: str, **target: Any) -> None:
     from mlops_platform.modelbuild.source import push_and_start
 
     accounts, outputs = _model_build(project, target)
-    if "ModelBuildSourceBucketName" not in outputs:
+    if outputs.model_build_source_bucket_name is None or outputs.model_build_source_key is None:
         raise ConfigError("this platform builds from a CodeConnections repository: push with git")
     try:
-        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs["ModelBuildSourceBucketName"],
-                                key=outputs["ModelBuildSourceKey"], folder=Path(source) if source else seed_root() / "modelbuild",
-                                pipeline=outputs["ModelBuildPipelineName"])
+        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs.model_build_source_bucket_name,
+                                key=outputs.model_build_source_key, folder=Path(source) if source else seed_root() / "modelbuild",
+                                pipeline=outputs.model_build_pipeline_name)
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()
@@ -195,7 +196,7 @@ def upsert(kwargs_text: str | None, start: bool, parameters: tuple[str, ...], pr
     sagemaker = accounts.client("sagemaker")
     name, rendered = render(pipeline_kwargs(outputs, accounts.region, _kwargs(kwargs_text)), accounts.sdk_environment())
     config = platform_config(project)
-    arn, created = upsert_pipeline(sagemaker, name, json.dumps(rendered), outputs["SageMakerPipelineRoleArn"],
+    arn, created = upsert_pipeline(sagemaker, name, json.dumps(rendered), outputs.sagemaker_pipeline_role_arn,
                                    "Model build: preprocess, train, evaluate, gate, register",
                                    [{"Key": k, "Value": v} for k, v in sorted(config.tags.items())])
     result: dict[str, Any] = {"pipeline_arn": arn, "created": created}
@@ -222,21 +223,21 @@ def status(project: str, output: str, **target: Any) -> None:
     from pipelines._executions import pipeline_exists
 
     accounts, outputs = _model_build(project, target)
-    ci = ci_status(accounts.client("codepipeline"), outputs["ModelBuildPipelineName"])
+    ci = ci_status(accounts.client("codepipeline"), outputs.model_build_pipeline_name)
     sagemaker = accounts.client("sagemaker")
     executions = []
-    if pipeline_exists(sagemaker, outputs["SageMakerPipelineName"]):
+    if pipeline_exists(sagemaker, outputs.sagemaker_pipeline_name):
         executions = [{"arn": e["PipelineExecutionArn"], "status": e["PipelineExecutionStatus"], "started": str(e["StartTime"])}
-                      for e in sagemaker.list_pipeline_executions(PipelineName=outputs["SageMakerPipelineName"], SortBy="CreationTime",
+                      for e in sagemaker.list_pipeline_executions(PipelineName=outputs.sagemaker_pipeline_name, SortBy="CreationTime",
                                                                   SortOrder="Descending", MaxResults=5)["PipelineExecutionSummaries"]]
     if output == "json":
-        emit_json({"ci": ci, "sagemaker_pipeline": outputs["SageMakerPipelineName"], "executions": executions})
+        emit_json({"ci": ci, "sagemaker_pipeline": outputs.sagemaker_pipeline_name, "executions": executions})
         return
     console.print(f"CI {ci['pipeline']}: {ci['status']}" + (f" — {ci['summary']}" if ci.get("summary") else ""))
     rows = [(stage["name"], action["name"], action["status"], action["summary"]) for stage in ci["stages"] for action in stage["actions"]]
     if rows:
         table("Model-build CI", ["stage", "action", "status", "summary"], rows)
-    table(f"SageMaker pipeline {outputs['SageMakerPipelineName']}", ["execution", "status", "started"],
+    table(f"SageMaker pipeline {outputs.sagemaker_pipeline_name}", ["execution", "status", "started"],
           [(e["arn"].rsplit("/", 1)[-1], e["status"], e["started"]) for e in executions])
 
 
@@ -252,7 +253,7 @@ def list_models(group: str | None, approval: str | None, limit: int, project: st
     from mlops_platform.modelbuild.registry import list_versions
 
     accounts, outputs = _model_build(project, target)
-    group = group or outputs["ModelPackageGroupName"]
+    group = group or outputs.model_package_group_name
     try:
         versions = list_versions(accounts.client("sagemaker"), accounts.client("s3"), group, limit, approval)
     except LookupError as exc:

@@ -87,9 +87,10 @@ def destroy(project: str, yes: bool, output: str, **target: Any) -> None:
     if not yes and target.get("target") == "aws":
         click.confirm(f"Delete the {project} platform stacks from tooling, staging and prod?", abort=True)
     try:
-        domain_ids = [platform_outputs(accounts, project)["StudioDomainId"]]
-    except (ConfigError, KeyError):
-        domain_ids = []
+        domain_id = platform_outputs(accounts, project).studio_domain_id
+    except ConfigError:
+        domain_id = None
+    domain_ids = [domain_id] if domain_id else []
     with progress("Destroying the platform", enabled=output == "text") as report:
         removed = destroy_platform(accounts, config, report)
     rows = [{"stack_name": s.stack_name, "account": s.account} for s in removed]

@@ -10,7 +10,6 @@ from mlops_platform.cli.options import deployed_platform, platform_config, proje
 from mlops_platform.cli.output import console, emit_json, output_option, progress
 from mlops_platform.projects.service import (
     ACCOUNT,
-    PRODUCT_OUTPUTS,
     UNIT,
     Project,
     ProjectClients,
@@ -20,6 +19,7 @@ from mlops_platform.projects.service import (
     template_product,
     validate,
 )
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError
 
 
@@ -28,8 +28,8 @@ def project_group() -> None:
     """SageMaker projects: model build and model deploy pipelines per project."""
 
 
-def _platform(platform: str, target: dict[str, Any]) -> tuple[Any, ProjectClients, dict[str, str]]:
-    accounts, outputs = deployed_platform(platform, target, needs="ProjectProductId", feature="project templates")
+def _platform(platform: str, target: dict[str, Any]) -> tuple[Any, ProjectClients, ToolingOutputs]:
+    accounts, outputs = deployed_platform(platform, target)
     clients = ProjectClients.of(accounts.client)
     return accounts, clients, outputs
 
@@ -85,7 +85,7 @@ def create(name: str, staging_account_id: str | None, prod_account_id: str | Non
 def list_command(project: str, output: str, **target: Any) -> None:
     """Projects launched from the platform's template, newest first."""
     _, clients, outputs = _platform(project, target)
-    found = list_projects(clients, [outputs[key] for key in PRODUCT_OUTPUTS if key in outputs])
+    found = list_projects(clients, [outputs.project_product_id, outputs.project_units_product_id])
     if output == "json":
         emit_json([p.to_dict() for p in found])
         return

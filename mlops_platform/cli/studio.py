@@ -23,8 +23,11 @@ def studio() -> None:
     """Studio access: the caller's own user profile only, through the private JWT-authorized URL API."""
 
 
-def _studio_api(project: str, target: dict[str, Any]) -> tuple[Any, dict[str, str]]:
-    return deployed_platform(project, target, needs="StudioUrlApiId", feature="the Studio URL API (set studio_token_issuer)")
+def _studio_api(project: str, target: dict[str, Any]) -> tuple[Any, str, str]:
+    """Clients, the Studio URL API's id and its profile table (created together)."""
+    accounts, outputs = deployed_platform(project, target, needs="studio_url_api_id", feature="Studio URL API (set studio_token_issuer)")
+    assert outputs.studio_url_api_id and outputs.studio_profile_table_name
+    return accounts, outputs.studio_url_api_id, outputs.studio_profile_table_name
 
 
 def api_base(accounts: Any, api_id: str) -> str:
@@ -44,13 +47,13 @@ def api_base(accounts: Any, api_id: str) -> str:
 @output_option
 def assign(issuer: str, subject: str, domain_id: str, profile_name: str, project: str, output: str, **target: Any) -> None:
     """Let the caller (issuer + subject) open exactly this user profile."""
-    accounts, outputs = _studio_api(project, target)
+    accounts, api_id, profile_table = _studio_api(project, target)
     sagemaker = accounts.client("sagemaker")
     try:
         sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName=profile_name)
     except sagemaker.exceptions.ClientError as exc:
         raise ConfigError(f"no user profile {profile_name} in domain {domain_id}: {exc.response['Error']['Message']}") from exc
-    ProfileMapping(accounts.client("dynamodb"), outputs["StudioProfileTableName"]).assign(issuer, subject, StudioProfile(domain_id, profile_name))
+    ProfileMapping(accounts.client("dynamodb"), profile_table).assign(issuer, subject, StudioProfile(domain_id, profile_name))
     result = {"subject": f"{issuer}#{subject}", "domain_id": domain_id, "user_profile_name": profile_name}
     if output == "json":
         emit_json(result)
@@ -67,9 +70,9 @@ def assign(issuer: str, subject: str, domain_id: str, profile_name: str, project
 @output_option
 def url(token: str, profile_name: str | None, expires_in: int, project: str, output: str, **target: Any) -> None:
     """A presigned Studio URL for the token's owner, from the private URL API."""
-    accounts, outputs = _studio_api(project, target)
+    accounts, api_id, profile_table = _studio_api(project, target)
     body = {"expires_in": expires_in, **({"profile": profile_name} if profile_name else {})}
-    endpoint = f"{api_base(accounts, outputs['StudioUrlApiId'])}/studio/url"
+    endpoint = f"{api_base(accounts, api_id)}/studio/url"
     request = urllib.request.Request(endpoint, data=json.dumps(body).encode(),  # noqa: S310 - the platform's own API URL
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, method="POST")
     try:

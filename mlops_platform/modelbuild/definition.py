@@ -8,14 +8,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from mlops_runtime.contracts import ToolingOutputs
+
 MODULE = "pipelines.modelbuild.pipeline"
 
 
-def pipeline_kwargs(outputs: dict[str, str], region: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def pipeline_kwargs(outputs: ToolingOutputs, region: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """``get_pipeline`` keyword arguments from the tooling stack's outputs; ``overrides`` win."""
-    return {"region": region, "role": outputs["SageMakerPipelineRoleArn"], "default_bucket": outputs["ArtifactsBucketName"],
-            "pipeline_name": outputs["SageMakerPipelineName"], "model_package_group_name": outputs["ModelPackageGroupName"],
-            "kms_key": outputs["ArtifactsKeyArn"], **(overrides or {})}
+    return {"region": region, "role": outputs.sagemaker_pipeline_role_arn, "default_bucket": outputs.artifacts_bucket_name,
+            "pipeline_name": outputs.sagemaker_pipeline_name, "model_package_group_name": outputs.model_package_group_name,
+            "kms_key": outputs.artifacts_key_arn, **(overrides or {})}
 
 
 @contextlib.contextmanager

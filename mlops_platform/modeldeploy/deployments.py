@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_platform.modeldeploy.endpoints import EndpointState, alarm_names, endpoint_name, read_endpoint, version_of
+from mlops_runtime.contracts import ToolingOutputs
 
 STAGES = ("staging", "prod")
 
@@ -59,14 +60,14 @@ def stack_instance(cloudformation: Any, stack_set: str, account_id: str) -> tupl
     return "", ""
 
 
-def stage_deployment(accounts: Any, outputs: dict[str, str], project: str, stage: str) -> StageDeployment:
+def stage_deployment(accounts: Any, outputs: ToolingOutputs, project: str, stage: str) -> StageDeployment:
     """Read one stage from its account and from the tooling account."""
     account_id = accounts.account_id(stage)
     endpoint = read_endpoint(accounts.client("sagemaker", stage), accounts.client("cloudwatch", stage),
                              endpoint_name(project, stage), alarm_names(project, stage))
-    status, reason = stack_instance(accounts.client("cloudformation", "tooling"), outputs[f"{stage.title()}StackSetName"], account_id)
+    status, reason = stack_instance(accounts.client("cloudformation", "tooling"), outputs.stack_set_name(stage), account_id)
     return StageDeployment(stage, account_id, endpoint, status, reason)
 
 
-def all_stages(accounts: Any, outputs: dict[str, str], project: str) -> list[StageDeployment]:
+def all_stages(accounts: Any, outputs: ToolingOutputs, project: str) -> list[StageDeployment]:
     return [stage_deployment(accounts, outputs, project, stage) for stage in STAGES]

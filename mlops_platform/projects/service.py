@@ -17,6 +17,7 @@ from typing import Any
 
 from mlops_platform.deploy.cleanup import empty_bucket, remove_stack_set
 from mlops_runtime import waiting
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_runtime.projects.seed import SEED_KINDS
 
@@ -79,12 +80,9 @@ def by_unit(staging: str) -> bool:
     return bool(UNIT.match(staging))
 
 
-def template_product(outputs: dict[str, str], staging: str) -> str:
+def template_product(outputs: ToolingOutputs, staging: str) -> str:
     """The product of the template for these targets, from the platform's outputs."""
-    key = PRODUCT_OUTPUTS[1] if by_unit(staging) else PRODUCT_OUTPUTS[0]
-    if key not in outputs:
-        raise ConfigError(f"the deployed platform has no {key}: run mlops deploy to update it")
-    return outputs[key]
+    return outputs.project_units_product_id if by_unit(staging) else outputs.project_product_id
 
 
 def _provisioning_parameters(staging: str, prod: str) -> list[dict[str, str]]:

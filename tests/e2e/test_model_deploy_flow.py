@@ -99,4 +99,4 @@ def test_good_model_reaches_prod_and_a_bad_canary_rolls_back(tmp_path: Path) -> 
 def _bucket(accounts: object) -> str:
     from mlops_platform.cli.options import platform_outputs
 
-    return platform_outputs(accounts, "mlops")["ArtifactsBucketName"]
+    return platform_outputs(accounts, "mlops").artifacts_bucket_name

@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mlops_runtime import waiting
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.environment_types import EnvironmentType, get_type
 from mlops_runtime.errors import ConfigError, MlopsError
 from mlops_runtime.notebooks import statuses
@@ -45,11 +46,8 @@ class NotebookPlatform:
     key_arn: str
 
     @classmethod
-    def from_outputs(cls, outputs: dict[str, str]) -> NotebookPlatform:
-        try:
-            return cls(outputs["NotebookProvisioningStateMachineArn"], outputs["EnvironmentTableName"], outputs["ArtifactsKeyArn"])
-        except KeyError as exc:
-            raise ConfigError(f"the platform stack has no output {exc.args[0]}: deploy the platform first (mlops deploy)") from None
+    def from_outputs(cls, outputs: ToolingOutputs) -> NotebookPlatform:
+        return cls(outputs.notebook_provisioning_state_machine_arn, outputs.environment_table_name, outputs.artifacts_key_arn)
 
 
 class NotebookService:

@@ -6,6 +6,7 @@ import pytest
 
 from embedded_aws import EmbeddedAws
 from mlops_runtime.config import PlatformConfig
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 from support import Platform, deployed_platform
 
@@ -24,5 +25,5 @@ def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFact
     for user in USERS:
         iam.create_user(UserName=user)
         iam.add_user_to_group(GroupName=outputs["AnalystsGroupName"], UserName=user)
-    service = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
+    service = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(ToolingOutputs.from_stack_outputs(outputs)))
     return Platform(embedded_server, accounts, outputs, service)

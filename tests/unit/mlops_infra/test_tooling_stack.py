@@ -75,3 +75,16 @@ def test_url_api_methods_require_iam_authorization(tooling: Template) -> None:
     assert sorted(m["Properties"]["HttpMethod"] for m in methods.values()) == ["GET", "POST"]
     assert {m["Properties"]["AuthorizationType"] for m in methods.values()} == {"AWS_IAM"}
     assert {m["Properties"]["Integration"]["Type"] for m in methods.values()} == {"AWS_PROXY"}
+
+
+def test_every_output_is_a_field_of_the_typed_outputs_and_every_required_one_is_written(tooling: Template) -> None:
+    import re
+    from dataclasses import MISSING, fields
+
+    from mlops_runtime.contracts import ToolingOutputs
+
+    # the platform's own outputs (CDK adds some of its own, named with a hash: the RestApi's Endpoint)
+    written = {key for key in tooling.to_json()["Outputs"] if not re.search(r"[0-9A-F]{8}$", key)}
+    typed = {ToolingOutputs.key(f.name) for f in fields(ToolingOutputs)}
+    required = {ToolingOutputs.key(f.name) for f in fields(ToolingOutputs) if f.default is MISSING}
+    assert sorted(written - typed) == [] and sorted(required - written) == []
