@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -33,20 +34,24 @@ def seed_root(packaged: Path | None = None, checkout: Path | None = None) -> Pat
     return checkout
 
 
-def runtime_code_root(package: Path | None = None, staging: Path | None = None) -> Path:
-    """A folder holding only the ``mlops_runtime`` package (the functions' code asset root).
+@functools.cache
+def runtime_code_root() -> Path:
+    """The functions' code asset root for this process's ``mlops_runtime`` (found once: every function shares it)."""
+    return stage_runtime(Path(mlops_runtime.__file__).resolve().parent, Path(tempfile.gettempdir()))
+
+
+def stage_runtime(package: Path, staging: Path) -> Path:
+    """A folder holding only the runtime ``package``.
 
     In a checkout that is ``stepfunctions/`` as it is (what else is there is excluded by the asset); installed, the
-    package sits among every other distribution, so its files are staged once per content into a folder of their own.
+    package sits among every other distribution, so its files are staged once per content into ``staging``.
     """
-    package = package or Path(mlops_runtime.__file__).resolve().parent
     if package.parent.name == "stepfunctions":
         return package.parent
     files = sorted(p for p in package.rglob("*") if p.is_file() and not _ignored(p.relative_to(package)))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    staging = staging or Path(tempfile.gettempdir())
     staged = staging / f"mlops-runtime-{digest.hexdigest()[:16]}"
     if not (staged / package.name).is_dir():
         work = Path(tempfile.mkdtemp(prefix="mlops-runtime-", dir=staging))

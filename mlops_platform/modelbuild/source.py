@@ -6,7 +6,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ class Push:
     execution_id: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"source_version": self.source_version, "pipeline": self.pipeline, "execution_id": self.execution_id}
+        return asdict(self)
 
 
 def push_and_start(s3: Any, codepipeline: Any, *, bucket: str, key: str, folder: Path, pipeline: str, kind: str = "model-build",

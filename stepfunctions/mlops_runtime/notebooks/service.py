@@ -166,11 +166,14 @@ class NotebookService:
 
     def _await_notebook(self, name: str, status: str, timeout: float) -> None:
         sagemaker = self.client("sagemaker")
+
+        def unexpected(current: str) -> ProvisioningFailed:
+            return ProvisioningFailed(f"{name} is {current}, expected {status}")
+
         current = waiting.poll(lambda: sagemaker.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"],
-                               lambda current: current in (status, "Failed"), timeout=timeout, interval=0.5,
-                               on_timeout=lambda current: ProvisioningFailed(f"{name} is {current}, expected {status}"))
-        if current != status:
-            raise ProvisioningFailed(f"{name} is {current}, expected {status}")
+                               lambda current: current in (status, "Failed"), timeout=timeout, interval=0.5, on_timeout=unexpected)
+        if current != status:  # Failed: it will not get there
+            raise unexpected(current)
 
     def _await_record(self, environment_id: str, status: str, timeout: float) -> None:
         waiting.poll(lambda: (self.records.get(environment_id) or {}).get("status"), lambda current: current == status,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_infra.assets import runtime_code_root, seed_root
+from mlops_infra.assets import runtime_code_root, seed_root, stage_runtime
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,8 +27,8 @@ def test_installed_the_runtime_package_is_staged_alone_once_per_content(tmp_path
     staging = tmp_path / "staging"
     staging.mkdir()
     # WHEN the asset root is asked for twice
-    first = runtime_code_root(site / "mlops_runtime", staging)
-    second = runtime_code_root(site / "mlops_runtime", staging)
+    first = stage_runtime(site / "mlops_runtime", staging)
+    second = stage_runtime(site / "mlops_runtime", staging)
     # THEN it holds only the package, without caches, with the same files, staged once
     assert first == second and [p.name for p in first.iterdir()] == ["mlops_runtime"]
     staged = sorted(p.relative_to(first / "mlops_runtime").as_posix() for p in (first / "mlops_runtime").rglob("*") if p.is_file())
@@ -38,7 +38,7 @@ def test_installed_the_runtime_package_is_staged_alone_once_per_content(tmp_path
     assert len(list(staging.iterdir())) == 1
     # AND a change of content is a new asset folder
     (site / "mlops_runtime" / "contracts.py").write_text("CHANGED = True\n")
-    assert runtime_code_root(site / "mlops_runtime", staging) != first
+    assert stage_runtime(site / "mlops_runtime", staging) != first
 
 
 def test_a_wheel_s_seed_copy_wins_and_none_at_all_is_a_clear_error(tmp_path: Path) -> None:
