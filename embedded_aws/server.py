@@ -131,6 +131,8 @@ class EmbeddedAws:
         for name, account_id in self.accounts.by_name().items():
             iam = account_client(self.endpoint_url, "iam", account_id, self.region)
             iam.create_user(UserName=ADMIN_USER_NAME)
+            # The admin's keys act as an administrator does on AWS: through a policy, which the embedded IAM evaluates.
+            iam.put_user_policy(UserName=ADMIN_USER_NAME, PolicyName="AdministratorAccess", PolicyDocument=ADMIN_POLICY)
             key = iam.create_access_key(UserName=ADMIN_USER_NAME)["AccessKey"]
             self.credentials[name] = AccountCredentials(account_id, key["AccessKeyId"], key["SecretAccessKey"])
         for account_id in self.accounts.targets().values():

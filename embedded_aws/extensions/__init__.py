@@ -39,6 +39,7 @@ from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
+from embedded_aws.extensions.iam_authorization import IamAuthorization
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.not_implemented import NotImplementedErrors
@@ -57,6 +58,8 @@ from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogP
 from embedded_aws.extensions.sfn_cfn_state_machines import CfnStateMachines
 from embedded_aws.extensions.sfn_execution_names import UniqueExecutionNames
 from embedded_aws.extensions.sfn_json_results import JsonSafeTaskResults
+from embedded_aws.extensions.sfn_sdk_error_names import SdkErrorNames
+from embedded_aws.extensions.sfn_task_credentials import TaskCredentials
 from embedded_aws.extensions.sfn_task_failure_cause import TaskFailureCause
 from embedded_aws.extensions.sts_trust import AssumeRoleTrust
 
@@ -109,6 +112,9 @@ ALL: tuple[Extension, ...] = (
     SageMakerRegistryResources(),
     ApiGatewayStageResource(),
     ApiGatewayExecute(),
+    IamAuthorization(),
+    TaskCredentials(),
+    SdkErrorNames(),
 )
 
 _lock = threading.RLock()

@@ -93,6 +93,22 @@ class Deployment:
                 return None
             time.sleep(TICK)
 
+    def alarm_access_problem(self) -> str | None:
+        """SageMaker reads the rollback alarms as the endpoint's execution role: it needs cloudwatch:DescribeAlarms."""
+        if not self.alarms:
+            return None
+        from embedded_aws.extensions.iam_authorization import AUTHORIZER
+        from embedded_aws.iam.actions import Authorization
+
+        account, region = self.backend.account_id, self.backend.region_name
+        alarms = tuple(f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}" for name in self.alarms)
+        for variant in self.config["ProductionVariants"]:
+            role = getattr(self.backend.describe_model(variant["ModelName"]), "execution_role_arn", None)
+            refusal = AUTHORIZER.check_as_role(role, "SageMaker", Authorization("cloudwatch:DescribeAlarms", alarms)) if role else None
+            if refusal is not None:
+                return f"the rollback alarms cannot be monitored: {refusal.message}"
+        return None
+
     def start_fleet(self) -> str | None:
         """Provision the new fleet (containers started and pinged); the failure, if any."""
         for provisioner in PROVISIONERS:
@@ -114,7 +130,7 @@ class Deployment:
         deadline = time.monotonic() + self.timeout * time_scale()
         self.pending(0.0, "Creating")
         self.endpoint.pending_fleet = list(self.config["ProductionVariants"])
-        problem = self.start_fleet()
+        problem = self.alarm_access_problem() or self.start_fleet()
         if not problem:
             problem = self.bake(self.provision, deadline)
         for share in self.steps:

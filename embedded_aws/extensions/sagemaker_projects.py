@@ -31,10 +31,12 @@ from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
+from moto.servicecatalog.exceptions import ResourceNotFoundException
+from moto.servicecatalog.models import servicecatalog_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.cfn_resource import service_client
-from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogProvisioning
+from embedded_aws.extensions.service_catalog_provisioning import ServiceCatalogProvisioning, require_launch_path
 
 WORKERS = Workers("project")
 POLL_SECONDS = 0.1
@@ -212,6 +214,12 @@ class _Api:
             raise ValidationError(message="Provide exactly one of ServiceCatalogProvisioningDetails and TemplateProviders.")
         if catalog is not None and not catalog.get("ProductId"):
             raise ValidationError(message="ServiceCatalogProvisioningDetails.ProductId is required.")
+        if catalog is not None:  # the caller needs a launch path to the product, as for ProvisionProduct
+            try:
+                require_launch_path(servicecatalog_backends[self.current_account][backend.region_name],
+                                    catalog["ProductId"], self.get_access_key())
+            except ResourceNotFoundException as exc:
+                raise ValidationError(message=exc.message) from exc
         project_id = _new_id()
         project = Project(name=name, id=project_id, description=self._get_param("ProjectDescription") or "",
                           arn=f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:project/{name}",

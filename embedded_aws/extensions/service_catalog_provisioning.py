@@ -4,7 +4,9 @@ moto 5.2.5 has no ProvisionProduct, DescribeRecord, TerminateProvisionedProduct 
 product queries. Here provisioning is asynchronous, as in Service Catalog: the call returns a
 ``CREATED`` record, a worker creates the CloudFormation stack ``SC-<account>-<pp-id>`` from the
 template at ``LoadTemplateFromURL`` (read from S3) with the launch constraint's role, and the
-record becomes ``SUCCEEDED`` with the stack outputs or ``FAILED`` with the error.
+record becomes ``SUCCEEDED`` with the stack outputs or ``FAILED`` with the error. Only a principal associated with a
+portfolio holding the product may launch it (:mod:`embedded_aws.iam.launch_paths`), and the launch role must trust
+Service Catalog and be allowed to read the template (:func:`read_template_as`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from moto.servicecatalog.responses import ServiceCatalogResponse
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_resource import service_client
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi, artifacts_of, catalog_state, new_id
+from embedded_aws.iam.launch_paths import launch_paths
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$")
 
@@ -115,12 +118,21 @@ def template_location(url: str) -> tuple[str, str]:
     return bucket, key
 
 
-def launch_role(backend: ServiceCatalogBackend, product_id: str) -> tuple[str | None, str]:
-    """The launch constraint's role ARN for the product, and the portfolio (path) it comes from."""
+def require_launch_path(backend: ServiceCatalogBackend, product_id: str, access_key: str) -> list[str] | None:
+    """The portfolios the caller may launch ``product_id`` through (``None``: root, any); refused when there is none."""
     state = catalog_state(backend)
-    portfolios = sorted(state.product_portfolios.get(product_id, ()))
+    paths = launch_paths(access_key, state.product_portfolios.get(product_id, ()), state.principals)
+    if paths == []:
+        raise ResourceNotFoundException(f"No launch paths found for resource: {product_id}")
+    return paths
+
+
+def launch_role(backend: ServiceCatalogBackend, product_id: str, paths: list[str] | None = None) -> tuple[str | None, str]:
+    """The launch constraint's role ARN for the product, and the portfolio (path) it comes from (one of ``paths``)."""
+    state = catalog_state(backend)
+    portfolios = sorted(state.product_portfolios.get(product_id, ()) if paths is None else paths)
     for constraint in state.constraints.values():
-        if constraint.product_id == product_id and constraint.type == "LAUNCH":
+        if constraint.product_id == product_id and constraint.type == "LAUNCH" and constraint.portfolio_id in portfolios:
             parameters = json.loads(constraint.parameters)
             role = parameters.get("RoleArn") or _local_role_arn(backend.account_id, parameters["LocalRoleName"])
             return role, constraint.portfolio_id
@@ -137,6 +149,35 @@ def _local_role_arn(account_id: str, name: str) -> str:
         return f"arn:aws:iam::{account_id}:role/{name}"
 
 
+#: The tag Service Catalog puts on its copy of a product template, which launch roles are granted to read.
+PROVISIONING_TAG = "servicecatalog:provisioning"
+
+
+def read_template_as(launch_role_arn: str, region: str, bucket: str, key: str) -> None:
+    """Refuse (ClientError) unless the launch role may be assumed by Service Catalog and may read the template.
+
+    CloudFormation fetches the template with the launch role's credentials; the object it reads is Service Catalog's
+    copy, tagged ``servicecatalog:provisioning=true`` (AWS's launch-role policy grants ``s3:GetObject`` on that tag).
+    """
+    from moto.iam.models import iam_backends
+
+    from embedded_aws.extensions.iam_authorization import AUTHORIZER
+    from embedded_aws.iam.actions import Authorization
+
+    account = launch_role_arn.split(":")[4]
+    try:
+        role = iam_backends[account]["aws"].get_role_by_arn(launch_role_arn)
+    except Exception:  # noqa: BLE001 - moto's NotFound types: any failure means the role is missing
+        role = None
+    if role is None or "servicecatalog.amazonaws.com" not in str(role.assume_role_policy_document):
+        raise ClientError({"Error": {"Code": "InvalidParametersException", "Message": (
+            f"Service Catalog cannot assume the launch role {launch_role_arn}")}}, "ProvisionProduct")
+    refusal = AUTHORIZER.check_as_role(launch_role_arn, "servicecatalog", Authorization(
+        "s3:GetObject", (f"arn:aws:s3:::{bucket}/{key}",), {f"s3:existingobjecttag/{PROVISIONING_TAG}": ["true"]}))
+    if refusal is not None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": refusal.message}}, "GetObject")
+
+
 def _provision(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct, template_url: str,
                parameters: list[dict[str, str]], tags: list[dict[str, str]]) -> None:
     """Worker: create the stack and settle the record."""
@@ -144,6 +185,8 @@ def _provision(backend: ServiceCatalogBackend, record: Record, product: Provisio
     cfn = service_client("cloudformation", backend.account_id, backend.region_name)
     try:
         bucket, key = template_location(template_url)
+        if product.launch_role_arn:
+            read_template_as(product.launch_role_arn, backend.region_name, bucket, key)
         body = service_client("s3", backend.account_id, backend.region_name).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
         request: dict[str, Any] = {
             "StackName": product.stack_name, "TemplateBody": body, "Tags": tags,
@@ -238,7 +281,8 @@ class _Api:
             raise InvalidParametersException(f"ProvisionedProductName {name!r} must match {NAME_PATTERN.pattern}")
         if any(p.name == name for p in state.provisioned.values()):
             raise DuplicateResourceException(f"A provisioned product with the name {name} already exists.")
-        role, path = launch_role(backend, product.id)
+        paths = require_launch_path(backend, product.id, self.get_access_key())
+        role, path = launch_role(backend, product.id, paths)
         pp_id = new_id("pp-")
         provisioned = ProvisionedProduct(
             id=pp_id, name=name, product_id=product.id, artifact_id=artifact.id, token=token, launch_role_arn=role,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mlops_platform.security.policy import evaluate
+from embedded_aws.iam.evaluator import evaluate
 from mlops_runtime.config import PlatformConfig
 
 

@@ -18,7 +18,7 @@ from mlops_platform.deploy.layers import build_jwt_layer, publish_layer
 from mlops_platform.modeldeploy.deployments import STAGES
 from mlops_platform.projects.service import PRODUCT_OUTPUTS, ProjectClients, delete_project, list_projects
 from mlops_runtime.config import PlatformConfig
-from mlops_runtime.contracts import JWT_LAYER_PARAMETER
+from mlops_runtime.contracts import JWT_LAYER_PARAMETER, PLATFORM_ADMIN_PARAMETER
 from mlops_runtime.projects.names import LAUNCH_ROLE_NAME
 
 
@@ -95,6 +95,8 @@ def deploy_platform(
         if step.stack_name == config.tooling_stack_name:
             parameters["CreateProjectLaunchRole"] = creates_project_launch_role(
                 accounts.client("iam", step.account), accounts.client("cloudformation", step.account), step.stack_name)
+            parameters[PLATFORM_ADMIN_PARAMETER] = principal_arn(accounts.client("sts", step.account),
+                                                                 accounts.client("iam", step.account))
             if JWT_LAYER_PARAMETER in json.loads(stack.template_file.read_text()).get("Parameters", {}):
                 progress("building and publishing the PyJWT layer of the Studio token authorizer")
                 parameters[JWT_LAYER_PARAMETER] = publish_layer(
@@ -105,6 +107,15 @@ def deploy_platform(
                                template_url=template_url, progress=progress, role_arn=role_arn)
         deployed.append(DeployedStack(step.stack_name, step.account, account_id, outputs))
     return deployed
+
+
+def principal_arn(sts: Any, iam: Any) -> str:
+    """The IAM ARN of the caller: a user's ARN, or for a role session its role's full ARN (with the role's path)."""
+    arn = str(sts.get_caller_identity()["Arn"])
+    if ":assumed-role/" not in arn:
+        return arn if ":user/" in arn or ":role/" in arn else ""  # the account root has no principal to associate
+    role_name = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    return str(iam.get_role(RoleName=role_name)["Role"]["Arn"])
 
 
 def creates_project_launch_role(iam: Any, cfn: Any, tooling_stack_name: str) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 
 #: The tooling stack's parameter taking the PyJWT layer (present when the Studio URL API is on).
 JWT_LAYER_PARAMETER = "JwtLayerArn"
+#: Tooling stack parameter: the IAM user or role given a launch path to the project products (mlops deploy: the deployer).
+PLATFORM_ADMIN_PARAMETER = "PlatformAdminArn"
 #: The model registry's approval status that releases a version to the deploy pipeline.
 MODEL_APPROVED = "Approved"
 

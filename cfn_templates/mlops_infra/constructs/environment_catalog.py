@@ -17,7 +17,7 @@ from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from mlops_infra.constructs.personas import persona_name
-from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
+from mlops_infra.constructs.provisioned_stacks import PRODUCT_TEMPLATES_REASON, PROVISIONED_STACKS_EVIDENCE, product_templates, provisioned_stacks
 from mlops_infra.nag import suppress
 
 PRODUCT_VERSION = "v1"
@@ -57,7 +57,7 @@ class EnvironmentCatalog(Construct):
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
         role_arn = f"arn:{partition}:iam::{account}:role/*"
         statements = [
-            provisioned_stacks("EnvironmentStacks"),
+            provisioned_stacks("EnvironmentStacks"), product_templates("ProductTemplates"),
             iam.PolicyStatement(sid="Network", actions=NETWORK_ACTIONS, resources=["*"], conditions=THROUGH_CLOUDFORMATION),
             iam.PolicyStatement(sid="FlowLogGroups", actions=[
                 "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DescribeLogGroups", "logs:TagResource",
@@ -98,7 +98,8 @@ class EnvironmentCatalog(Construct):
                  "(<name>-ml-*), keys (alias/<name>-ml-*) and the guardrail policy (<name>-ml-guardrails); EC2 and CloudWatch "
                  "Logs creation calls and kms:CreateKey name no resource before the call. Every such call must come through "
                  "CloudFormation (aws:CalledVia), keys are managed only when tagged with the platform, and only the guardrail "
-                 "policy and the CloudFormation execution persona's AdministratorAccess may be attached",
+                 "policy and the CloudFormation execution persona's AdministratorAccess may be attached"
+                 + "; " + PRODUCT_TEMPLATES_REASON,
                  applies_to=["Resource::*", "Action::ec2:Describe*",
                              PROVISIONED_STACKS_EVIDENCE,
                              "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*",

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
+from mlops_infra.constructs.provisioned_stacks import PRODUCT_TEMPLATES_REASON, PROVISIONED_STACKS_EVIDENCE, product_templates, provisioned_stacks
 from mlops_infra.nag import suppress
 
 
@@ -31,7 +31,7 @@ class NotebookCatalog(Construct):
             assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
             description="Service Catalog launch role of the notebook product: notebook instances and their stacks only",
             inline_policies={"LaunchNotebooks": iam.PolicyDocument(statements=[
-                provisioned_stacks("NotebookStacks"),
+                provisioned_stacks("NotebookStacks"), product_templates("ProductTemplates"),
                 iam.PolicyStatement(sid="Notebooks", actions=[
                     "sagemaker:CreateNotebookInstance", "sagemaker:DeleteNotebookInstance", "sagemaker:DescribeNotebookInstance",
                     "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:AddTags"],
@@ -43,8 +43,9 @@ class NotebookCatalog(Construct):
             ])},
         )
         suppress(self.launch_role, "AwsSolutions-IAM5",
-                 "Service Catalog names each stack SC-<account>-pp-<id> and each notebook <user>-Notebook at launch time",
-                 applies_to=[PROVISIONED_STACKS_EVIDENCE,
+                 "Service Catalog names each stack SC-<account>-pp-<id> and each notebook <user>-Notebook at launch time; "
+                 + PRODUCT_TEMPLATES_REASON,
+                 applies_to=["Resource::*", PROVISIONED_STACKS_EVIDENCE,
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
 
         self.analysts = iam.Group(self, "Analysts", group_name=f"{project}-analysts")

@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from mlops_infra.constructs.provisioned_stacks import PROVISIONED_STACKS_EVIDENCE, provisioned_stacks
+from mlops_infra.constructs.provisioned_stacks import PRODUCT_TEMPLATES_REASON, PROVISIONED_STACKS_EVIDENCE, product_templates, provisioned_stacks
 from mlops_infra.nag import suppress
 from mlops_runtime.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
 
@@ -90,7 +90,7 @@ class ProjectCatalog(Construct):
             return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
         statements = [
-            provisioned_stacks("ProjectStacks"),
+            provisioned_stacks("ProjectStacks"), product_templates("ProductTemplates"),
             iam.PolicyStatement(sid="ProjectBuckets", actions=[
                 "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:GetBucketPolicy",
                 "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration",
@@ -129,7 +129,8 @@ class ProjectCatalog(Construct):
         suppress(role, "AwsSolutions-IAM5", "kms:CreateKey has no resource-level permissions (keys are managed only when tagged "
                  "with the platform); Service Catalog names stacks SC-<account>-pp-<id> and CloudFormation names the pipelines' "
                  "unnamed service roles after the stack; a project's resources are named "
-                 "<platform>-<project>-* when it is launched",
+                 "<platform>-<project>-* when it is launched"
+                 + "; " + PRODUCT_TEMPLATES_REASON,
                  applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
                              PROVISIONED_STACKS_EVIDENCE,
                              f"Resource::arn:<AWS::Partition>:s3:::{named}",

@@ -85,6 +85,12 @@ class StackSetExecutionRole(Construct):
                 resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{project}-*-endpoint"],
             ),
             iam.PolicyStatement(
+                # CloudFormation resolves the endpoint template's SSM-typed network parameters as this role
+                sid="ReadNetworkParameters",
+                actions=["ssm:GetParameters"],
+                resources=[_arn("ssm", f"parameter/{project}/ml-environment/*")],
+            ),
+            iam.PolicyStatement(
                 sid="PassProjectModelRoles",
                 actions=["iam:PassRole"],
                 resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{project}-*-endpoint"],
@@ -103,12 +109,14 @@ class StackSetExecutionRole(Construct):
             self.role,
             "AwsSolutions-IAM5",
             "Wildcards are name-prefix patterns: stacks StackSet-<project>-*, SageMaker <project>-* resources, "
-            "<project>-* alarms and <project>-<stage>-endpoint roles in this account; endpoint names are chosen per model version",
+            "<project>-* alarms and <project>-<stage>-endpoint roles in this account, and the network parameters under "
+            "/<project>/ml-environment/ the endpoint template resolves; endpoint names are chosen per model version",
             applies_to=[
                 f"Resource::arn:<AWS::Partition>:cloudformation:*:<AWS::AccountId>:stack/StackSet-{project}-*/*",
                 *(f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:{kind}/{project}-*"
                   for kind in ("model", "endpoint-config", "endpoint")),
                 f"Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:{project}-*",
                 f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{project}-*-endpoint",
+                f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{project}/ml-environment/*",
             ],
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from mlops_infra.constructs.artifact_store import ArtifactStore
@@ -29,7 +30,7 @@ from mlops_infra.constructs.studio_domain import StudioDomain
 from mlops_infra.constructs.studio_url_api import StudioUrlApi
 from mlops_infra.stacks.ml_environment import MlEnvironmentProduct
 from mlops_runtime.config import PlatformConfig
-from mlops_runtime.contracts import JWT_LAYER_PARAMETER
+from mlops_runtime.contracts import JWT_LAYER_PARAMETER, PLATFORM_ADMIN_PARAMETER
 from mlops_runtime.environment_types import get_type
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
@@ -50,6 +51,9 @@ class ToolingStack(cdk.Stack):
         create_launch_role = cdk.CfnParameter(
             self, "CreateProjectLaunchRole", allowed_values=["true", "false"], default="true",
             description="Create AmazonSageMakerServiceCatalogProductsLaunchRole (mlops deploy passes false when the account has it)")
+        admin = cdk.CfnParameter(
+            self, PLATFORM_ADMIN_PARAMETER, default="", allowed_pattern=r"^(arn:aws[a-z-]*:iam::\d{12}:(user|role)/.+)?$",
+            description="IAM user or role that may create projects (mlops deploy passes the deploying principal)")
         removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
         # first: the functions and builds created below find it and run in the private network
         placement = NetworkPlacement(self, platform=config.project) if config.network_cidr else None
@@ -70,6 +74,9 @@ class ToolingStack(cdk.Stack):
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
                                             lifecycle_config_name=lifecycle.name, backup_bucket=backups.bucket.bucket_name)
         provisioning.node.add_dependency(lifecycle)
+        # ProvisionProduct needs a launch path: the state machine provisions on the analysts' behalf, so its role is a
+        # principal of the portfolio beside the analysts group (console launches)
+        catalog.portfolio.give_access_to_role(provisioning.state_machine.role)
         url_api = NotebookUrlApi(self, "NotebookUrlApi", project=config.project, table=environments.table, key=store.key,
                                  url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
@@ -123,6 +130,12 @@ class ToolingStack(cdk.Stack):
             studio_roles=studio_roles, verify_role_name=config.modeldeploy_verify_role_name,
             create_launch_role=cdk.CfnCondition(self, "CreatesProjectLaunchRole",
                                                 expression=cdk.Fn.condition_equals(create_launch_role.value_as_string, "true")))
+        # CreateProject needs a launch path: the platform admin's, beside the Studio execution roles
+        admin_access = servicecatalog.CfnPortfolioPrincipalAssociation(
+            self, "ProjectPortfolioAdmin", portfolio_id=projects.portfolio.portfolio_id,
+            principal_arn=admin.value_as_string, principal_type="IAM")
+        admin_access.cfn_options.condition = cdk.CfnCondition(
+            self, "HasPlatformAdmin", expression=cdk.Fn.condition_not(cdk.Fn.condition_equals(admin.value_as_string, "")))
         cdk.CfnOutput(self, "ProjectPortfolioId", value=projects.portfolio.portfolio_id)
         cdk.CfnOutput(self, "ProjectProductId", value=projects.products["Product"].product_id)
         cdk.CfnOutput(self, "ProjectUnitsProductId", value=projects.products["UnitsProduct"].product_id)

@@ -26,8 +26,11 @@ from mlops_runtime.notebooks.waits import FAILED as PROGRESS_FAILED
 from mlops_runtime.notebooks.waits import READY as PROGRESS_READY
 
 #: What AWS raises when a call is throttled, as the aws-sdk and Lambda integrations name it.
-THROTTLING = ["ThrottlingException", "SageMaker.ThrottlingException", "ServiceCatalog.ThrottlingException",
-              "Ssm.ThrottlingException", "DynamoDB.ProvisionedThroughputExceededException", "Lambda.TooManyRequestsException"]
+#: Throttling as Step Functions names it, per aws-sdk service: SageMaker and Service Catalog do not model it, so it
+#: arrives as their SDK's base exception; SSM models ThrottlingException and TooManyUpdates (a parameter updated too often).
+THROTTLING = {"sagemaker": ["SageMaker.AmazonSageMakerException"],
+              "servicecatalog": ["ServiceCatalog.AWSServiceCatalogException"],
+              "ssm": ["Ssm.ThrottlingException", "Ssm.TooManyUpdatesException"]}
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
 TaskT = TypeVar("TaskT", bound=sfn.TaskStateBase)
 
@@ -108,7 +111,7 @@ def provision_product(scope: Construct, r: ProvisioningResources) -> tasks.CallA
                     "ProvisioningParameters.$": "$.provisioning_parameters", "Tags.$": "$.tags"},
         iam_resources=[f"arn:{cdk.Aws.PARTITION}:catalog:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:product/{r.product.product_id}"],
         result_selector={"record_id.$": "$.RecordDetail.RecordId", "provisioned_product_id.$": "$.RecordDetail.ProvisionedProductId"},
-        result_path="$.provisioning"))
+        result_path="$.provisioning"), "servicecatalog")
 
 
 def save_provisioning_record(scope: Construct, r: ProvisioningResources) -> tasks.DynamoUpdateItem:
@@ -163,18 +166,18 @@ def issue_url(scope: Construct, r: ProvisioningResources, failed: sfn.IChainable
     url = _retry_throttling(tasks.CallAwsService(
         scope, "Create presigned URL", service="sagemaker", action="createPresignedNotebookInstanceUrl",
         parameters={"NotebookInstanceName.$": "$.notebook_name", "SessionExpirationDurationInSeconds.$": "$.wait.url_session_seconds"},
-        iam_resources=[r.notebook_arn], result_selector={"url.$": "$.AuthorizedUrl"}, result_path="$.presigned"))
+        iam_resources=[r.notebook_arn], result_selector={"url.$": "$.AuthorizedUrl"}, result_path="$.presigned"), "sagemaker")
     store = _retry_throttling(tasks.CallAwsService(
         scope, "Store URL", service="ssm", action="putParameter",
         parameters={"Name.$": "$.url_parameter", "Value.$": "$.presigned.url", "Type": "SecureString",
                     "KeyId": r.key.key_arn, "Overwrite": True},
         iam_resources=[r.parameter_arn], additional_iam_statements=[
             iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[r.key.key_arn])],
-        result_path=sfn.JsonPath.DISCARD))
+        result_path=sfn.JsonPath.DISCARD), "ssm")
     tag = _retry_throttling(tasks.CallAwsService(
         scope, "Tag URL with owner", service="ssm", action="addTagsToResource",
         parameters={"ResourceType": "Parameter", "ResourceId.$": "$.url_parameter", "Tags": [{"Key": "owner", "Value.$": "$.user"}]},
-        iam_resources=[r.parameter_arn], result_path=sfn.JsonPath.DISCARD))
+        iam_resources=[r.parameter_arn], result_path=sfn.JsonPath.DISCARD), "ssm")
     remember = tasks.DynamoUpdateItem(scope, "Record URL", table=r.table, key=_environment_key(), result_path=sfn.JsonPath.DISCARD,
                                       update_expression="SET url_parameter = :u, url_issued_at = :t",
                                       expression_attribute_values={":u": _string_at("$.url_parameter"),
@@ -209,8 +212,9 @@ def failure_path(scope: Construct, r: ProvisioningResources) -> sfn.Chain:
     return record.next(remove).next(fail)
 
 
-def _retry_throttling(task: TaskT) -> TaskT:
-    task.add_retry(errors=THROTTLING, interval=cdk.Duration.seconds(2), backoff_rate=2, max_attempts=6, jitter_strategy=sfn.JitterType.FULL)
+def _retry_throttling(task: TaskT, service: str) -> TaskT:
+    """Retry ``task`` (an aws-sdk call of ``service``) on throttling, with jittered backoff."""
+    task.add_retry(errors=THROTTLING[service], interval=cdk.Duration.seconds(2), backoff_rate=2, max_attempts=6, jitter_strategy=sfn.JitterType.FULL)
     return task
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from embedded_aws import EmbeddedAws, extensions
-from support import model_data, server_error, wait_for
+from support import model_data, server_error, trust_policy, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 DIMENSIONS = [{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName", "Value": "AllTraffic"}]
@@ -26,8 +27,18 @@ def _config(sm: Any, name: str, aws: Any, instances: int = 4) -> None:
         {"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": instances, "InstanceType": "ml.m5.large"}])
 
 
+def _model_role(aws: EmbeddedAws, reads_alarms: bool = True) -> None:
+    iam = aws.client("iam")
+    iam.create_role(RoleName="model", AssumeRolePolicyDocument=trust_policy("sagemaker.amazonaws.com"))
+    if reads_alarms:  # deployment guardrails read the rollback alarms as the endpoint's execution role
+        iam.put_role_policy(RoleName="model", PolicyName="alarms", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
+                                                    "Resource": "arn:aws:cloudwatch:*:*:alarm:churn-*"}]}))
+
+
 @pytest.fixture
-def endpoint(aws: EmbeddedAws) -> Any:
+def endpoint(aws: EmbeddedAws, request: pytest.FixtureRequest) -> Any:
+    _model_role(aws, reads_alarms=getattr(request, "param", True))
     sm, cw = aws.client("sagemaker"), aws.client("cloudwatch")
     _config(sm, "churn-v1", aws)
     _config(sm, "churn-v2", aws)
@@ -77,6 +88,19 @@ def test_alarm_during_the_canary_rolls_back_and_names_the_alarm(aws: EmbeddedAws
     assert done["EndpointConfigName"] == "churn-v1"
     assert done["FailureReason"] == "Deployment of churn-v2 was rolled back: alarm churn-5xx went to ALARM"
     assert _history() == [0.25, 0.0]  # never shifted past the canary
+
+
+@pytest.mark.parametrize("endpoint", [False], indirect=True, ids=["role-cannot-read-alarms"])
+def test_a_role_that_cannot_read_the_rollback_alarms_fails_the_deployment(endpoint: Any) -> None:
+    endpoint.update_endpoint(EndpointName="churn", EndpointConfigName="churn-v2", DeploymentConfig=_deployment())
+    done = wait_for(lambda: (d := endpoint.describe_endpoint(EndpointName="churn"))["EndpointStatus"] == "InService" and d, timeout=15)
+    assert done["EndpointConfigName"] == "churn-v1"
+    assert done["FailureReason"] == (
+        "Deployment of churn-v2 was rolled back: the rollback alarms cannot be monitored: User: "
+        "arn:aws:sts::123456789012:assumed-role/model/SageMaker is not authorized to perform: cloudwatch:DescribeAlarms on "
+        "resource: arn:aws:cloudwatch:us-east-1:123456789012:alarm:churn-5xx because no identity-based policy allows the "
+        "cloudwatch:DescribeAlarms action")
+    assert _history() == [0.0]  # no traffic ever reached the new fleet
 
 
 def test_update_refuses_what_sagemaker_refuses(endpoint: Any) -> None:

@@ -36,7 +36,12 @@ def _template(function_arn: str, name: str, mode: str = "ok", resource_type: str
 
 @pytest.fixture
 def function_arn(aws: EmbeddedAws) -> str:
-    role = aws.client("iam").create_role(RoleName="cr-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))
+    iam = aws.client("iam")
+    role = iam.create_role(RoleName="cr-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))
+    # the handler records what it saw in SSM: its role must allow that, as on AWS
+    iam.put_role_policy(RoleName="cr-role", PolicyName="record", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "arn:aws:ssm:*:*:parameter/cr/*"}]}))
     return aws.client("lambda").create_function(
         FunctionName="seeder", Runtime="python3.11", Role=role["Role"]["Arn"], Handler="app.handler", Timeout=30,
         Code={"ZipFile": zip_module({"app.py": HANDLER})})["FunctionArn"]

@@ -25,9 +25,15 @@ def fail(event, context):
 '''
 
 
-def _function(aws: EmbeddedAws, account: str = "tooling", handler: str = "app.handler") -> str:
+SEEN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "arn:aws:ssm:*:*:parameter/seen/*"}]})
+
+
+def _function(aws: EmbeddedAws, account: str = "tooling", handler: str = "app.handler", allowed: bool = True) -> str:
     iam, lam = aws.client("iam", account), aws.client("lambda", account)
     role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    if allowed:
+        iam.put_role_policy(RoleName="fn-role", PolicyName="seen", PolicyDocument=SEEN_POLICY)
     return lam.create_function(
         FunctionName="fn", Runtime="python3.11", Role=role, Handler=handler, Timeout=30,
         Code={"ZipFile": zip_module({"app.py": HANDLER})}, Environment={"Variables": {"GREETING": "hello"}},
@@ -43,6 +49,18 @@ def test_handler_runs_deployed_code_with_its_role_and_environment(aws: EmbeddedA
         "who": "arn:aws:sts::222222222222:assumed-role/fn-role/fn", "function": "fn", "left_ms": True,
     }
     assert aws.client("ssm", "staging").get_parameter(Name="/seen/a")["Parameter"]["Value"] == "hello"
+
+
+def test_the_function_acts_only_as_far_as_its_role_allows(aws: EmbeddedAws) -> None:
+    _function(aws, allowed=False)
+    response = aws.client("lambda").invoke(FunctionName="fn", Payload=json.dumps({"name": "a"}))
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert error["errorType"] == "AccessDeniedException"
+    assert error["errorMessage"].endswith(
+        "User: arn:aws:sts::123456789012:assumed-role/fn-role/fn is not authorized to perform: ssm:PutParameter on "
+        "resource: arn:aws:ssm:us-east-1:123456789012:parameter/seen/a because no identity-based policy allows the "
+        "ssm:PutParameter action")
 
 
 def test_a_published_layer_is_imported_before_the_runtime_packages(aws: EmbeddedAws) -> None:

@@ -28,7 +28,7 @@ def _template(aws: EmbeddedAws) -> str:
     return "https://templates.s3.us-east-1.amazonaws.com/project.json"
 
 
-def _product(aws: EmbeddedAws) -> str:
+def _product(aws: EmbeddedAws, launch_path: bool = True) -> str:
     url = _template(aws)
     sc = aws.client("servicecatalog")
     portfolio = sc.create_portfolio(DisplayName="projects", ProviderName="platform")["PortfolioDetail"]["Id"]
@@ -37,9 +37,16 @@ def _product(aws: EmbeddedAws) -> str:
                                    ProvisioningArtifactParameters={"Name": "v1", "Info": {"LoadTemplateFromURL": url}},
                                    )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
     sc.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)
-    aws.client("iam").create_role(RoleName="launch", Path="/service-role/", AssumeRolePolicyDocument=json.dumps({
+    if launch_path:  # the caller (aws.client's admin user) may launch through the portfolio
+        sc.associate_principal_with_portfolio(PortfolioId=portfolio, PrincipalType="IAM",
+                                              PrincipalARN="arn:aws:iam::123456789012:user/embedded-admin")
+    iam = aws.client("iam")
+    iam.create_role(RoleName="launch", Path="/service-role/", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "servicecatalog.amazonaws.com"},
                                                 "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="launch", PolicyName="templates", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {
+            "StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}]}))
     sc.create_constraint(PortfolioId=portfolio, ProductId=product_id, Type="LAUNCH", Parameters=json.dumps({"LocalRoleName": "launch"}))
     return product_id
 
@@ -127,3 +134,12 @@ def test_without_the_extension_moto_has_no_projects(aws: EmbeddedAws) -> None:
         with pytest.raises(ClientError) as error:
             aws.client("sagemaker").list_projects()
     assert error.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_a_caller_without_a_launch_path_cannot_create_the_project(aws: EmbeddedAws) -> None:
+    product_id = _product(aws, launch_path=False)
+    with pytest.raises(ClientError) as raised:
+        aws.client("sagemaker").create_project(ProjectName="orphan", ServiceCatalogProvisioningDetails={"ProductId": product_id})
+    assert raised.value.response["Error"] == {"Code": "ValidationException",
+                                              "Message": f"No launch paths found for resource: {product_id}"}
+    assert aws.client("sagemaker").list_projects()["ProjectSummaryList"] == []

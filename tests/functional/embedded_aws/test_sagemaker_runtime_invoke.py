@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws, extensions
-from support import model_data, wait_for
+from support import model_data, trust_policy, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/model"
 DIMENSIONS = [{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName", "Value": "AllTraffic"}]
@@ -19,6 +20,15 @@ DIMENSIONS = [{"Name": "EndpointName", "Value": "churn"}, {"Name": "VariantName"
 @pytest.fixture(autouse=True)
 def fast_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMBEDDED_AWS_DEPLOYMENT_TIME_SCALE", "0.01")
+
+
+@pytest.fixture(autouse=True)
+def model_role(aws: EmbeddedAws) -> None:
+    """The models' execution role: deployment guardrails read the rollback alarms as this role."""
+    iam = aws.client("iam")
+    iam.create_role(RoleName="model", AssumeRolePolicyDocument=trust_policy("sagemaker.amazonaws.com"))
+    iam.put_role_policy(RoleName="model", PolicyName="alarms", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}]}))
 
 
 def _model(aws: EmbeddedAws, name: str, answer: str, url: str | None = None) -> None:

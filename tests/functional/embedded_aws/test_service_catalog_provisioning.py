@@ -20,8 +20,27 @@ PRODUCT_TEMPLATE = {
 }
 
 
-def _product(aws: EmbeddedAws, launch_role: bool = True) -> str:
+ADMIN = "arn:aws:iam::123456789012:user/embedded-admin"  # the principal behind aws.client(...)
+
+
+#: What AWS's launch-role example grants to read Service Catalog's copy of the template.
+READ_TEMPLATE = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}
+
+
+def _launch_role(aws: EmbeddedAws, *statements: dict) -> None:
+    iam = aws.client("iam")
+    iam.create_role(RoleName="launch", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "servicecatalog.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    if statements:
+        iam.put_role_policy(RoleName="launch", PolicyName="launch", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+
+
+def _product(aws: EmbeddedAws, launch_role: bool = True, principal: str | None = ADMIN, role_statements: tuple = (READ_TEMPLATE,)) -> str:
     s3, sc = aws.client("s3"), aws.client("servicecatalog")
+    if launch_role and role_statements is not None:
+        _launch_role(aws, *role_statements)
     s3.create_bucket(Bucket="products")
     s3.put_object(Bucket="products", Key="notebook.json", Body=json.dumps(PRODUCT_TEMPLATE).encode())
     portfolio = sc.create_portfolio(DisplayName="p", ProviderName="platform")["PortfolioDetail"]["Id"]
@@ -30,6 +49,8 @@ def _product(aws: EmbeddedAws, launch_role: bool = True) -> str:
                                     "LoadTemplateFromURL": "https://products.s3.us-east-1.amazonaws.com/notebook.json"}})
     product_id = product["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
     sc.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)
+    if principal:  # a launch path for the caller, without which Service Catalog refuses ProvisionProduct
+        sc.associate_principal_with_portfolio(PortfolioId=portfolio, PrincipalARN=principal, PrincipalType="IAM")
     if launch_role:
         sc.create_constraint(PortfolioId=portfolio, ProductId=product_id, Type="LAUNCH", Parameters=json.dumps({"LocalRoleName": "launch"}))
     return product_id
@@ -123,3 +144,50 @@ def test_without_extension_provision_product_is_not_implemented(aws: EmbeddedAws
     product_id = _product(aws)
     with extensions.disabled("servicecatalog-provisioning"), server_error():
         _provision(aws, product_id)
+
+
+# -- launch paths -------------------------------------------------------------------------------------------------
+def test_a_principal_without_a_launch_path_is_refused_and_nothing_is_provisioned(aws: EmbeddedAws) -> None:
+    product_id = _product(aws, principal=None)
+    with pytest.raises(ClientError) as raised:
+        _provision(aws, product_id)
+    assert raised.value.response["Error"] == {"Code": "ResourceNotFoundException",
+                                              "Message": f"No launch paths found for resource: {product_id}"}
+    assert aws.client("servicecatalog").search_provisioned_products()["ProvisionedProducts"] == []
+
+
+def test_a_group_association_is_a_launch_path_for_its_members_only(aws: EmbeddedAws) -> None:
+    from embedded_aws.clients import credentials_client
+
+    product_id = _product(aws, principal=None)
+    sc, iam = aws.client("servicecatalog"), aws.client("iam")
+    portfolio = sc.list_portfolios_for_product(ProductId=product_id)["PortfolioDetails"][0]["Id"]
+    group = iam.create_group(GroupName="analysts")["Group"]["Arn"]
+    sc.associate_principal_with_portfolio(PortfolioId=portfolio, PrincipalARN=group, PrincipalType="IAM")
+    for name in ("ana", "outsider"):
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="launch", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "servicecatalog:ProvisionProduct", "Resource": "*"}]}))
+    iam.add_user_to_group(GroupName="analysts", UserName="ana")
+
+    def catalog(user: str) -> object:
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        return credentials_client(aws.endpoint_url, "servicecatalog", key["AccessKeyId"], key["SecretAccessKey"], region=aws.region)
+
+    request = {"ProductId": product_id, "ProvisioningArtifactName": "v1", "ProvisioningParameters": [{"Key": "UserName", "Value": "ana"}]}
+    record = catalog("ana").provision_product(ProvisionedProductName="ana-Notebook", ProvisionToken="t-ana", **request)
+    assert record["RecordDetail"]["PathId"] == portfolio
+    with pytest.raises(ClientError, match="No launch paths found"):
+        catalog("outsider").provision_product(ProvisionedProductName="x-Notebook", ProvisionToken="t-x", **request)
+
+
+
+@pytest.mark.parametrize(("statements", "reason"), [
+    ((), "is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::products/notebook.json"),
+    (None, "Service Catalog cannot assume the launch role arn:aws:iam::123456789012:role/launch"),
+], ids=["cannot-read-template", "no-such-role"])
+def test_a_launch_role_that_cannot_read_the_template_fails_the_record(aws: EmbeddedAws, statements: tuple | None, reason: str) -> None:
+    record = _provision(aws, _product(aws, role_statements=statements))
+    settled = _settled(aws, record["RecordId"])["RecordDetail"]
+    assert settled["Status"] == "FAILED"
+    assert reason in settled["RecordErrors"][0]["Description"]

@@ -10,9 +10,20 @@ from botocore.exceptions import ClientError
 from embedded_aws import EmbeddedAws, extensions
 from embedded_aws.extensions.sfn_cfn_state_machines import resolve_definition
 from embedded_aws.extensions.sfn_json_results import json_safe
-from support import wait_for_execution
+from support import trust_policy, wait_for_execution
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
+ROLE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ssm:PutParameter", "ssm:GetParameter"], "Resource": "arn:aws:ssm:*:*:parameter/demo/*"},
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+
+
+@pytest.fixture(autouse=True)
+def execution_role(aws: EmbeddedAws) -> None:
+    """The state machines' role: tasks call AWS as this role (extension sfn-task-credentials)."""
+    iam = aws.client("iam")
+    iam.create_role(RoleName="sfn", AssumeRolePolicyDocument=trust_policy("states.amazonaws.com"))
+    iam.put_role_policy(RoleName="sfn", PolicyName="tasks", PolicyDocument=json.dumps(ROLE_POLICY))
 SSM_ROUND_TRIP = {
     "StartAt": "Put",
     "States": {

@@ -141,3 +141,34 @@ def test_without_extension_update_leaves_target_stacks_unchanged(aws: EmbeddedAw
                                          {"ParameterKey": "Stage", "UsePreviousValue": True}])
         assert _parameter(aws, "staging") == "v1"
         assert aws.client("cloudformation", "staging").describe_stacks()["Stacks"][0]["StackName"] == "StackSet:models"
+
+
+SSM_TYPED = json.dumps({
+    "Parameters": {"Subnet": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/network/subnet"}},
+    "Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/stackset/subnet", "Type": "String", "Value": {"Ref": "Subnet"}}}},
+})
+
+
+@pytest.mark.parametrize("granted", [False, True], ids=["execution-role-cannot-read", "execution-role-reads"])
+def test_ssm_typed_parameters_are_resolved_as_the_execution_role(aws: EmbeddedAws, granted: bool) -> None:
+    stackset_roles(aws, accounts=("staging",))
+    aws.client("ssm", "staging").put_parameter(Name="/network/subnet", Value="subnet-1", Type="String")
+    if granted:
+        aws.client("iam", "staging").put_role_policy(
+            RoleName="AWSCloudFormationStackSetExecutionRole", PolicyName="read-network", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters",
+                                                        "Resource": "arn:aws:ssm:*:*:parameter/network/*"}]}))
+    cfn = aws.client("cloudformation")
+    cfn.create_stack_set(StackSetName="networked", TemplateBody=SSM_TYPED, PermissionModel="SELF_MANAGED")
+    operation = wait_for_stackset_operation(cfn, "networked", cfn.create_stack_instances(
+        StackSetName="networked", Accounts=[STAGING], Regions=["us-east-1"])["OperationId"])
+    [instance] = cfn.list_stack_instances(StackSetName="networked")["Summaries"]
+    if granted:
+        assert operation["Status"] == "SUCCEEDED"
+        assert aws.client("ssm", "staging").get_parameter(Name="/stackset/subnet")["Parameter"]["Value"] == "subnet-1"
+    else:
+        assert operation["Status"] == "FAILED"
+        assert (f"arn:aws:sts::{STAGING}:assumed-role/AWSCloudFormationStackSetExecutionRole/cloudformation is not "
+                f"authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:{STAGING}:parameter/network/subnet"
+                ) in instance["StatusReason"]

@@ -23,6 +23,8 @@ from mlops_runtime.studio.profiles import ProfileMapping, StudioProfile
 from support import Platform
 
 ISSUER, AUDIENCE = "https://login.example.com/realms/data", "studio-url-api"
+#: The URL function's egress address: IAM fences its own CreatePresignedDomainUrl call with the allowed networks too.
+EGRESS = "127.0.0.1/32"
 KEY, OTHER_KEY = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
 
 
@@ -42,7 +44,7 @@ def studio(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactor
     config = PlatformConfig(retain_data=False, studio_token_issuer=ISSUER, studio_token_audience=AUDIENCE,
                             studio_jwks_url=s3.generate_presigned_url("get_object", Params={"Bucket": "issuer-keys", "Key": "jwks.json"},
                                                                       ExpiresIn=3600),
-                            studio_api_vpc_endpoint_ids=("vpce-0a1b2c3d4e5f60789",), studio_allowed_cidrs=("10.20.0.0/16",))
+                            studio_api_vpc_endpoint_ids=("vpce-0a1b2c3d4e5f60789",), studio_allowed_cidrs=("10.20.0.0/16", EGRESS))
     accounts = LocalAccounts(LocalState.from_dict(embedded_server.describe()))
     outputs = deploy_platform(accounts, config, synthesize(config, tmp_path_factory.mktemp("cdk")))[0].outputs
     sm = embedded_server.client("sagemaker")
@@ -100,7 +102,7 @@ def test_the_url_function_is_fenced_to_the_allowed_networks(studio: tuple) -> No
                  for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]]
     [deny] = [s for d in documents for s in d["Statement"] if s.get("Sid") == "UrlsOnlyFromAllowedNetworks"]
     assert (deny["Effect"], deny["Action"], deny["Condition"]) == ("Deny", "sagemaker:CreatePresignedDomainUrl",
-                                                                    {"NotIpAddress": {"aws:SourceIp": ["10.20.0.0/16"]}})
+                                                                    {"NotIpAddress": {"aws:SourceIp": ["10.20.0.0/16", EGRESS]}})
 
 
 def test_cli_assigns_a_profile_and_gets_the_url(studio: tuple, tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -50,9 +50,10 @@ def test_the_launch_role_acts_only_through_cloudformation_and_attaches_only_the_
         tooling_in_environment: Template) -> None:
     statements = _launch_statements(tooling_in_environment)
     through = {"ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}}
-    # Service Catalog starts the stack with the role; passing the flow-log role is CloudFormation's call to EC2 (iam:PassedToService)
+    # Service Catalog starts the stack with the role (and CloudFormation reads the template with it); passing the flow-log
+    # role is CloudFormation's call to EC2 (iam:PassedToService)
     assert {sid for sid, s in statements.items() if through.items() <= s.get("Condition", {}).items()} == set(statements) - {
-        "EnvironmentStacks", "PassFlowLogRole"}
+        "EnvironmentStacks", "ProductTemplates", "PassFlowLogRole"}
     assert _flat(statements["EnvironmentStacks"]["Resource"]) == (
         "arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/SC-<AWS::AccountId>-pp-*/*")
     attach = statements["AttachOnlyTheEnvironmentsPolicies"]

@@ -8,8 +8,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
+from embedded_aws.iam.evaluator import EXPLICIT_DENY, evaluate
 from mlops_infra.constructs.ml_guardrails import MlGuardrails
-from mlops_platform.security.policy import EXPLICIT_DENY, evaluate
 
 SCIENTIST = {"Statement": [{"Sid": "Work", "Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}
 COMPLIANT = {"sagemaker:VpcSubnets": ["subnet-1"], "sagemaker:VpcSecurityGroupIds": ["sg-1"],

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from mlops_platform.security.policy import evaluate
+from embedded_aws.iam.evaluator import evaluate
 from mlops_runtime.config import PlatformConfig
 from support import environment_template, render
 

@@ -64,8 +64,12 @@ def test_the_launch_role_creates_only_platform_named_resources(tooling: Template
     assert statements["ManageProjectKeys"]["Condition"] == {"StringEquals": {"aws:ResourceTag/project": "mlops"}}
     buckets = json.dumps(statements["ProjectBuckets"]["Resource"])
     assert ":s3:::mlops-*" in buckets
+    # the template read is "*" only as tagged by Service Catalog for provisioning (its copy lives in its own bucket)
+    assert statements["ProductTemplates"] == {
+        "Sid": "ProductTemplates", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}
     for sid, statement in statements.items():
-        if sid != "CreateProjectKeys":
+        if sid not in ("CreateProjectKeys", "ProductTemplates"):
             assert statement["Resource"] != "*", sid
     assert not any(a.endswith(":*") or a == "*" for s in statements.values() for a in _list(s["Action"]))
 

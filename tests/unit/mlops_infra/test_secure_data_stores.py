@@ -73,7 +73,7 @@ def test_the_stores_are_named_in_the_outputs(network: Template) -> None:
 
 
 def test_the_fence_as_iam_evaluates_it(network: Template) -> None:
-    from mlops_platform.security.policy import evaluate
+    from embedded_aws.iam.evaluator import evaluate
 
     bucket_id, _ = _store(network, "data")
     endpoint_id = _logical_id(network, "AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway"})

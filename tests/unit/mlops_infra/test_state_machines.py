@@ -59,8 +59,55 @@ def test_the_url_is_a_secure_string_under_the_platform_key(rendered: dict[str, d
 
 def test_throttling_is_retried_with_backoff(rendered: dict[str, dict]) -> None:
     retry = rendered[PROVISIONING]["States"]["Provision product"]["Retry"][0]
-    assert "ServiceCatalog.ThrottlingException" in retry["ErrorEquals"]
+    assert "ServiceCatalog.AWSServiceCatalogException" in retry["ErrorEquals"]  # Service Catalog does not model throttling
     assert (retry["BackoffRate"], retry["MaxAttempts"], retry["JitterStrategy"]) == (2, 6, "FULL")
+    store = rendered[PROVISIONING]["States"]["Store URL"]["Retry"][0]
+    assert {"Ssm.ThrottlingException", "Ssm.TooManyUpdatesException"} <= set(store["ErrorEquals"])
+
+
+#: Optimized integrations: resource prefix → (error prefix, botocore service whose modelled errors they raise)
+OPTIMIZED = {"dynamodb:": ("DynamoDB", "dynamodb"), "lambda:": ("Lambda", "lambda")}
+#: What Step Functions' documentation names besides the modelled errors (the Java SDK's client and base exceptions).
+OPTIMIZED_EXTRA = {"Lambda": {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                              "Lambda.ClientExecutionTimeoutException"},
+                   "DynamoDB": {"DynamoDB.AmazonDynamoDBException"}}
+
+
+def raisable_errors(resource: str) -> set[str] | None:
+    """The error names a Task with ``resource`` can raise besides States.*: its service's modelled errors and base one."""
+    import botocore.session
+
+    from embedded_aws.extensions.sfn_sdk_error_names import SERVICES, service_error_name
+
+    tail = resource.split(":::", 1)[-1]
+    if tail.startswith("aws-sdk:"):
+        service = tail.split(":")[1]
+        prefix, botocore_name = service_error_name(service), service
+        base = {f"{prefix}.{SERVICES[service][1]}"} if service in SERVICES else set()
+    else:
+        found = next((v for k, v in OPTIMIZED.items() if tail.startswith(k)), None)
+        if found is None:
+            return None
+        (prefix, botocore_name) = found
+        base = OPTIMIZED_EXTRA[prefix]
+    model = botocore.session.get_session().get_service_model(botocore_name)
+    modelled = {f"{prefix}.{e.name}" if e.name.endswith("Exception") else f"{prefix}.{e.name}Exception" for e in model.error_shapes}
+    return modelled | base
+
+
+def test_every_retried_or_caught_error_is_one_aws_can_raise(rendered: dict[str, dict]) -> None:
+    # a name AWS never raises makes a Retry or Catch that never fires: the throttling retries named such errors once
+    unknown = []
+    for machine, asl in rendered.items():
+        for name, state in asl["States"].items():
+            raisable = raisable_errors(str(state.get("Resource", ""))) if state.get("Type") == "Task" else None
+            for rule in [*state.get("Retry", []), *state.get("Catch", [])]:
+                for error in rule["ErrorEquals"]:
+                    if error.startswith("States.") or (raisable is not None and error in raisable):
+                        continue
+                    if raisable is not None:
+                        unknown.append(f"{machine}/{name}: {error}")
+    assert unknown == []
 
 
 @pytest.mark.parametrize(("asl", "error"), [

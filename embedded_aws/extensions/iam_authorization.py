@@ -1,0 +1,274 @@
+"""Every request signed by an IAM user or a role session is authorized as IAM would, before moto acts on it.
+
+moto 5.2.5 authorizes nothing unless a global request counter is set, and then evaluates actions on ``*`` only,
+ignores most conditions and knows neither permissions boundaries nor ``iam:PassRole``. Here, for each request: the
+caller's identity policies (user, its groups, or the session's role), its permissions boundary and session policy,
+explicit Deny, the condition keys the request carries, the resource ARNs of the operation
+(:mod:`embedded_aws.iam.actions`), ``iam:PassRole`` for roles handed to a service, and for S3 the bucket policy (within
+the account either side may allow, across accounts both must). A refusal is AWS's ``AccessDenied`` naming the
+action, the resource and why. Root credentials (the embedded AWS's own clients) are not restricted, as on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError, _RESTError
+from moto.s3.exceptions import S3ClientError
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.iam.actions import ALWAYS_ALLOWED, Authorization, Scope, authorization, s3_action
+from embedded_aws.iam.evaluator import EXPLICIT_DENY, Decision, authorize, normalized, parse_document, principal_names
+from embedded_aws.iam.principals import DIRECTORY, Caller
+
+log = logging.getLogger(__name__)
+
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/")
+#: REST operations whose resource name is in the path (moto parses no parameters for them).
+_PATH_PARAMETERS = {
+    "lambda": re.compile(r"/functions/(?P<FunctionName>[^/]+)"),
+    "sagemaker": re.compile(r"/endpoints/(?P<EndpointName>[^/]+)/invocations"),  # SageMaker Runtime signs as sagemaker
+}
+
+
+class AccessDeniedJson(JsonRESTError):
+    code = 400
+
+
+class AccessDeniedRest(JsonRESTError):
+    code = 403
+
+
+class AccessDeniedQuery(_RESTError):
+    code = 403
+
+
+class S3AccessDenied(S3ClientError):
+    def __init__(self, message: str) -> None:
+        super().__init__("AccessDenied", message)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    caller: Caller
+    action: str
+    resource: str
+    decision: Decision
+
+    @property
+    def message(self) -> str:
+        head = f"User: {self.caller.arn} is not authorized to perform: {self.action} on resource: {self.resource}"
+        kind = {"identity": "identity-based", "boundary": "permissions boundary", "resource": "resource-based",
+                "session": "session"}[self.decision.policy]
+        if self.decision.result == EXPLICIT_DENY:
+            where = {"identity-based": "an identity-based policy", "resource-based": "a resource-based policy",
+                     "permissions boundary": "a permissions boundary", "session": "a session policy"}[kind]
+            return f"{head} with an explicit deny in {where}"
+        what = "permissions boundary" if kind == "permissions boundary" else f"{kind} policy"
+        return f"{head} because no {what} allows the {self.action} action"
+
+
+class Authorizer:
+    """Decides requests; counts what it decided (for the benchmark and for ``mlops doctor``-style reports)."""
+
+    def __init__(self) -> None:
+        self.directory = DIRECTORY
+        self.enabled = False  # while the extension is installed
+        self.decisions = 0
+        self.refusals: list[Refusal] = []
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        self.directory.forget()
+        with self._lock:
+            self.decisions = 0
+            self.refusals.clear()
+
+    def check(self, access_key: str, request: Authorization, resource_policy: Mapping[str, Any] | None = None,
+              resource_account: str | None = None) -> Refusal | None:
+        """The refusal of ``request`` made with ``access_key``, or ``None`` when IAM allows it (or nothing is enforced)."""
+        if not self.enabled:
+            return None
+        caller = self.directory.caller(access_key)
+        if caller is None:
+            return None
+        return self.check_caller(caller, request, resource_policy, resource_account)
+
+    def check_as_role(self, role_arn: str, session_name: str, request: Authorization) -> Refusal | None:
+        """The refusal of ``request`` made by a session of ``role_arn`` (a service acting with the role)."""
+        if not self.enabled:
+            return None
+        account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        caller = Caller("AssumedRole", f"arn:aws:sts::{account}:assumed-role/{name}/{session_name}", account, name,
+                        session_name, None, role_arn)
+        return self.check_caller(caller, request)
+
+    def check_caller(self, caller: Caller, request: Authorization, resource_policy: Mapping[str, Any] | None = None,
+                     resource_account: str | None = None) -> Refusal | None:
+        if request.action in ALWAYS_ALLOWED:
+            return None
+        permissions = self.directory.permissions(caller)
+        context = {**caller.context(permissions.tags), **request.context}
+        if caller.kind == "IAMUser":
+            context["aws:userid"] = [caller.name]
+        names = principal_names(caller.arn)
+        same_account = resource_account is None or resource_account == caller.account
+        checks = [(request.action, resource, context, resource_policy) for resource in request.resources]
+        for role_arn, service in request.passed_roles:
+            checks.append(("iam:PassRole", role_arn, {**context, "iam:passedtoservice": [service]}, None))
+        for action, resource, keys, policy in checks:
+            values = normalized(keys)
+            decision = authorize(permissions.identity, action, resource, values, boundary=permissions.boundary,
+                                 resource_policy=policy, principal=names, same_account=same_account)
+            if decision.allowed and permissions.session is not None:
+                session = authorize([permissions.session], action, resource, values)
+                decision = session if not session.allowed else decision
+                if not session.allowed:
+                    decision = Decision(session.result, session.statement, "session")
+            with self._lock:
+                self.decisions += 1
+            if not decision.allowed:
+                refusal = Refusal(caller, action, resource, decision)
+                with self._lock:
+                    self.refusals.append(refusal)
+                log.info("embedded IAM refused: %s", refusal.message)
+                return refusal
+        return None
+
+
+AUTHORIZER = Authorizer()
+
+
+def _signature(headers: Any, querystring: Mapping[str, list[str]]) -> tuple[str, str, str] | None:
+    """(access key, region, signing service) of a SigV4 request, from its header or its presigned query."""
+    found = _CREDENTIAL.search(headers.get("Authorization") or "")
+    if found:
+        return found.group(1), found.group(2), found.group(3)
+    credential = (querystring.get("X-Amz-Credential") or [""])[0]
+    parts = unquote(credential).split("/")
+    if len(parts) >= 4:
+        return parts[0], parts[2], parts[3]
+    return None
+
+
+def request_params(response: Any, service: str) -> dict[str, Any]:
+    """The request's parameters: moto's parse when it made one, else the JSON body or the query; names in the path win.
+
+    (A REST operation's body may be its payload, as Lambda's Invoke: the path's names are the parameters that count.)
+    """
+    parsed = getattr(response, "params", None)
+    if getattr(response, "automated_parameter_parsing", False) and isinstance(parsed, Mapping) and parsed:
+        return dict(parsed)
+    params: dict[str, Any] = {}
+    body = getattr(response, "raw_body", b"") or b""
+    if body[:1] in (b"{", "{"):
+        try:
+            loaded = json.loads(body)
+            if isinstance(loaded, dict):
+                params.update(loaded)
+        except ValueError:
+            pass
+    if not params:
+        for key, values in (getattr(response, "querystring", None) or {}).items():
+            head, _, tail = key.partition(".member.")
+            if tail:
+                params.setdefault(head, []).append(values[0])
+            elif values:
+                params.setdefault(key, values[0])
+    pattern = _PATH_PARAMETERS.get(service)
+    if pattern:
+        found = pattern.search(unquote(getattr(response, "raw_path", "") or getattr(response, "path", "")))
+        if found:
+            params.update(found.groupdict())
+    return params
+
+
+def _network_keys(response: Any) -> dict[str, list[str]]:
+    """``aws:SourceIp``: the address the request came from (on a laptop, the loopback address)."""
+    environ = getattr(getattr(response, "normalized_request", None), "environ", None) or {}
+    address = environ.get("REMOTE_ADDR")
+    return {"aws:sourceip": [address]} if address else {}
+
+
+def _protocol(response: Any) -> str:
+    from moto.core.responses import get_service_model
+
+    try:
+        return str(get_service_model(response.boto3_service_name).protocol)
+    except Exception:  # noqa: BLE001 - a service botocore does not model: answer as the query protocols do
+        return "query"
+
+
+def _deny(response: Any, refusal: Refusal, s3: bool) -> Exception:
+    if s3:
+        return S3AccessDenied(refusal.message)
+    protocol = _protocol(response)
+    if protocol == "json":
+        return AccessDeniedJson("AccessDeniedException", refusal.message)
+    if protocol in ("rest-json", "smithy-rpc-v2-cbor"):
+        return AccessDeniedRest("AccessDeniedException", refusal.message)
+    return AccessDeniedQuery("AccessDenied", refusal.message)
+
+
+def _bucket_policy(account: str, resource: str) -> tuple[dict[str, Any] | None, str | None]:
+    from moto.s3.models import s3_backends
+
+    bucket_name = resource.split(":::", 1)[-1].split("/", 1)[0]
+    if not bucket_name or bucket_name == "*":
+        return None, None
+    try:
+        bucket = s3_backends[account]["aws"].get_bucket(bucket_name)
+    except Exception:  # noqa: BLE001 - a missing bucket is moto's to report (NoSuchBucket), not the authorizer's
+        return None, None
+    policy = bucket.policy.decode() if isinstance(bucket.policy, bytes) else bucket.policy
+    return (parse_document(policy) if policy else None), bucket.account_id
+
+
+class IamAuthorization(Extension):
+    name = "iam-authorization"
+    summary = ("requests signed by IAM users and role sessions are authorized against their policies, boundary, "
+               "resource ARNs, conditions, iam:PassRole and bucket policies; refusals are AccessDenied")
+
+    def install(self, patcher: Patcher) -> None:
+        def authenticate_and_authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None:
+            signature = _signature(response.headers, getattr(response, "querystring", {}) or {})
+            if signature is None:
+                return  # unsigned: public S3 objects and presigned flows are moto's to judge
+            access_key, region, service = signature
+            s3 = iam_request_cls.__name__ == "S3IAMRequest"
+            account = response.current_account
+            if s3:
+                named = str(response.data.get("Action") or response._get_action())
+                on_object = "/" in resource.split(":::", 1)[-1]
+                action = s3_action(response.method, set(getattr(response, "querystring", {}) or {}), on_object, named)
+                request = Authorization(action, ("*" if resource.endswith(":::*") else resource,),
+                                        {"aws:requestedregion": [region], **_network_keys(response)})
+                policy, owner = _bucket_policy(account, resource)
+                refusal = AUTHORIZER.check(access_key, request, policy, owner)
+            else:
+                operation = response._get_action()
+                params = request_params(response, service)
+                request = authorization(service, operation, params, Scope(region, account))
+                request.context.update(_network_keys(response))
+                refusal = AUTHORIZER.check(access_key, request)
+            if refusal is not None:
+                raise _deny(response, refusal, s3)
+
+        patcher.replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authenticate_and_authorize)
+        AUTHORIZER.enabled = True
+
+        def disable() -> None:
+            AUTHORIZER.enabled = False
+
+        patcher.on_undo(disable)
+
+    def reset(self) -> None:
+        AUTHORIZER.reset()

@@ -1,1 +1,0 @@
-"""Security checks the platform runs offline: IAM policy evaluation for its guardrails and account setup."""
