@@ -83,6 +83,11 @@ def test_endpoint_template_has_blue_green_rollback_on_both_alarms() -> None:
     assert set(metrics) == {"Invocation5XXErrors", "ModelLatency"}
     for dimensions in metrics.values():
         assert [d["Name"] for d in dimensions] == ["EndpointName", "VariantName"]
+    # SageMaker reads the rollback alarms as the endpoint's execution role: without the grant no update could roll back
+    policies = {p["PolicyName"]: p["PolicyDocument"]["Statement"] for p in template["Resources"]["ModelRole"]["Properties"]["Policies"]}
+    [read] = policies["rollback-alarms"]
+    assert read["Action"] == "cloudwatch:DescribeAlarms"
+    assert read["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:${ProjectName}-${StageName}-*"}
 
 
 class _CfnLoader(yaml.SafeLoader):

@@ -63,3 +63,11 @@ def test_the_endpoints_network_is_none_without_an_environment_and_the_environmen
     inside = Template.from_json(secure_synthesized["mlops-target-account"].template)
     placed = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in inside.find_resources("AWS::SSM::Parameter").values()}
     assert placed == {name: {"Fn::ImportValue": f"mlops-ml-environment-{output}"} for name, output in names.items()}
+
+
+def test_execution_role_reads_the_network_parameters_the_endpoint_template_resolves(target_account: Template) -> None:
+    # CloudFormation resolves the endpoint template's SSM-typed parameters as the execution role
+    read = _statements(target_account)["ReadNetworkParameters"]
+    assert read["Action"] == "ssm:GetParameters"
+    assert read["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ssm:", {"Ref": "AWS::Region"}, ":",
+                                                  {"Ref": "AWS::AccountId"}, ":parameter/mlops/ml-environment/*"]]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk.assertions import Match, Template
 
 TAGS = [{"Key": "environment", "Value": "dev"}, {"Key": "owner", "Value": "platform-team"}, {"Key": "project", "Value": "mlops"}]
@@ -88,3 +90,22 @@ def test_every_output_is_a_field_of_the_typed_outputs_and_every_required_one_is_
     typed = {ToolingOutputs.key(f.name) for f in fields(ToolingOutputs)}
     required = {ToolingOutputs.key(f.name) for f in fields(ToolingOutputs) if f.default is MISSING}
     assert sorted(written - typed) == [] and sorted(required - written) == []
+
+
+def test_the_provisioning_state_machine_and_the_platform_admin_have_launch_paths(tooling: Template) -> None:
+    associations = tooling.find_resources("AWS::ServiceCatalog::PortfolioPrincipalAssociation")
+    [machine_role] = [lid for lid in tooling.find_resources("AWS::IAM::Role") if lid.startswith("NotebookProvisioningStateMachineRole")]
+    assert any(a["Properties"]["PrincipalARN"] == {"Fn::GetAtt": [machine_role, "Arn"]} for a in associations.values())
+    [admin] = [a for a in associations.values() if a["Properties"]["PrincipalARN"] == {"Ref": "PlatformAdminArn"}]
+    assert admin["Condition"] == "HasPlatformAdmin"
+    assert "ProjectCatalogPortfolio" in json.dumps(admin["Properties"]["PortfolioId"])
+
+
+def test_every_launch_role_reads_the_product_template_service_catalog_tags(tooling: Template) -> None:
+    launch_roles = [r for r in tooling.find_resources("AWS::IAM::Role").values()
+                    if "servicecatalog.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
+    assert len(launch_roles) == 2  # notebooks and projects (environments need the secure environment)
+    for role in launch_roles:
+        statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+        assert {"Sid": "ProductTemplates", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                "Condition": {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}} in statements
