@@ -1,16 +1,21 @@
-"""CloudFormation creates API Gateway stages, request validators and authorizers (moto 5.2.5 skips these types).
+"""CloudFormation creates API Gateway stages, request validators, authorizers and the account settings (moto 5.2.5
+skips these types).
 
-``Ref`` of a deployment also returns its id (moto hands the stage the Python object).
+``Ref`` of a deployment also returns its id (moto hands the stage the Python object). As on AWS, a stage with access
+logging needs the account's CloudWatch role (``AWS::ApiGateway::Account``), and that role must trust API Gateway.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from moto.apigateway.models import Deployment, Method
 
 from embedded_aws.extensions.base import Patcher
 from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension
+
+NO_LOGGING_ROLE = "CloudWatch Logs role ARN must be set in account settings to enable logging"
 
 
 class Stage(ApiResource):
@@ -20,6 +25,8 @@ class Stage(ApiResource):
 
     @classmethod
     def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if (properties.get("AccessLogSetting") or {}).get("DestinationArn") and not client.get_account().get("cloudwatchRoleArn"):
+            raise ClientError({"Error": {"Code": "BadRequestException", "Message": NO_LOGGING_ROLE}}, "CreateStage")
         request = {"restApiId": properties["RestApiId"], "stageName": properties["StageName"], "deploymentId": properties["DeploymentId"]}
         if properties.get("Description"):
             request["description"] = properties["Description"]
@@ -31,6 +38,36 @@ class Stage(ApiResource):
     @classmethod
     def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
         client.delete_stage(restApiId=properties["RestApiId"], stageName=physical_id)
+
+
+class Account(ApiResource):
+    """The account's API Gateway settings: the CloudWatch role stages log with (kept when the resource is deleted)."""
+
+    TYPE = "AWS::ApiGateway::Account"
+    SERVICE = "apigateway"
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        role_arn = properties.get("CloudWatchRoleArn", "")
+        if role_arn and not _trusts_api_gateway(role_arn):
+            raise ClientError({"Error": {"Code": "BadRequestException", "Message": (
+                "The role ARN does not have required permissions set to API Gateway")}}, "UpdateAccount")
+        client.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role_arn}])
+        return f"{name}-account", {}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        """AWS keeps the account's settings when the resource goes."""
+
+
+def _trusts_api_gateway(role_arn: str) -> bool:
+    from moto.iam.models import iam_backends
+
+    try:
+        role = iam_backends[role_arn.split(":")[4]]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto's NotFound types: a missing role trusts nobody
+        return False
+    return "apigateway.amazonaws.com" in str(role.assume_role_policy_document)
 
 
 class RequestValidator(ApiResource):
@@ -76,9 +113,10 @@ class Authorizer(ApiResource):
 
 class ApiGatewayStageResource(ResourceTypesExtension):
     name = "cfn-apigateway"
-    summary = ("AWS::ApiGateway::Stage, RequestValidator and Authorizer are created and a Method keeps its AuthorizerId, "
-               "so a CDK RestApi has its stage, validator and Lambda authorizer")
-    resource_types = (Stage, RequestValidator, Authorizer)
+    summary = ("AWS::ApiGateway::Stage, RequestValidator, Authorizer and Account are created and a Method keeps its "
+               "AuthorizerId, so a CDK RestApi has its stage, validator and Lambda authorizer; a stage with access logging "
+               "needs the account's CloudWatch role")
+    resource_types = (Stage, RequestValidator, Authorizer, Account)
 
     def install(self, patcher: Patcher) -> None:
         patcher.replace(Deployment, "physical_resource_id", property(lambda deployment: deployment.id))

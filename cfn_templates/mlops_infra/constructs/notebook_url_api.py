@@ -62,6 +62,6 @@ class NotebookUrlApi(Construct):
             sid="CallNotebookUrlApi", actions=["execute-api:Invoke"],
             resources=[self.api.arn_for_execute_api(method, "/notebooks/url", STAGE) for method in ("GET", "POST")]))
         suppress(self.api, "AwsSolutions-APIG3", "IAM (SigV4) authorization admits only the account's analysts; WAF adds no identity control here")
-        suppress(self.api, "AwsSolutions-APIG6", "Execution logging needs the account-wide API Gateway CloudWatch role, which the platform "
-                                                 "does not take over; access logs and X-Ray are on")
+        suppress(self.api, "AwsSolutions-APIG6", "Access logs (through the account's API Gateway CloudWatch role, "
+                                                 "ApiGatewayAccount) and X-Ray are on; execution logs would record request bodies")
         suppress(self.api, "AwsSolutions-COG4", "Callers authenticate with SigV4 (IAM), not Cognito")

@@ -76,8 +76,8 @@ class StudioUrlApi(Construct):
             "POST", apigateway.LambdaIntegration(self.url_function.function, proxy=True),
             authorization_type=apigateway.AuthorizationType.CUSTOM, authorizer=authorizer, request_validator=validator)
         suppress(self.api, "AwsSolutions-APIG3", "Private API reachable only through the listed VPC endpoints, every call JWT-verified")
-        suppress(self.api, "AwsSolutions-APIG6", "Execution logging needs the account-wide API Gateway CloudWatch role, which the platform "
-                                                 "does not take over; access logs and X-Ray are on")
+        suppress(self.api, "AwsSolutions-APIG6", "Access logs (through the account's API Gateway CloudWatch role, "
+                                                 "ApiGatewayAccount) and X-Ray are on; execution logs would record request bodies")
         suppress(self.api, "AwsSolutions-COG4", "Tokens come from any OIDC issuer (Cognito included); the Lambda authorizer verifies them")
 
     @staticmethod

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from mlops_infra.constructs.api_gateway_account import ApiGatewayAccount
 from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
@@ -77,8 +78,10 @@ class ToolingStack(cdk.Stack):
         # ProvisionProduct needs a launch path: the state machine provisions on the analysts' behalf, so its role is a
         # principal of the portfolio beside the analysts group (console launches)
         catalog.portfolio.give_access_to_role(provisioning.state_machine.role)
+        api_logging = ApiGatewayAccount(self, "ApiGatewayAccount", removal_policy=removal)
         url_api = NotebookUrlApi(self, "NotebookUrlApi", project=config.project, table=environments.table, key=store.key,
                                  url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)
+        api_logging.logs_for(url_api.api)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name])
@@ -155,6 +158,7 @@ class ToolingStack(cdk.Stack):
                 audience=config.studio_token_audience or "", token_use=config.studio_token_use, jwks_url=config.studio_jwks,
                 api_vpc_endpoint_ids=config.studio_api_vpc_endpoint_ids, url_vpc_endpoint_ids=config.studio_url_vpc_endpoint_ids,
                 allowed_cidrs=config.studio_allowed_cidrs, removal_policy=removal, jwt_layer_arn=jwt_layer.value_as_string)
+            api_logging.logs_for(studio.api)
             cdk.CfnOutput(self, "StudioUrlApiId", value=studio.api.rest_api_id)
             cdk.CfnOutput(self, "StudioProfileTableName", value=studio.table.table_name)
 

@@ -9,6 +9,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws, extensions
 from support import trust_policy, zip_module
@@ -115,6 +116,37 @@ def test_without_stage_extension_the_stage_is_missing(aws: EmbeddedAws) -> None:
         aws.client("cloudformation").create_stack(StackName="api", TemplateBody=json.dumps(STAGE_TEMPLATE))
     apigw = aws.client("apigateway")
     assert apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"] == []
+
+
+def _logging_template(account_role_service: str | None) -> dict:
+    template = json.loads(json.dumps(STAGE_TEMPLATE))
+    template["Resources"]["Stage"]["Properties"]["AccessLogSetting"] = {
+        "DestinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:api-access", "Format": "$context.requestId"}
+    if account_role_service:
+        template["Resources"]["LoggingRole"] = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": account_role_service},
+                                                    "Action": "sts:AssumeRole"}]}}}
+        template["Resources"]["Account"] = {"Type": "AWS::ApiGateway::Account",
+                                            "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": ["LoggingRole", "Arn"]}}}
+        template["Resources"]["Stage"]["DependsOn"] = "Account"
+    return template
+
+
+@pytest.mark.parametrize(("role_service", "failure"), [
+    (None, "CloudWatch Logs role ARN must be set in account settings to enable logging"),
+    ("lambda.amazonaws.com", "The role ARN does not have required permissions set to API Gateway"),
+    ("apigateway.amazonaws.com", None),
+], ids=["no-account-role", "role-not-for-api-gateway", "account-role-set"])
+def test_a_stage_with_access_logs_needs_the_accounts_cloudwatch_role(aws: EmbeddedAws, role_service: str | None,
+                                                                    failure: str | None) -> None:
+    cfn, apigw = aws.client("cloudformation"), aws.client("apigateway")
+    if failure:
+        with pytest.raises(ClientError, match=failure):
+            cfn.create_stack(StackName="logged", TemplateBody=json.dumps(_logging_template(role_service)))
+        return
+    cfn.create_stack(StackName="logged", TemplateBody=json.dumps(_logging_template(role_service)))
+    assert apigw.get_account()["cloudwatchRoleArn"].startswith("arn:aws:iam::123456789012:role/")
+    assert [s["stageName"] for s in apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"]] == ["prod"]
 
 
 AUTHORIZER = '''

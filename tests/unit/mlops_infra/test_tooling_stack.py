@@ -109,3 +109,12 @@ def test_every_launch_role_reads_the_product_template_service_catalog_tags(tooli
         statements = [s for p in role["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
         assert {"Sid": "ProductTemplates", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                 "Condition": {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}} in statements
+
+
+def test_stages_with_access_logs_wait_for_the_accounts_api_gateway_role(tooling: Template) -> None:
+    [account_id] = tooling.find_resources("AWS::ApiGateway::Account")
+    account = tooling.find_resources("AWS::ApiGateway::Account")[account_id]
+    role = tooling.find_resources("AWS::IAM::Role")[account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    logged = {lid: s for lid, s in tooling.find_resources("AWS::ApiGateway::Stage").items() if "AccessLogSetting" in s["Properties"]}
+    assert logged and all(account_id in s.get("DependsOn", []) for s in logged.values())
