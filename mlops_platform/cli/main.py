@@ -13,6 +13,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from mlops_platform import __version__
 from mlops_platform.cli.analysts import analysts
 from mlops_platform.cli.demo import demo
+from mlops_platform.cli.doctor import doctor
 from mlops_platform.cli.local import local
 from mlops_platform.cli.model import model
 from mlops_platform.cli.notebook import notebook
@@ -41,7 +42,7 @@ def cli() -> None:
     """Self-service SageMaker notebooks and governed model delivery, on AWS or on the embedded AWS."""
 
 
-for command in (local, synth, deploy, destroy, stacks, setup, analysts, notebook, pipeline, model, project_group, studio, demo):
+for command in (local, synth, deploy, destroy, stacks, setup, doctor, analysts, notebook, pipeline, model, project_group, studio, demo):
     cli.add_command(command)
 
 

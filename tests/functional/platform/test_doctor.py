@@ -1,0 +1,52 @@
+"""mlops doctor on the embedded AWS: gaps AWS would refuse at use time are named; a deployed platform is healthy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from embedded_aws import EmbeddedAws
+from mlops_infra.synth import synthesize
+from mlops_platform.accounts import LocalAccounts
+from mlops_platform.cli.main import cli
+from mlops_platform.deploy.platform import deploy_platform
+from mlops_platform.deploy.platform_checks import check_platform
+from mlops_platform.local.state import LocalState, save_state
+from mlops_runtime.config import PlatformConfig
+
+CONFIG = PlatformConfig(retain_data=False)
+
+
+def test_before_the_platform_is_deployed_doctor_says_what_deploying_sets(aws: EmbeddedAws) -> None:
+    accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+    [check] = check_platform(accounts.client, CONFIG)
+    assert (check.check, check.ok) == ("platform deployed", False)
+    assert check.detail.startswith("mlops-tooling is not deployed: run mlops deploy")
+
+
+def test_a_deployed_platform_is_healthy_and_a_lost_launch_path_is_named(aws: EmbeddedAws,
+                                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+    outputs = deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))[0].outputs
+    state_dir = tmp_path_factory.mktemp("state")
+    save_state(state_dir, LocalState.from_dict(aws.describe()))
+
+    def doctor() -> tuple[int, dict]:
+        result = CliRunner().invoke(cli, ["doctor", "--output", "json", "--state-dir", str(state_dir)])
+        return result.exit_code, json.loads(result.stdout)
+
+    code, report = doctor()
+    assert (code, report["healthy"]) == (0, True), [c for c in report["checks"] if not c["ok"]]
+    assert {c["check"] for c in report["checks"]} >= {
+        "notebook provisioning launch path", "project launch path (you)", "API Gateway CloudWatch role", "stack-set execution role"}
+
+    machine_role = aws.client("stepfunctions").describe_state_machine(
+        stateMachineArn=outputs["NotebookProvisioningStateMachineArn"])["roleArn"]
+    aws.client("servicecatalog").disassociate_principal_from_portfolio(PortfolioId=outputs["NotebookPortfolioId"],
+                                                                       PrincipalARN=machine_role)
+    code, report = doctor()
+    [gap] = [c for c in report["checks"] if not c["ok"]]
+    assert (code, gap["check"]) == (1, "notebook provisioning launch path")
+    assert gap["detail"].startswith(f"{machine_role} has no launch path to portfolio {outputs['NotebookPortfolioId']}")
