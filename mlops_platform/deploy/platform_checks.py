@@ -2,7 +2,8 @@
 
 Each is something AWS refuses at use time and no deployment error reports: a launch path for the state machine that
 provisions notebooks and for the caller who creates projects, and the account's API Gateway CloudWatch role the URL
-APIs' access logs need. Before the first ``mlops deploy`` they report what the deployment will set.
+APIs' access logs need, and — when the account's SageMaker project launch role existed before the platform — whether
+that role allows what a project launch does. Before the first ``mlops deploy`` they report what the deployment will set.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from embedded_aws.iam.evaluator import evaluate
 from mlops_platform.deploy.account_checks import Check
 from mlops_platform.deploy.cloudformation import describe_stack, outputs_of
 from mlops_platform.deploy.platform import principal_arn
 from mlops_runtime.config import PlatformConfig
 from mlops_runtime.contracts import ToolingOutputs
+from mlops_runtime.projects.names import LAUNCH_ROLE_NAME
 
 TOOLING = "tooling"
 
@@ -51,6 +54,47 @@ def _api_gateway_role(apigateway: Any, iam: Any) -> Check:
     return Check(TOOLING, what, True, f"{role_arn}")
 
 
+def _documents(iam: Any, role_name: str) -> list[dict[str, Any]]:
+    """The role's inline and attached managed policy documents."""
+    def parsed(document: Any) -> dict[str, Any]:
+        return document if isinstance(document, dict) else json.loads(urllib.parse.unquote(document))
+
+    documents = [parsed(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
+                 for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]]
+    for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        documents.append(parsed(iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]))
+    return documents
+
+
+def project_launch_needs(project: str, account: str, region: str) -> list[tuple[str, str]]:
+    """(action, resource) pairs a project launch asks of the launch role: the project's roles, builds and pipelines."""
+    named = f"{project}-*"
+    return [("iam:CreateRole", f"arn:aws:iam::{account}:role/{named}"),
+            ("iam:PutRolePolicy", f"arn:aws:iam::{account}:role/{named}"),
+            ("iam:PassRole", f"arn:aws:iam::{account}:role/{named}"),
+            ("codebuild:CreateProject", f"arn:aws:codebuild:{region}:{account}:project/{named}"),
+            ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:{region}:{account}:{named}"),
+            ("s3:CreateBucket", f"arn:aws:s3:::{named}"),
+            ("sagemaker:CreateModelPackageGroup", f"arn:aws:sagemaker:{region}:{account}:model-package-group/{named}")]
+
+
+def _project_launch_role(iam: Any, stack: dict[str, Any], config: PlatformConfig, account: str, region: str) -> Check:
+    """A launch role the platform did not create (SageMaker's own) must still allow what a project launch does."""
+    what = "project launch role"
+    created = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}.get("CreateProjectLaunchRole")
+    if created != "false":
+        return Check(TOOLING, what, True, f"{LAUNCH_ROLE_NAME} is the platform's own")
+    policies = _documents(iam, LAUNCH_ROLE_NAME)
+    missing = [action for action, resource in project_launch_needs(config.project, account, region)
+               if not evaluate(policies, action, resource).allowed]
+    if missing:
+        return Check(TOOLING, what, False, f"the existing {LAUNCH_ROLE_NAME} (not the platform's) may not {', '.join(missing)} "
+                                           f"on {config.project}-* resources: project launches would fail; grant these or "
+                                           "delete the role and redeploy so that the platform creates its own")
+    return Check(TOOLING, what, True, f"the existing {LAUNCH_ROLE_NAME} allows what a project launch does")
+
+
 def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) -> list[Check]:
     """The tooling account's checks: launch paths (once deployed) and the API Gateway CloudWatch role."""
     stack = describe_stack(client("cloudformation", TOOLING), config.tooling_stack_name)
@@ -70,4 +114,5 @@ def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) ->
         _launch_path(catalog, "notebook provisioning launch path", outputs.notebook_portfolio_id, machine_role),
         _launch_path(catalog, "project launch path (you)", outputs.project_portfolio_id, caller, groups),
         _api_gateway_role(client("apigateway", TOOLING), iam),
+        _project_launch_role(iam, stack, config, str(stack["StackId"]).split(":")[4], str(stack["StackId"]).split(":")[3]),
     ]

@@ -50,3 +50,23 @@ def test_a_deployed_platform_is_healthy_and_a_lost_launch_path_is_named(aws: Emb
     [gap] = [c for c in report["checks"] if not c["ok"]]
     assert (code, gap["check"]) == (1, "notebook provisioning launch path")
     assert gap["detail"].startswith(f"{machine_role} has no launch path to portfolio {outputs['NotebookPortfolioId']}")
+
+
+def test_an_existing_sagemaker_launch_role_that_cannot_launch_projects_is_a_gap(aws: EmbeddedAws,
+                                                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+    # the account had SageMaker's launch role before the platform: mlops deploy reuses it (CreateProjectLaunchRole=false)
+    iam = aws.client("iam")
+    iam.create_role(RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole", Path="/service-role/",
+                    AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Principal": {"Service": "servicecatalog.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole", PolicyName="stacks-only",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": ["cloudformation:*", "s3:CreateBucket"], "Resource": "*"}]}))
+    accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+    deploy_platform(accounts, CONFIG, synthesize(CONFIG, tmp_path_factory.mktemp("cdk")))
+    checks = {c.check: c for c in check_platform(accounts.client, CONFIG)}
+    gap = checks["project launch role"]
+    assert not gap.ok
+    assert gap.detail.startswith("the existing AmazonSageMakerServiceCatalogProductsLaunchRole (not the platform's) may not "
+                                 "iam:CreateRole, iam:PutRolePolicy, iam:PassRole, codebuild:CreateProject, "
+                                 "codepipeline:CreatePipeline, sagemaker:CreateModelPackageGroup on mlops-* resources")
