@@ -4,6 +4,9 @@ Protocol: one JSON request per line on stdin, one JSON reply per line on the ori
 ``{"init": "<handler>"}`` is the init phase (import the handler module, as Lambda does before the first
 invocation, under its own time limit); any other request is an invocation.
 Whatever the handler prints goes to stderr, as Lambda sends it to CloudWatch Logs.
+An invocation may carry the function's network reach (``"network"``): its connections are then routed by it
+(:mod:`embedded_aws.network.guard`); one that runs out of time waiting on a connection ends as Lambda's timeout does,
+and the environment with it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import sys
 import time
 import traceback
 from typing import Any, Callable
+
+from embedded_aws.network import guard
 
 
 class LambdaContext:
@@ -54,8 +59,13 @@ def serve(reply_stream: Any) -> None:
                 continue
             handler = handlers.get(request["handler"]) or load_handler(request["handler"])
             handlers[request["handler"]] = handler
+            guard.INVOCATION.begin(request.get("network"), float(request.get("timeout", 3)))
             result = handler(request["event"], LambdaContext(request))
             reply: dict[str, Any] = {"result": result}
+        except guard.InvocationTimedOut as exc:  # Lambda ends the environment with the invocation
+            reply_stream.write(json.dumps({"error": {"errorMessage": str(exc), "errorType": "Sandbox.Timedout"}}) + "\n")
+            reply_stream.flush()
+            raise SystemExit(1) from None
         except Exception as exc:  # noqa: BLE001 - the runtime reports every handler error to the caller
             traceback.print_exc(file=sys.stderr)
             reply = {
@@ -72,6 +82,7 @@ def serve(reply_stream: Any) -> None:
 def main() -> None:
     reply_stream = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout = sys.stderr
+    guard.install()
     serve(reply_stream)
 
 

@@ -42,6 +42,7 @@ from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.iam_authorization import IamAuthorization
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
+from embedded_aws.extensions.lambda_vpc_networking import LambdaVpcNetworking
 from embedded_aws.extensions.not_implemented import NotImplementedErrors
 from embedded_aws.extensions.organizations_members import OrganizationInvitations
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
@@ -70,6 +71,7 @@ ALL: tuple[Extension, ...] = (
     CfnStateMachines(),
     TaskFailureCause(),
     PythonLambdaRuntime(),
+    LambdaVpcNetworking(),
     PublicLayers(),
     CustomResources(),
     EventTargetsDelivery(),

@@ -8,6 +8,10 @@ physical id and ``Data`` (what ``Fn::GetAtt`` reads), ``FAILED`` fails the opera
 ``Reason``. Here each request runs while the stack operation runs and the operation waits for the
 answer. Property values reach the function as strings, as CloudFormation sends them.
 
+The URL stands for CloudFormation's presigned S3 URL of its AWS-owned bucket
+``cloudformation-custom-resource-response-<region>``: a function in a VPC without NAT answers through the S3
+gateway endpoint, whose policy must allow that ``s3:PutObject``, or the answer is refused (403), as on AWS.
+
 One difference, on purpose: when the function returns without answering, CloudFormation waits for
 the resource's service timeout (an hour by default); the embedded AWS fails the resource at once,
 naming the function's error, so a broken handler shows up in seconds.
@@ -31,6 +35,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.lambda_runtime import invoke_function
+from embedded_aws.iam.evaluator import evaluate
+from embedded_aws.network.endpoints import network_of
+from embedded_aws.network.guard import NETWORK_HEADER
+from embedded_aws.network.services import AWS_OWNED_ACCOUNT, custom_resource_response_bucket
 
 RESPONSE_PATH = re.compile(r"^/_embedded/cloudformation/custom-resource-response/(?P<request_id>[0-9a-f-]{36})$")
 #: How long an answer may take to arrive after the function returned (the PUT is sent before it returns).
@@ -217,11 +225,25 @@ def _deliver(environ: dict[str, Any], start_response: Any, request_id: str) -> l
     except ValueError:
         start_response("400 Bad Request", [("Content-Type", "text/plain")])
         return [b"the answer must be a JSON document"]
+    if not _endpoint_admits(environ, request_id):
+        start_response("403 Forbidden", [("Content-Type", "application/xml")])
+        return [b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"]
     if environ.get("REQUEST_METHOD") != "PUT" or not isinstance(body, dict) or not ANSWERS.deliver(request_id, body):
         start_response("403 Forbidden", [("Content-Type", "text/plain")])
         return [b"no custom resource request is waiting for this answer"]
     start_response("200 OK", [("Content-Length", "0")])
     return [b""]
+
+
+def _endpoint_admits(environ: dict[str, Any], request_id: str) -> bool:
+    """An answer sent through a VPC endpoint needs its policy to allow the PUT into CloudFormation's bucket."""
+    marked = environ.get("HTTP_" + NETWORK_HEADER.upper().replace("-", "_"))
+    keys, policy = network_of({NETWORK_HEADER: marked}, environ.get("REMOTE_ADDR"))
+    if policy is None:
+        return True
+    region = (marked or "").split()[1]
+    resource = f"arn:aws:s3:::{custom_resource_response_bucket(region)}/{request_id}"
+    return evaluate([policy], "s3:PutObject", resource, {**keys, "aws:resourceaccount": [AWS_OWNED_ACCOUNT]}, frozenset()).allowed
 
 
 class CustomResources(Extension):

@@ -5,7 +5,9 @@ ignores most conditions and knows neither permissions boundaries nor ``iam:PassR
 caller's identity policies (user, its groups, or the session's role), its permissions boundary and session policy,
 explicit Deny, the condition keys the request carries, the resource ARNs of the operation
 (:mod:`embedded_aws.iam.actions`), ``iam:PassRole`` for roles handed to a service, and for S3 the bucket policy (within
-the account either side may allow, across accounts both must). A refusal is AWS's ``AccessDenied`` naming the
+the account either side may allow, across accounts both must). A request that came through a VPC endpoint (a
+function in a VPC, :mod:`embedded_aws.network.guard`) carries ``aws:SourceVpce``/``aws:SourceVpc`` instead of
+``aws:SourceIp`` and must also be allowed by the endpoint's policy. A refusal is AWS's ``AccessDenied`` naming the
 action, the resource and why. Root credentials (the embedded AWS's own clients) are not restricted, as on AWS.
 """
 
@@ -18,16 +20,19 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
 from moto.s3.exceptions import S3ClientError
+from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.iam.actions import ALWAYS_ALLOWED, Authorization, Scope, authorization, s3_action
-from embedded_aws.iam.evaluator import EXPLICIT_DENY, Decision, authorize, normalized, parse_document, principal_names
+from embedded_aws.iam.evaluator import EXPLICIT_DENY, Decision, authorize, evaluate, normalized, parse_document, principal_names
 from embedded_aws.iam.principals import DIRECTORY, Caller
+from embedded_aws.network.endpoints import network_of
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +72,11 @@ class Refusal:
     def message(self) -> str:
         head = f"User: {self.caller.arn} is not authorized to perform: {self.action} on resource: {self.resource}"
         kind = {"identity": "identity-based", "boundary": "permissions boundary", "resource": "resource-based",
-                "session": "session"}[self.decision.policy]
+                "session": "session", "endpoint": "VPC endpoint"}[self.decision.policy]
         if self.decision.result == EXPLICIT_DENY:
             where = {"identity-based": "an identity-based policy", "resource-based": "a resource-based policy",
-                     "permissions boundary": "a permissions boundary", "session": "a session policy"}[kind]
+                     "permissions boundary": "a permissions boundary", "session": "a session policy",
+                     "VPC endpoint": "a VPC endpoint policy"}[kind]
             return f"{head} with an explicit deny in {where}"
         what = "permissions boundary" if kind == "permissions boundary" else f"{kind} policy"
         return f"{head} because no {what} allows the {self.action} action"
@@ -93,14 +99,14 @@ class Authorizer:
             self.refusals.clear()
 
     def check(self, access_key: str, request: Authorization, resource_policy: Mapping[str, Any] | None = None,
-              resource_account: str | None = None) -> Refusal | None:
+              resource_account: str | None = None, endpoint_policy: Mapping[str, Any] | None = None) -> Refusal | None:
         """The refusal of ``request`` made with ``access_key``, or ``None`` when IAM allows it (or nothing is enforced)."""
         if not self.enabled:
             return None
         caller = self.directory.caller(access_key)
         if caller is None:
             return None
-        return self.check_caller(caller, request, resource_policy, resource_account)
+        return self.check_caller(caller, request, resource_policy, resource_account, endpoint_policy)
 
     def check_as_role(self, role_arn: str, session_name: str, request: Authorization) -> Refusal | None:
         """The refusal of ``request`` made by a session of ``role_arn`` (a service acting with the role)."""
@@ -112,7 +118,7 @@ class Authorizer:
         return self.check_caller(caller, request)
 
     def check_caller(self, caller: Caller, request: Authorization, resource_policy: Mapping[str, Any] | None = None,
-                     resource_account: str | None = None) -> Refusal | None:
+                     resource_account: str | None = None, endpoint_policy: Mapping[str, Any] | None = None) -> Refusal | None:
         if request.action in ALWAYS_ALLOWED:
             return None
         permissions = self.directory.permissions(caller)
@@ -133,6 +139,10 @@ class Authorizer:
                 decision = session if not session.allowed else decision
                 if not session.allowed:
                     decision = Decision(session.result, session.statement, "session")
+            if decision.allowed and endpoint_policy is not None:
+                through = evaluate([endpoint_policy], action, resource, values, names)
+                if not through.allowed:
+                    decision = Decision(through.result, through.statement, "endpoint")
             with self._lock:
                 self.decisions += 1
             if not decision.allowed:
@@ -145,6 +155,9 @@ class Authorizer:
 
 
 AUTHORIZER = Authorizer()
+#: Set while a request whose bucket policy the authorizer judged (with the request's condition keys) is served:
+#: moto's own bucket check (no condition keys: ``aws:SourceVpce`` unknown, so every such Deny applies) stands aside.
+_JUDGED = threading.local()
 
 
 def _signature(headers: Any, querystring: Mapping[str, list[str]]) -> tuple[str, str, str] | None:
@@ -191,11 +204,9 @@ def request_params(response: Any, service: str) -> dict[str, Any]:
     return params
 
 
-def _network_keys(response: Any) -> dict[str, list[str]]:
-    """``aws:SourceIp``: the address the request came from (on a laptop, the loopback address)."""
+def _network(response: Any) -> tuple[dict[str, list[str]], dict[str, Any] | None]:
     environ = getattr(getattr(response, "normalized_request", None), "environ", None) or {}
-    address = environ.get("REMOTE_ADDR")
-    return {"aws:sourceip": [address]} if address else {}
+    return network_of(response.headers, environ.get("REMOTE_ADDR"))
 
 
 def _protocol(response: Any) -> str:
@@ -249,20 +260,45 @@ class IamAuthorization(Extension):
                 named = str(response.data.get("Action") or response._get_action())
                 on_object = "/" in resource.split(":::", 1)[-1]
                 action = s3_action(response.method, set(getattr(response, "querystring", {}) or {}), on_object, named)
-                request = Authorization(action, ("*" if resource.endswith(":::*") else resource,),
-                                        {"aws:requestedregion": [region], **_network_keys(response)})
+                keys, endpoint_policy = _network(response)
                 policy, owner = _bucket_policy(account, resource)
-                refusal = AUTHORIZER.check(access_key, request, policy, owner)
+                request = Authorization(action, ("*" if resource.endswith(":::*") else resource,),
+                                        {"aws:requestedregion": [region], **keys, **({"aws:resourceaccount": [owner]} if owner else {})})
+                refusal = AUTHORIZER.check(access_key, request, policy, owner, endpoint_policy)
             else:
                 operation = response._get_action()
                 params = request_params(response, service)
                 request = authorization(service, operation, params, Scope(region, account))
-                request.context.update(_network_keys(response))
-                refusal = AUTHORIZER.check(access_key, request)
+                keys, endpoint_policy = _network(response)
+                request.context.update(keys)
+                refusal = AUTHORIZER.check(access_key, request, endpoint_policy=endpoint_policy)
             if refusal is not None:
                 raise _deny(response, refusal, s3)
 
         patcher.replace(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authenticate_and_authorize)
+        moto_key_response = S3Response._key_response
+
+        def key_response(self: Any, request: Any, full_url: str) -> Any:
+            query = parse_qs(urlsplit(full_url).query)
+            signature = _signature(request.headers, query)
+            _JUDGED.bucket_policy = (signature is not None and AUTHORIZER.enabled
+                                     and AUTHORIZER.directory.caller(signature[0]) is not None)
+            try:
+                return moto_key_response(self, request, full_url)
+            finally:
+                _JUDGED.bucket_policy = False
+
+        patcher.replace(S3Response, "_key_response", key_response)
+        moto_bucket_check = FakeBucket.get_permission
+
+        def get_permission(self: Any, action: str, resource: str) -> Any:
+            from moto.iam.access_control import PermissionResult
+
+            if getattr(_JUDGED, "bucket_policy", False):
+                return PermissionResult.NEUTRAL
+            return moto_bucket_check(self, action, resource)
+
+        patcher.replace(FakeBucket, "get_permission", get_permission)
         AUTHORIZER.enabled = True
 
         def disable() -> None:

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.models import get_backend
@@ -35,6 +36,15 @@ WORKER_MODULE = "embedded_aws.lambda_worker"
 
 #: Lambda's limit for the init phase (runtime start and handler import), separate from the function's timeout.
 INIT_TIMEOUT_SECONDS = 10.0
+
+
+def _no_network(fn: Any, account_id: str, region: str) -> dict[str, Any] | None:
+    return None
+
+
+#: The function's network reach for this invocation (``None``: not restricted); the ``lambda-vpc-networking``
+#: extension decides it from the function's VPC configuration.
+network_reach: Callable[[Any, str, str], dict[str, Any] | None] = _no_network
 
 
 class FunctionTimeout(Exception):
@@ -97,13 +107,17 @@ class PythonRuntime:
             "memory_size": fn.memory_size,
             "timeout": fn.timeout,
             "request_id": str(uuid.uuid4()),
+            "network": network_reach(fn, account_id, region),
         }
         with worker.lock:
             failed_init = worker.initialize(fn.handler)
             if failed_init:
                 return failed_init
             try:
-                return worker.invoke(request, float(fn.timeout))
+                reply = worker.invoke(request, float(fn.timeout))
+                if reply.get("error", {}).get("errorType") == "Sandbox.Timedout":
+                    worker.stop()  # the environment ends with a timed-out invocation
+                return reply
             except (FunctionTimeout, RuntimeError) as exc:
                 error_type = "Runtime.ExitError" if isinstance(exc, RuntimeError) else "Sandbox.Timedout"
                 return {"error": {"errorMessage": str(exc), "errorType": error_type}}
