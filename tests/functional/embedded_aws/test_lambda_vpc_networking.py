@@ -48,7 +48,7 @@ def web() -> Iterator[str]:
     """A web site outside the VPC (on the loopback address, another port than the AWS endpoints)."""
 
     class Hello(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"hello")
