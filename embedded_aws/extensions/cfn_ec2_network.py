@@ -2,8 +2,9 @@
 
 moto 5.2.5 creates ``AWS::EC2::VPCEndpoint`` and ``AWS::EC2::RouteTable`` but never deletes them (a stack
 holding them cannot be deleted: their interfaces, routes and tables keep the VPC busy), and skips
-``AWS::EC2::SecurityGroupEgress`` (the rule silently does not exist). Here all three are created and
-deleted through the EC2 API.
+``AWS::EC2::SecurityGroupEgress`` (the rule silently does not exist); ``AWS::EC2::SubnetRouteTableAssociation``
+is recorded but never applied (the subnet keeps the VPC's main table, so its routes, such as a gateway endpoint's
+or a NAT's, do not apply to it). Here all four are created and deleted through the EC2 API.
 """
 
 from __future__ import annotations
@@ -60,6 +61,21 @@ class RouteTable(ApiResource):
         client.delete_route_table(RouteTableId=physical_id)
 
 
+class SubnetRouteTableAssociation(ApiResource):
+    TYPE = "AWS::EC2::SubnetRouteTableAssociation"
+    SERVICE = "ec2"
+    ATTRIBUTES = ("Id",)
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        association = client.associate_route_table(RouteTableId=properties["RouteTableId"], SubnetId=properties["SubnetId"])
+        return association["AssociationId"], {"Id": association["AssociationId"]}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        client.disassociate_route_table(AssociationId=physical_id)
+
+
 def _permission(properties: dict[str, Any]) -> dict[str, Any]:
     permission: dict[str, Any] = {"IpProtocol": str(properties["IpProtocol"])}
     for key in ("FromPort", "ToPort"):
@@ -95,6 +111,6 @@ class SecurityGroupEgress(ApiResource):
 
 class Ec2NetworkResources(ResourceTypesExtension):
     name = "cfn-ec2-network"
-    summary = ("AWS::EC2::VPCEndpoint and RouteTable are deleted with their stack, and AWS::EC2::SecurityGroupEgress "
-               "exists (moto skips it)")
-    resource_types = (VpcEndpoint, RouteTable, SecurityGroupEgress)
+    summary = ("AWS::EC2::VPCEndpoint and RouteTable are deleted with their stack, AWS::EC2::SecurityGroupEgress "
+               "exists (moto skips it) and SubnetRouteTableAssociation applies (moto only records it)")
+    resource_types = (VpcEndpoint, RouteTable, SecurityGroupEgress, SubnetRouteTableAssociation)

@@ -65,13 +65,14 @@ def create(name: str, staging_account_id: str | None, prod_account_id: str | Non
                                  ("--staging-ou", staging_ou, UNIT), ("--prod-ou", prod_ou, UNIT)):
         if value is not None and not pattern.match(value):
             raise ConfigError(f"{flag}: {value!r} is not {'a 12-digit account id' if pattern is ACCOUNT else 'an organizational unit id (ou-...)'}")
-    validate(name, staging_ou or staging_account_id, prod_ou or prod_account_id)
+    validate(name, staging_ou or staging_account_id, prod_ou or prod_account_id, platform=project)
     accounts, clients, outputs = _platform(project, target)
     staging = staging_ou or staging_account_id or accounts.account_id("staging")
     prod = prod_ou or prod_account_id or accounts.account_id("prod")
     product_id = template_product(outputs, staging)
     with progress(f"Creating project {name}", enabled=output == "text") as report:
-        created = create_project(clients, product_id, name, staging, prod, platform_config(project).tags, progress=report)
+        created = create_project(clients, product_id, name, staging, prod, platform_config(project).tags, progress=report,
+                                 platform=project)
     if output == "json":
         emit_json(created.to_dict())
     else:
@@ -103,7 +104,7 @@ def list_command(project: str, output: str, **target: Any) -> None:
 @output_option
 def delete(name: str, yes: bool, project: str, output: str, **target: Any) -> None:
     """Delete NAME: its stack sets (endpoints in staging and prod), model versions, bucket contents, then the project."""
-    validate(name)
+    validate(name, platform=project)
     if not yes:
         raise click.UsageError(f"deleting project {name} removes its endpoints, model versions and data: pass --yes")
     _, clients, _ = _platform(project, target)

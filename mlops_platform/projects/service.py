@@ -17,12 +17,15 @@ from typing import Any
 
 from mlops_platform.deploy.cleanup import empty_bucket, remove_stack_set
 from mlops_runtime import waiting
+from mlops_runtime.config import PlatformConfig
 from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError, MlopsError
+from mlops_runtime.projects.names import max_project_name_length, project_name_pattern
 from mlops_runtime.projects.seed import SEED_KINDS
 
 Progress = Callable[[str], None]
-NAME = re.compile(r"^[a-z][a-z0-9-]{1,11}$")
+#: The platform name when none is given (PlatformConfig's default).
+DEFAULT_PLATFORM = PlatformConfig().project
 ACCOUNT = re.compile(r"^\d{12}$")
 UNIT = re.compile(r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
 #: The platform's outputs naming the two project templates: stages in accounts, stages in organizational units.
@@ -64,10 +67,11 @@ class ProjectClients:
         return cls(*(client(service, "tooling") for service in ("sagemaker", "servicecatalog", "cloudformation", "s3", "codepipeline")))
 
 
-def validate(name: str, staging: str | None = None, prod: str | None = None) -> None:
-    """Refuse what the templates would refuse, before anything is created."""
-    if not NAME.match(name):
-        raise ConfigError(f"project name must be 2-12 lowercase letters, digits or '-', starting with a letter: {name!r}")
+def validate(name: str, staging: str | None = None, prod: str | None = None, *, platform: str = DEFAULT_PLATFORM) -> None:
+    """Refuse what the templates of ``platform`` would refuse, before anything is created."""
+    if not re.match(project_name_pattern(platform), name):
+        raise ConfigError(f"project name must be 2-{max_project_name_length(platform)} lowercase letters, digits or '-', starting "
+                          f"with a letter (its bucket names must fit S3's 63 characters): {name!r}")
     for stage, target in (("staging", staging), ("prod", prod)):
         if target is not None and not (ACCOUNT.match(target) or UNIT.match(target)):
             raise ConfigError(f"{stage} must be a 12-digit account id or an organizational unit id (ou-...), got {target!r}")
@@ -131,9 +135,9 @@ def list_projects(clients: ProjectClients, product_ids: Iterable[str]) -> list[P
 
 def create_project(clients: ProjectClients, product_id: str, name: str, staging: str, prod: str, tags: dict[str, str],
                    progress: Progress = lambda _: None, timeout: float = 1800.0,
-                   sleep: Callable[[float], None] = time.sleep) -> Project:
+                   sleep: Callable[[float], None] = time.sleep, platform: str = DEFAULT_PLATFORM) -> Project:
     """Launch the template for ``name`` as Studio does and wait for it; the template seeds both sources."""
-    validate(name, staging, prod)
+    validate(name, staging, prod, platform=platform)
     try:
         clients.sagemaker.create_project(
             ProjectName=name, ProjectDescription=f"Model build and deploy of {name}",

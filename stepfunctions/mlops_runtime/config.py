@@ -6,6 +6,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from mlops_runtime.projects.names import PLATFORM_NAME_MAX
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 _REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -77,6 +79,10 @@ class PlatformConfig:
             value = getattr(self, field_name)
             if not _NAME.match(value):
                 raise ValueError(f"{field_name} must be 2-21 lowercase letters, digits or '-', starting with a letter: {value!r}")
+        if len(self.project) > PLATFORM_NAME_MAX:
+            raise ValueError(f"project must be at most {PLATFORM_NAME_MAX} characters: its SageMaker projects' bucket names "
+                             "(<project>-<name>-modeldeploy-source-<account>-<region>) must fit S3's 63 in every region, "
+                             f"got {self.project!r}")
         if not self.owner.strip():
             raise ValueError("owner must not be empty")
         if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):

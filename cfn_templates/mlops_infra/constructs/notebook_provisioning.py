@@ -49,7 +49,6 @@ class NotebookProvisioning(Construct):
                                                          "NOTEBOOK_KMS_KEY_ID": key.key_arn,
                                                          "NOTEBOOK_LIFECYCLE_CONFIG": lifecycle_config_name,
                                                          "NOTEBOOK_BACKUP_BUCKET": backup_bucket, **_notebook_network(self)})
-        self.validate_fn.role.add_to_policy(iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"]))
         self.waiter_fn = PlatformFunction(self, "Waiter", project=project, name="notebook-waiter", handler_module="register_waiter",
                                           description="Parks the provisioning task token on the environment record", environment=environment)
         self.progress_fn = PlatformFunction(self, "Progress", project=project, name="notebook-progress", handler_module="check_progress",
@@ -65,8 +64,6 @@ class NotebookProvisioning(Construct):
                                  "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook"])
         self.waiter_fn.role.add_to_policy(iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
                                                               resources=[state_machine_arn]))
-        suppress(self.validate_fn.role, "AwsSolutions-IAM5", "Any analyst (IAM user of this account) may request a notebook",
-                 applies_to=["Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*"])
 
         definition = build_definition(self, ProvisioningResources(
             table=table, key=key, product=product, product_version=product_version, notebook_arn=notebook_arn,
@@ -83,8 +80,9 @@ class NotebookProvisioning(Construct):
         functions = (self.validate_fn, self.waiter_fn, self.progress_fn)
         suppress(self.state_machine.role, "AwsSolutions-IAM5",
                  "X-Ray and log delivery have no resource-level permissions (*); Lambda invoke covers the versions of the "
-                 "platform's own three functions; notebooks and URL parameters are named per analyst under fixed prefixes",
-                 applies_to=["Resource::*",
+                 "platform's own three functions; notebooks and URL parameters are named per analyst under fixed prefixes; "
+                 "any analyst (IAM user of this account) may request a notebook",
+                 applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
                              *(f"Resource::<{logical_id(fn.function)}.Arn>:*" for fn in functions),
                              "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook",
                              f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter{url_parameter_prefix}*"])

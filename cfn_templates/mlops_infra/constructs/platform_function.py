@@ -19,11 +19,15 @@ POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambda
 
 
 class PlatformFunction(Construct):
-    """Function ``<project>-<name>`` with its own log group and a role that may only write to it."""
+    """Function ``<project>-<name>`` with its own log group and a role that may only write to it.
+
+    In the secure ML environment it runs in the private subnets, unless ``outside_network`` says why it must not
+    (a function that must reach the internet, which those subnets do not, and touches no data).
+    """
 
     def __init__(self, scope: Construct, id_: str, *, project: str, name: str, handler_module: str, description: str,
                  environment: dict[str, str] | None = None, timeout_seconds: int = 30, layer_arns: tuple[str, ...] = (),
-                 role_name: str | None = None) -> None:
+                 role_name: str | None = None, outside_network: str | None = None) -> None:
         super().__init__(scope, id_)
         function_name = f"{project}-{name}"
         self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{function_name}",
@@ -51,7 +55,7 @@ class PlatformFunction(Construct):
             log_group=self.log_group,
             environment={"POWERTOOLS_SERVICE_NAME": name, **(environment or {})},
         )
-        placement = NetworkPlacement.of(self)
+        placement = NetworkPlacement.of(self) if outside_network is None else None
         if placement is not None:  # the secure ML environment: private subnets only, AWS APIs through its endpoints
             function_resource = self.function.node.default_child
             assert isinstance(function_resource, lambda_.CfnFunction)

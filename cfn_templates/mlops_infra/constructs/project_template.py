@@ -26,14 +26,12 @@ from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
 from mlops_infra.constructs.project_seeder import seeder_name
 from mlops_runtime.config import PlatformConfig
-from mlops_runtime.projects.names import project_prefix
+from mlops_runtime.projects.names import max_project_name_length, project_name_pattern, project_prefix
 
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 UNIT_ID_PATTERN = r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$"
 #: What a template's two stages deploy to: one account each, or every member account of one unit each.
 TARGET_KINDS = ("accounts", "units")
-#: SageMaker allows 32 characters; physical names (buckets: 63) leave room for 12 after the platform prefix.
-PROJECT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,11}$"
 PROJECT_ID_PATTERN = r"^p-[a-z0-9]{12}$"
 
 
@@ -49,8 +47,10 @@ class ProjectTemplate(servicecatalog.ProductStack):
         super().__init__(scope, id_)
         if targets not in TARGET_KINDS:
             raise ValueError(f"targets must be one of {TARGET_KINDS}, got {targets!r}")
-        name = cdk.CfnParameter(self, "SageMakerProjectName", allowed_pattern=PROJECT_NAME_PATTERN,
-                                constraint_description="2-12 lowercase letters, digits or '-', starting with a letter",
+        # SageMaker allows 32 characters; the project's bucket names (S3: 63) must fit after the platform prefix in every region
+        longest = max_project_name_length(config.project)
+        name = cdk.CfnParameter(self, "SageMakerProjectName", allowed_pattern=project_name_pattern(config.project),
+                                constraint_description=f"2-{longest} lowercase letters, digits or '-', starting with a letter",
                                 description="Project name (SageMaker passes it)")
         project_id = cdk.CfnParameter(self, "SageMakerProjectId", allowed_pattern=PROJECT_ID_PATTERN,
                                       description="Project id (SageMaker passes it)")

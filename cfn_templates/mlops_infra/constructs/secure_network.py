@@ -5,7 +5,9 @@
                                  └─ SG workloads (jobs, endpoints) ────┼─▶ SG endpoints (HTTPS from both only)
                                                                        └─▶ interface endpoints: the APIs the platform calls
                                      S3 gateway endpoint (policy: buckets of the platform's accounts, or of
-                                                          accounts in its organizational units, only)
+                                                          accounts in its organizational units, only; plus
+                                                          the AWS-owned buckets of ECR layers and of
+                                                          CloudFormation's custom resource answers)
 
 Nothing in it reaches the internet unless ``nat`` is set; every AWS API the platform's jobs, notebooks,
 Studio and Lambda functions call has an interface endpoint with private DNS.
@@ -31,6 +33,9 @@ INTERFACE_ENDPOINTS = (
 SAGEMAKER_UI_ENDPOINTS = ("notebook", "studio")
 #: AWS-owned buckets jobs must read through the S3 endpoint: ECR image layers.
 AWS_OWNED_BUCKETS = ("prod-{region}-starport-layer-bucket",)
+#: Where CloudFormation waits for custom resources' answers (``cloudformation-custom-resource-response-<region
+#: without dashes>``, a presigned PUT): the platform's functions in the private subnets answer through the endpoint.
+CUSTOM_RESOURCE_ANSWERS = "cloudformation-custom-resource-response-*"
 
 
 @dataclass(frozen=True)
@@ -90,17 +95,20 @@ class SecureNetwork(Construct):
         layers = iam.PolicyStatement(
             sid="AwsOwnedImageLayers", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"],
             resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{bucket.format(region=region)}/*" for bucket in AWS_OWNED_BUCKETS])
+        answers = iam.PolicyStatement(
+            sid="CloudFormationCustomResourceAnswers", principals=[iam.AnyPrincipal()], actions=["s3:PutObject"],
+            resources=[f"arn:{cdk.Aws.PARTITION}:s3:::{CUSTOM_RESOURCE_ANSWERS}/*"])
         endpoint = self.s3_endpoint.node.default_child
         assert isinstance(endpoint, ec2.CfnVPCEndpoint)
         if units is None:
-            endpoint.policy_document = iam.PolicyDocument(statements=[accounts, layers])
+            endpoint.policy_document = iam.PolicyDocument(statements=[accounts, layers, answers])
         else:  # the units statement exists only when a unit id was given (an empty one would match no path anyway)
             in_units = iam.PolicyStatement(
                 sid="PlatformUnitsBuckets", principals=[iam.AnyPrincipal()], actions=["s3:*"], resources=["*"],
                 conditions={"ForAnyValue:StringLike": {"aws:ResourceOrgPaths": [f"*/{unit}/*" for unit in units.unit_ids]}})
             endpoint.policy_document = cdk.Fn.condition_if(
-                units.given.logical_id, iam.PolicyDocument(statements=[accounts, in_units, layers]),
-                iam.PolicyDocument(statements=[accounts, layers]))
+                units.given.logical_id, iam.PolicyDocument(statements=[accounts, in_units, layers, answers]),
+                iam.PolicyDocument(statements=[accounts, layers, answers]))
 
     def _group(self, id_: str, description: str) -> ec2.SecurityGroup:
         return ec2.SecurityGroup(self, id_, vpc=self.vpc, description=description, allow_all_outbound=False)

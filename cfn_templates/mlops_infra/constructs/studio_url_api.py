@@ -42,7 +42,9 @@ class StudioUrlApi(Construct):
             self, "Authorizer", project=project, name="studio-authorizer", handler_module="studio_authorizer",
             description="Verifies the caller's JWT (issuer, audience, expiry, pinned algorithms) for the Studio URL API",
             environment={"TOKEN_ISSUER": issuer, "TOKEN_AUDIENCE": audience, "TOKEN_USE": token_use or "", "JWKS_URL": jwks_url},
-            layer_arns=(jwt_layer_arn,))
+            layer_arns=(jwt_layer_arn,),
+            outside_network="it fetches the issuer's signing keys (JWKS) from the internet, which the ML environment's "
+                            "private subnets cannot reach; it calls no AWS API and reads no data")
         self.url_function = PlatformFunction(
             self, "Url", project=project, name="studio-url-api", handler_module="studio_url_api",
             description="Presigned Studio URL for the authorized caller's own user profile",

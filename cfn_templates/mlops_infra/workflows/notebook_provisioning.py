@@ -1,6 +1,7 @@
 """The notebook provisioning workflow as small builders: each returns one state or one sub-chain.
 
-validate → apply settings → record (PENDING) → provision the product → save its record → wait for the notebook
+validate → find the analyst (IAM, from Step Functions: the functions may run where IAM has no endpoint) → apply
+settings → record (PENDING) → provision the product → save its record → wait for the notebook
 (task token released by the status handler; on timeout a poll, bounded) → presigned URL → SSM → record → COMPLETED.
 Any failure after the record: FAILED with the cause, the URL parameter removed, a Fail state. Rendered to ASL offline
 (``stepfunctions/definitions/``); the names of the states are part of that contract.
@@ -32,6 +33,8 @@ THROTTLING = {"sagemaker": ["SageMaker.AmazonSageMakerException"],
               "servicecatalog": ["ServiceCatalog.AWSServiceCatalogException"],
               "ssm": ["Ssm.ThrottlingException", "Ssm.TooManyUpdatesException"]}
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+#: The cause of a request by someone who is not an IAM user of the account (as the CLI says it).
+UNKNOWN_USER = 'unknown user "{}": no IAM user of that name in the platform account'
 TaskT = TypeVar("TaskT", bound=sfn.TaskStateBase)
 
 
@@ -55,7 +58,9 @@ class ProvisioningResources:
 def build_definition(scope: Construct, r: ProvisioningResources) -> sfn.IChainable:
     """The whole workflow, started by the request (``user``, ``request_id``, optional limits)."""
     failed = failure_path(scope, r)
-    validate, settings, record = validate_request(scope, r), apply_settings(scope, r), record_request(scope, r)
+    invalid = sfn.Fail(scope, "Invalid request", error="InvalidRequest", cause_path="$.error.Cause")
+    validate, find = validate_request(scope, r, invalid), find_analyst(scope, invalid)
+    settings, record = apply_settings(scope, r), record_request(scope, r)
     provision, save = provision_product(scope, r), save_provisioning_record(scope, r)
     wait, check = wait_for_notebook(scope, r), check_progress(scope, r)
     issue = issue_url(scope, r, failed)
@@ -64,15 +69,25 @@ def build_definition(scope: Construct, r: ProvisioningResources) -> sfn.IChainab
     wait.add_catch(check, errors=["States.Timeout"], result_path="$.timeout")
     wait.add_catch(failed, errors=["States.ALL"], result_path="$.error")
     check.next(poll_decision(scope, ready=issue, wait=wait, failed=failed))
-    return validate.next(settings).next(record).next(provision).next(save).next(wait).next(issue)
+    return validate.next(find).next(settings).next(record).next(provision).next(save).next(wait).next(issue)
 
 
-def validate_request(scope: Construct, r: ProvisioningResources) -> tasks.LambdaInvoke:
+def validate_request(scope: Construct, r: ProvisioningResources, invalid: sfn.Fail) -> tasks.LambdaInvoke:
     """The request against the product's limits; ``InvalidRequest`` ends the execution before anything exists."""
     validate = tasks.LambdaInvoke(scope, "Validate request", lambda_function=r.validate_fn, payload_response_only=True, result_path="$")
-    validate.add_catch(sfn.Fail(scope, "Invalid request", error="InvalidRequest", cause_path="$.error.Cause"),
-                       errors=["InvalidRequest"], result_path="$.error")
+    validate.add_catch(invalid, errors=["InvalidRequest"], result_path="$.error")
     return validate
+
+
+def find_analyst(scope: Construct, invalid: sfn.Fail) -> tasks.CallAwsService:
+    """The requester must be an IAM user of this account (analysts are); anyone else is refused before anything exists."""
+    find = tasks.CallAwsService(
+        scope, "Find analyst", service="iam", action="getUser", parameters={"UserName.$": "$.user"},
+        iam_resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:user/*"], result_path=sfn.JsonPath.DISCARD)
+    unknown = sfn.Pass(scope, "Unknown analyst", result_path="$.error", parameters={"Cause": sfn.JsonPath.format(
+        UNKNOWN_USER, sfn.JsonPath.string_at("$.user"))})
+    find.add_catch(unknown.next(invalid), errors=["Iam.NoSuchEntityException"], result_path="$.error")
+    return find
 
 
 def apply_settings(scope: Construct, r: ProvisioningResources) -> sfn.Pass:

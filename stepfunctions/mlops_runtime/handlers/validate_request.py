@@ -7,7 +7,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mlops_runtime.aws.clients import client
 from mlops_runtime.notebooks.validation import expand_request
 
 logger = Logger(service="notebook-provisioning")
@@ -15,4 +14,4 @@ logger = Logger(service="notebook-provisioning")
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return expand_request(event, client("iam"))
+    return expand_request(event)

@@ -19,7 +19,7 @@ from mlops_runtime.notebooks.reconcile import reconcile
 from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
 from mlops_runtime.notebooks.urls import IssuedUrl, delete_url, issue_url
-from mlops_runtime.notebooks.validation import expand_request
+from mlops_runtime.notebooks.validation import expand_request, require_known_user
 
 Progress = Callable[[str], None]
 NOTEBOOK_TYPE = "sagemaker-notebook"
@@ -63,7 +63,8 @@ class NotebookService:
     def request(self, request: NotebookRequest, wait: bool = True, progress: Progress = lambda _: None,
                 timeout: float = 3600.0) -> dict[str, Any]:
         """Validate (nothing is created on bad input), start provisioning, optionally wait for the URL."""
-        expanded = expand_request(request.to_dict(), self.client("iam"), environ={})
+        expanded = expand_request(request.to_dict(), environ={})
+        require_known_user(self.client("iam"), request.user)
         sfn = self.client("stepfunctions")
         try:
             execution_arn = sfn.start_execution(stateMachineArn=self.platform.state_machine_arn, name=request.request_id,

@@ -44,15 +44,18 @@ def require_known_user(iam: Any, user: str) -> None:
         raise
 
 
-def expand_request(data: dict[str, Any], iam: Any, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The validated request plus names and Service Catalog parameters; :class:`InvalidRequest` on bad input."""
+def expand_request(data: dict[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The validated request plus names and Service Catalog parameters; :class:`InvalidRequest` on bad input.
+
+    Whether the user exists is not asked here (:func:`require_known_user`): the state machine asks IAM itself, as its
+    functions may run in subnets without a route to IAM (which has no VPC endpoint).
+    """
     request = parse_request(data)
     try:
         env_type = get_type(request.environment_type)
     except KeyError as exc:
         raise InvalidRequest(str(exc.args[0])) from None
     parameters = provisioning_parameters(request, env_type)
-    require_known_user(iam, request.user)
     environ = os.environ if environ is None else environ
     parameters += [{"Key": key, "Value": environ[var]} for key, var in PLATFORM_PARAMETERS.items() if environ.get(var)]
     name = env_type.resource_name(request.user)

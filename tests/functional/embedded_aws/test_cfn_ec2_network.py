@@ -26,7 +26,13 @@ NETWORK: dict[str, Any] = {"Resources": {
     "Sts": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {
         "VpcId": {"Ref": "Vpc"}, "ServiceName": "com.amazonaws.us-east-1.sts", "VpcEndpointType": "Interface",
         "SubnetIds": [{"Ref": "Subnet"}], "SecurityGroupIds": [{"Fn::GetAtt": ["Group", "GroupId"]}], "PrivateDnsEnabled": True}},
-}, "Outputs": {"Vpc": {"Value": {"Ref": "Vpc"}}, "Group": {"Value": {"Fn::GetAtt": ["Group", "GroupId"]}}}}
+}, "Outputs": {"Vpc": {"Value": {"Ref": "Vpc"}}, "Group": {"Value": {"Fn::GetAtt": ["Group", "GroupId"]}},
+                "Subnet": {"Value": {"Ref": "Subnet"}}, "Routes": {"Value": {"Ref": "Routes"}}}}
+
+
+def _subnet_table(ec2: Any, subnet_id: str) -> list[str]:
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
+    return [table["RouteTableId"] for table in tables]
 
 
 def _outputs(aws: EmbeddedAws) -> dict[str, str]:
@@ -46,6 +52,7 @@ def test_the_stack_creates_the_egress_rule_and_endpoints_and_deletes_everything(
     assert sorted(e["VpcEndpointType"] for e in endpoints) == ["Gateway", "Interface"]
     gateway = next(e for e in endpoints if e["VpcEndpointType"] == "Gateway")
     assert json.loads(gateway["PolicyDocument"])["Statement"][0]["Action"] == "s3:GetObject"
+    assert _subnet_table(ec2, outputs["Subnet"]) == [outputs["Routes"]]  # the subnet routes by its table (to the S3 endpoint)
     aws.client("cloudformation").delete_stack(StackName="net")
     assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [outputs["Vpc"]]}])["Vpcs"] == []
     assert {e["State"].lower() for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]} <= {"deleted"}
@@ -57,5 +64,6 @@ def test_without_the_extension_the_egress_rule_is_missing_and_the_stack_cannot_b
         ec2 = aws.client("ec2")
         [group] = ec2.describe_security_groups(GroupIds=[outputs["Group"]])["SecurityGroups"]
         assert not [p for p in group["IpPermissionsEgress"] if p.get("FromPort") == 443]
+        assert _subnet_table(ec2, outputs["Subnet"]) == []  # recorded, never applied: the subnet keeps the main table
         with pytest.raises(Exception, match="has dependencies"):
             aws.client("cloudformation").delete_stack(StackName="net")

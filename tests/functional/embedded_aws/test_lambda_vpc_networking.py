@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws, extensions
 from support import trust_policy, zip_module
@@ -184,3 +185,38 @@ def test_a_function_outside_any_vpc_and_moto_alone_reach_everything(aws: Embedde
         assert _invoke(aws, {"bucket": "data", "web": web})["iam"].startswith("NoSuchEntityException")
     aws.client("lambda").update_function_configuration(FunctionName="fn", VpcConfig={"SubnetIds": [], "SecurityGroupIds": []})
     assert _invoke(aws, {"bucket": "data", "web": web})["web"] == "ok"
+
+
+ANSWER = '''
+import json, urllib.request
+
+def handler(event, context):
+    answer = {"Status": "SUCCESS", "PhysicalResourceId": "answered", "StackId": event["StackId"], "RequestId": event["RequestId"],
+              "LogicalResourceId": event["LogicalResourceId"], "Data": {}}
+    request = urllib.request.Request(event["ResponseURL"], data=json.dumps(answer).encode(), method="PUT", headers={"Content-Type": ""})
+    urllib.request.urlopen(request, timeout=5).read()
+'''
+ANSWERS = {"Sid": "Answers", "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+           "Resource": "arn:aws:s3:::cloudformation-custom-resource-response-*/*"}
+
+
+@pytest.mark.parametrize("admitted", [True, False], ids=["endpoint-admits-the-answer", "endpoint-refuses-the-answer"])
+def test_a_custom_resource_in_a_vpc_answers_cloudformation_through_the_s3_endpoint(aws: EmbeddedAws, admitted: bool) -> None:
+    statements = [ANSWERS] if admitted else []
+    network = Network(aws)
+    network.s3_gateway({"Version": "2012-10-17", "Statement": [*ONLY_BUCKET["Statement"], *statements]})
+    role = aws.client("iam").create_role(RoleName="cr-role", AssumeRolePolicyDocument=trust_policy("lambda.amazonaws.com"))["Role"]["Arn"]
+    arn = aws.client("lambda").create_function(
+        FunctionName="answer", Runtime="python3.11", Role=role, Handler="app.handler", Timeout=30,
+        Code={"ZipFile": zip_module({"app.py": ANSWER})},
+        VpcConfig={"SubnetIds": [network.subnet], "SecurityGroupIds": [network.function_group]})["FunctionArn"]
+    template = json.dumps({"Resources": {"Seed": {"Type": "Custom::Seed", "Properties": {"ServiceToken": arn}}}})
+    cfn = aws.client("cloudformation")
+    if admitted:
+        cfn.create_stack(StackName="seeded", TemplateBody=template)
+        assert cfn.describe_stacks(StackName="seeded")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+        return
+    with pytest.raises(ClientError) as refused:  # the endpoint refuses the PUT (403): no answer, the resource fails
+        cfn.create_stack(StackName="seeded", TemplateBody=template)
+    assert refused.value.response["Error"]["Message"] == (
+        "Seed: the custom resource function sent no response (HTTPError: HTTP Error 403: Forbidden)")

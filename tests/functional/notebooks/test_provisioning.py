@@ -105,5 +105,5 @@ def test_state_machine_refuses_bad_input_without_recording_anything(platform: Pl
                                     input=json.dumps({"user": "zed", "request_id": "req-zed"}))["executionArn"]
     described = wait_for_execution(sfn, execution)
     assert (described["status"], described["error"]) == ("FAILED", "InvalidRequest")
-    assert "unknown user 'zed'" in described["cause"]
+    assert described["cause"] == 'unknown user "zed": no IAM user of that name in the platform account'
     assert platform.service.records.get("zed-Notebook") is None

@@ -37,6 +37,11 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
     placed = aws.client("lambda").get_function_configuration(FunctionName="mlops-project-seed")["VpcConfig"]
     assert sorted(placed["SubnetIds"]) == sorted(deployed[0].outputs["PrivateSubnetIds"].split(","))
     assert placed["SecurityGroupIds"] == [deployed[0].outputs["WorkloadSecurityGroupId"]]
+    # there they reach AWS only through the environment's endpoints: the request validation asks no IAM (which has
+    # none; the state machine asks it), so it answers instead of timing out
+    answer = aws.client("lambda").invoke(FunctionName="mlops-notebook-validate", Payload=json.dumps({"user": "ana", "request_id": "r-1"}))
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    assert json.loads(answer["Payload"].read())["notebook_name"] == "ana-Notebook"
     # the Studio domain too: VPC-only in the environment's VPC and private subnets, with its Studio group
     domain = aws.client("sagemaker").describe_domain(DomainId=deployed[3].outputs["StudioDomainId"])
     assert (domain["VpcId"], domain["AppNetworkAccessType"]) == (deployed[0].outputs["VpcId"], "VpcOnly")

@@ -91,7 +91,7 @@ def test_the_s3_stored_template_option_creates_a_seeded_project_the_cli_can_dele
 
 
 def test_bad_input_is_refused_before_anything_is_created(platform: Platform, clients: ProjectClients) -> None:
-    with pytest.raises(ConfigError, match="project name must be 2-12 lowercase"):
+    with pytest.raises(ConfigError, match="project name must be 2-10 lowercase"):
         create_project(clients, platform.outputs["ProjectProductId"], "Churn_Model", "222222222222", "333333333333", {})
     with pytest.raises(ConfigError, match=r"staging must be a 12-digit account id or an organizational unit id \(ou-...\), got '2222'"):
         create_project(clients, platform.outputs["ProjectProductId"], "fraud", "2222", "333333333333", {})

@@ -74,3 +74,15 @@ def test_a_studio_domain_lives_in_the_environment_with_the_studio_group(tmp_path
     assert properties["SubnetIds"] == SUBNETS and properties["AppNetworkAccessType"] == "VpcOnly"
     assert properties["DefaultUserSettings"]["SecurityGroups"] == [{"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}]
     assert tooling.find_resources("AWS::EC2::SecurityGroup") == {}  # the environment's group, not one of its own
+
+
+def test_the_studio_token_authorizer_alone_runs_outside_the_private_subnets(tmp_path: Path) -> None:
+    """It must fetch the issuer's keys from the internet (no NAT in the environment); the URL function stays inside."""
+    config = PlatformConfig(network_cidr=SHIPPED_NETWORK_CIDR, studio_token_issuer="https://login.example.com",
+                            studio_token_audience="studio-app", studio_api_vpc_endpoint_ids=("vpce-0a1b2c3d4e5f60789",),
+                            studio_allowed_cidrs=("10.20.0.0/16",))
+    tooling = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
+    placed = {f["Properties"]["FunctionName"]: "VpcConfig" in f["Properties"] for f in tooling.find_resources("AWS::Lambda::Function").values()}
+    assert placed["mlops-studio-authorizer"] is False
+    assert placed["mlops-studio-url-api"] is True
+    assert sum(placed.values()) == len(placed) - 1

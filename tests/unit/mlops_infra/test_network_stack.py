@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
+from embedded_aws.iam.evaluator import evaluate
 from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_runtime.config import PlatformConfig
-from support import with_parameters
+from support import render, with_parameters
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,22 @@ def test_the_s3_endpoint_admits_only_the_platform_accounts_buckets_and_image_lay
     # this account, the tooling account (model artifacts), and every staging and prod account
     assert statements["PlatformAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": ACCOUNTS}}
     assert statements["AwsOwnedImageLayers"]["Action"] == "s3:GetObject"
-    assert len(statements) == 2 and all(s["Effect"] == "Allow" for s in statements.values())
-    assert [s["Sid"] for s in with_units["Statement"]] == ["PlatformAccountsBuckets", "PlatformUnitsBuckets", "AwsOwnedImageLayers"]
+    assert len(statements) == 3 and all(s["Effect"] == "Allow" for s in statements.values())
+    assert [s["Sid"] for s in with_units["Statement"]] == [
+        "PlatformAccountsBuckets", "PlatformUnitsBuckets", "AwsOwnedImageLayers", "CloudFormationCustomResourceAnswers"]
+
+
+def test_functions_in_the_private_subnets_can_answer_cloudformation_through_the_s3_endpoint(network: Template) -> None:
+    """A custom resource's function (the project seeder) PUTs its answer to CloudFormation's AWS-owned bucket."""
+    _, _, without_units = _gateway_policy(network)["Fn::If"]
+    policy = render(with_parameters(without_units, {"ToolingAccountId": "123456789012", "StagingAccountIds": "222222222222",
+                                                    "ProdAccountIds": "333333333333"}), {})
+    policy["Statement"] = [s for s in policy["Statement"] if s["Sid"] != "PlatformAccountsBuckets"]  # its Fn::Split is CFN's
+    foreign = {"aws:ResourceAccount": "999999999999"}
+    answer = "arn:aws:s3:::cloudformation-custom-resource-response-useast1/arn%3Aaws%3Acloudformation/abc"
+    assert evaluate([policy], "s3:PutObject", answer, foreign, frozenset()).allowed
+    assert not evaluate([policy], "s3:PutObject", "arn:aws:s3:::someone-elses-bucket/k", foreign, frozenset()).allowed
+    assert not evaluate([policy], "s3:GetObject", answer, foreign, frozenset()).allowed
 
 
 def test_with_organizational_units_the_s3_endpoint_also_admits_buckets_of_their_member_accounts(network: Template) -> None:

@@ -91,7 +91,7 @@ def test_a_studio_role_must_be_a_role_arn() -> None:
 def test_the_template_takes_what_sagemaker_passes_and_the_two_target_accounts(project: Template) -> None:
     parameters = project.to_json()["Parameters"]
     assert {k: v["AllowedPattern"] for k, v in parameters.items()} == {
-        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,11}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
+        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,9}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
         "StagingAccountId": r"^\d{12}$", "ProdAccountId": r"^\d{12}$"}
 
 
@@ -179,7 +179,7 @@ def _join(*parts: Any) -> dict[str, Any]:
 def test_the_units_template_takes_two_organizational_units(units_project: Template) -> None:
     parameters = units_project.to_json()["Parameters"]
     assert {k: v["AllowedPattern"] for k, v in parameters.items()} == {
-        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,11}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
+        "SageMakerProjectName": r"^[a-z][a-z0-9-]{1,9}$", "SageMakerProjectId": r"^p-[a-z0-9]{12}$",
         "StagingOrganizationalUnitId": r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$", "ProdOrganizationalUnitId": r"^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$"}
 
 
