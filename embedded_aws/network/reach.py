@@ -8,8 +8,9 @@ security groups on both sides, as the VPC would route and filter its packets.
 * **The internet** (every public AWS endpoint too) only through a NAT gateway: every subnet's route table sends
   ``0.0.0.0/0`` to one. An internet gateway is not enough: a function's network interfaces have no public address.
 
-The result is plain data (:meth:`Reach.to_dict`): it travels to the function's worker process, which routes each
-connection by it (:mod:`embedded_aws.network.guard`).
+The decision works on a :class:`NetworkView` (plain data), read from moto's EC2 backend inside the embedded AWS
+(:func:`view_from_backend`) or from the EC2 API of a real account (:func:`view_from_api`, for ``mlops doctor``). The
+result travels to the function's worker process as :meth:`Reach.to_dict` (:mod:`embedded_aws.network.guard`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,55 @@ from typing import Any
 from embedded_aws.network.services import GATEWAY_SERVICES
 
 HTTPS = 443
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One security group rule: protocol, ports, and its peers (address ranges, groups, prefix lists)."""
+
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None
+    cidrs: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+
+    def allows_https(self) -> bool:
+        if self.protocol in ("-1", "all"):
+            return True
+        return self.protocol in ("tcp", "6") and self.from_port is not None and self.to_port is not None and self.from_port <= HTTPS <= self.to_port
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    ingress: tuple[Rule, ...] = ()
+    egress: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    service_name: str
+    kind: str  # Interface or Gateway
+    private_dns: bool = False
+    route_tables: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What decides a function's reach in one VPC."""
+
+    vpc_id: str
+    cidr: str
+    #: subnet id → its route table id (``None``: no table at all)
+    subnet_tables: dict[str, str | None]
+    #: route tables whose ``0.0.0.0/0`` goes to a NAT gateway
+    nat_tables: frozenset[str]
+    endpoints: tuple[Endpoint, ...]
+    groups: dict[str, Group]
 
 
 @dataclass(frozen=True)
@@ -39,83 +89,97 @@ class Reach:
                 "endpoints": dict(self.endpoints)}
 
 
-def function_reach(ec2: Any, account: str, region: str, subnet_ids: Sequence[str], group_ids: Sequence[str]) -> Reach | None:
-    """The reach of a function in ``subnet_ids`` with ``group_ids``, read from moto's EC2 backend ``ec2``; ``None`` outside a VPC."""
-    subnets = [ec2.get_subnet(subnet_id) for subnet_id in subnet_ids]
-    if not subnets:
-        return None
-    vpc_id = subnets[0].vpc_id
-    vpc_cidr = ipaddress.ip_network(str(ec2.get_vpc(vpc_id).cidr_block))
-    groups = [group for group in (ec2.get_security_group_from_id(g) for g in group_ids) if group is not None]
-    tables = [_route_table(ec2, vpc_id, subnet.id) for subnet in subnets]
+def function_reach(view: NetworkView, account: str, region: str, subnet_ids: Sequence[str], group_ids: Sequence[str]) -> Reach:
+    """The reach of a function in ``subnet_ids`` (of ``view``'s VPC) with ``group_ids``."""
+    network = ipaddress.ip_network(view.cidr, strict=False)
+    groups = [view.groups[g] for g in group_ids if g in view.groups]
+    tables = [view.subnet_tables.get(subnet) for subnet in subnet_ids]
     endpoints: dict[str, str] = {}
-    for endpoint in ec2.vpc_end_points.values():
-        if endpoint.vpc_id != vpc_id or getattr(endpoint, "state", "available") != "available":
+    for endpoint in view.endpoints:
+        if not endpoint.available:
             continue
-        service = endpoint.service_name.rsplit(f".{region}.", 1)[-1] if endpoint.service_name.startswith("com.amazonaws.") else endpoint.service_name
-        if (endpoint.vpc_endpoint_type or "Gateway") == "Gateway":
-            routed = all(table is not None and table.id in (endpoint.route_table_ids or []) for table in tables)
+        service = endpoint.service_name.split(f".{region}.", 1)[-1] if endpoint.service_name.startswith("com.amazonaws.") else endpoint.service_name
+        if endpoint.kind == "Gateway":
+            routed = all(table is not None and table in endpoint.route_tables for table in tables)
             if service in GATEWAY_SERVICES and routed and _lets_out(groups):
                 endpoints[service] = endpoint.id
-        elif endpoint.private_dns_enabled and _interface_admits(ec2, endpoint, groups, vpc_cidr):
+        elif endpoint.private_dns and _interface_admits(view, endpoint, groups, network):
             endpoints.setdefault(service, endpoint.id)
-    nat = all(table is not None and any(_default_route(route) and route.nat_gateway is not None for route in table.routes)
-              for table in tables)
-    return Reach(account, region, vpc_id, nat and _lets_out(groups), endpoints)
+    nat = bool(tables) and all(table is not None and table in view.nat_tables for table in tables)
+    return Reach(account, region, view.vpc_id, nat and _lets_out(groups), endpoints)
 
 
-def _route_table(ec2: Any, vpc_id: str, subnet_id: str) -> Any:
-    """The subnet's route table: the one associated with it, else the VPC's main table."""
-    main = None
-    for table in ec2.route_tables.values():
-        if table.vpc_id != vpc_id:
-            continue
-        if subnet_id in table._associations.values():
-            return table
-        if table.main_association_id is not None:
-            main = table
-    return main
-
-
-def _default_route(route: Any) -> bool:
-    return getattr(route, "destination_cidr_block", None) == "0.0.0.0/0"
-
-
-def _interface_admits(ec2: Any, endpoint: Any, groups: Iterable[Any], vpc_cidr: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+def _interface_admits(view: NetworkView, endpoint: Endpoint, groups: Iterable[Group], network: Any) -> bool:
     """HTTPS from the function's groups to the endpoint's network interfaces, both groups agreeing."""
-    endpoint_groups = [g for g in (ec2.get_security_group_from_id(i) for i in endpoint.security_group_ids or []) if g is not None]
+    endpoint_groups = [view.groups[g] for g in endpoint.groups if g in view.groups]
     mine = {group.id for group in groups}
     theirs = {group.id for group in endpoint_groups}
-    out = any(_rule_allows(rule, vpc_cidr, theirs) for group in groups for rule in group.egress_rules)
-    into = any(_rule_allows(rule, vpc_cidr, mine) for group in endpoint_groups for rule in group.ingress_rules)
+    out = any(_rule_admits(rule, network, theirs) for group in groups for rule in group.egress)
+    into = any(_rule_admits(rule, network, mine) for group in endpoint_groups for rule in group.ingress)
     return out and into
 
 
-def _lets_out(groups: Iterable[Any]) -> bool:
-    """Some group lets HTTPS out beyond the VPC (to the internet, or to a gateway endpoint's public prefixes)."""
-    for group in groups:
-        for rule in group.egress_rules:
-            if not _port_matches(rule):
-                continue
-            if rule.prefix_list_id:
-                return True
-            cidr = (rule.ip_range or {}).get("CidrIp")
-            if cidr and ipaddress.ip_network(cidr, strict=False).prefixlen == 0:
-                return True
-    return False
+def _lets_out(groups: Iterable[Group]) -> bool:
+    """Some group lets HTTPS out beyond the VPC (to the internet, or to a gateway endpoint's prefix list)."""
+    return any(rule.allows_https() and (rule.prefix_lists or any(ipaddress.ip_network(c, strict=False).prefixlen == 0 for c in rule.cidrs))
+               for group in groups for rule in group.egress)
 
 
-def _rule_allows(rule: Any, vpc_cidr: ipaddress.IPv4Network | ipaddress.IPv6Network, peer_groups: set[str]) -> bool:
+def _rule_admits(rule: Rule, network: Any, peer_groups: set[str]) -> bool:
     """The rule lets HTTPS through to/from a peer in ``peer_groups`` or an address of the VPC."""
-    if not _port_matches(rule):
+    if not rule.allows_https():
         return False
-    if (rule.source_group or {}).get("GroupId") in peer_groups:
-        return True
+    return bool(peer_groups & set(rule.groups)) or any(ipaddress.ip_network(c, strict=False).overlaps(network) for c in rule.cidrs)
+
+
+# -- reading the network ---------------------------------------------------------------------------------------------
+
+def view_from_backend(ec2: Any, vpc_id: str) -> NetworkView:
+    """The VPC as moto's EC2 backend holds it (inside the embedded AWS)."""
+    tables = [t for t in ec2.route_tables.values() if t.vpc_id == vpc_id]
+    main = next((t.id for t in tables if t.main_association_id is not None), None)
+    associated = {subnet: t.id for t in tables for subnet in t._associations.values()}
+    subnets = {s.id: associated.get(s.id, main) for s in ec2.describe_subnets(filters={"vpc-id": [vpc_id]})}
+    nat = frozenset(t.id for t in tables for r in t.routes if r.destination_cidr_block == "0.0.0.0/0" and r.nat_gateway is not None)
+    endpoints = tuple(
+        Endpoint(e.id, e.service_name, e.vpc_endpoint_type or "Gateway", bool(e.private_dns_enabled), tuple(e.route_table_ids or ()),
+                 tuple(e.security_group_ids or ()), getattr(e, "state", "available") == "available")
+        for e in ec2.vpc_end_points.values() if e.vpc_id == vpc_id)
+    groups = {g.id: Group(g.id, tuple(_backend_rule(r) for r in g.ingress_rules), tuple(_backend_rule(r) for r in g.egress_rules))
+              for g in ec2.describe_security_groups(filters={"vpc-id": [vpc_id]})}
+    return NetworkView(vpc_id, str(ec2.get_vpc(vpc_id).cidr_block), subnets, nat, endpoints, groups)
+
+
+def _backend_rule(rule: Any) -> Rule:
     cidr = (rule.ip_range or {}).get("CidrIp")
-    return isinstance(cidr, str) and ipaddress.ip_network(cidr, strict=False).overlaps(vpc_cidr)
+    group = (rule.source_group or {}).get("GroupId")
+    return Rule(str(rule.ip_protocol), rule.from_port, rule.to_port, (cidr,) if cidr else (), (group,) if group else (),
+                (rule.prefix_list_id,) if rule.prefix_list_id else ())
 
 
-def _port_matches(rule: Any) -> bool:
-    if rule.ip_protocol in ("-1", "all"):
-        return True
-    return rule.ip_protocol in ("tcp", "6") and rule.from_port is not None and rule.from_port <= HTTPS <= rule.to_port
+def view_from_api(ec2: Any, vpc_id: str) -> NetworkView:
+    """The VPC as the EC2 API describes it (an account's real network, or the embedded one)."""
+    where = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    [vpc] = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    tables = ec2.describe_route_tables(Filters=where)["RouteTables"]
+    main = next((t["RouteTableId"] for t in tables for a in t.get("Associations", []) if a.get("Main")), None)
+    associated = {a["SubnetId"]: t["RouteTableId"] for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
+    subnets = {s["SubnetId"]: associated.get(s["SubnetId"], main) for s in ec2.describe_subnets(Filters=where)["Subnets"]}
+    nat = frozenset(t["RouteTableId"] for t in tables for r in t.get("Routes", [])
+                    if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("NatGatewayId") and r.get("State", "active") == "active")
+    endpoints = tuple(
+        Endpoint(e["VpcEndpointId"], e["ServiceName"], e.get("VpcEndpointType", "Gateway"), bool(e.get("PrivateDnsEnabled")),
+                 tuple(e.get("RouteTableIds", [])), tuple(g["GroupId"] for g in e.get("Groups", [])),
+                 e.get("State", "available").lower() == "available")
+        for e in ec2.describe_vpc_endpoints(Filters=where)["VpcEndpoints"])
+    groups = {g["GroupId"]: Group(g["GroupId"], tuple(_api_rule(p) for p in g.get("IpPermissions", [])),
+                                  tuple(_api_rule(p) for p in g.get("IpPermissionsEgress", [])))
+              for g in ec2.describe_security_groups(Filters=where)["SecurityGroups"]}
+    return NetworkView(vpc_id, vpc["CidrBlock"], subnets, nat, endpoints, groups)
+
+
+def _api_rule(permission: dict[str, Any]) -> Rule:
+    return Rule(str(permission.get("IpProtocol", "-1")), permission.get("FromPort"), permission.get("ToPort"),
+                tuple(r["CidrIp"] for r in permission.get("IpRanges", [])),
+                tuple(p["GroupId"] for p in permission.get("UserIdGroupPairs", []) if p.get("GroupId")),
+                tuple(p["PrefixListId"] for p in permission.get("PrefixListIds", [])))

@@ -3,7 +3,9 @@
 Each is something AWS refuses at use time and no deployment error reports: a launch path for the state machine that
 provisions notebooks and for the caller who creates projects, and the account's API Gateway CloudWatch role the URL
 APIs' access logs need, and — when the account's SageMaker project launch role existed before the platform — whether
-that role allows what a project launch does. Before the first ``mlops deploy`` they report what the deployment will set.
+that role allows what a project launch does; and, in the secure ML environment, whether each platform function can
+reach every service its role lets it call (an endpoint in its VPC, or a NAT route), since a call with no route times
+out. Before the first ``mlops deploy`` they report what the deployment will set.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from embedded_aws.iam.evaluator import evaluate
+from embedded_aws.network.reach import function_reach, view_from_api
+from embedded_aws.network.services import endpoint_service
 from mlops_platform.deploy.account_checks import Check
 from mlops_platform.deploy.cloudformation import describe_stack, outputs_of
 from mlops_platform.deploy.platform import principal_arn
@@ -95,6 +99,54 @@ def _project_launch_role(iam: Any, stack: dict[str, Any], config: PlatformConfig
     return Check(TOOLING, what, True, f"the existing {LAUNCH_ROLE_NAME} allows what a project launch does")
 
 
+#: Actions in a function's role that the Lambda service performs for it (network interfaces, its logs, traces).
+_SERVICE_SIDE = frozenset({"ec2", "logs", "xray"})
+#: Permissions that authorize no call of their own (checked when the function hands a role to a service).
+_PERMISSION_ONLY = frozenset({"iam:PassRole"})
+
+
+def called_services(documents: list[dict[str, Any]]) -> set[str]:
+    """The endpoint services a role's allowed actions go to (``sagemaker:InvokeEndpoint`` → ``sagemaker.runtime``)."""
+    services = set()
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = statement.get("Action", [])
+            for action in actions if isinstance(actions, list) else [actions]:
+                prefix, _, name = str(action).partition(":")
+                if prefix in _SERVICE_SIDE or prefix == "*" or action in _PERMISSION_ONLY:
+                    continue
+                services.add("sagemaker.runtime" if prefix == "sagemaker" and name.startswith("InvokeEndpoint")
+                             else endpoint_service(prefix, ""))
+    return services
+
+
+def _network_reach(client: Callable[[str, str], Any], iam: Any, project: str, account: str, region: str) -> list[Check]:
+    """Each platform function in a VPC reaches every service its role lets it call."""
+    checks, ec2 = [], client("ec2", TOOLING)
+    pages = client("lambda", TOOLING).get_paginator("list_functions").paginate()
+    for function in (f for page in pages for f in page["Functions"] if f["FunctionName"].startswith(f"{project}-")):
+        placed = function.get("VpcConfig") or {}
+        if not placed.get("SubnetIds"):
+            continue
+        name, vpc_id = function["FunctionName"], placed.get("VpcId") or ec2.describe_subnets(
+            SubnetIds=placed["SubnetIds"][:1])["Subnets"][0]["VpcId"]
+        reach = function_reach(view_from_api(ec2, vpc_id), account, region, placed["SubnetIds"], placed.get("SecurityGroupIds", []))
+        needed = called_services(_documents(iam, function["Role"].rsplit("/", 1)[-1]))
+        missing = sorted(needed - set(reach.endpoints)) if not reach.internet else []
+        what = f"network reach of {name}"
+        if missing:
+            checks.append(Check(TOOLING, what, False, f"{name} may call {', '.join(missing)} but its subnets in {vpc_id} have no "
+                                                      "endpoint for them that admits its security groups, and no NAT route: "
+                                                      "those calls time out"))
+        else:
+            how = "a NAT route" if reach.internet else "the VPC's endpoints"
+            checks.append(Check(TOOLING, what, True, f"reaches {', '.join(sorted(needed)) or 'nothing it needs'} through {how}"))
+    return checks
+
+
 def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) -> list[Check]:
     """The tooling account's checks: launch paths (once deployed) and the API Gateway CloudWatch role."""
     stack = describe_stack(client("cloudformation", TOOLING), config.tooling_stack_name)
@@ -109,10 +161,12 @@ def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) ->
     groups: set[str] = set()
     if ":user/" in caller:
         groups = {g["Arn"] for g in iam.list_groups_for_user(UserName=caller.rsplit("/", 1)[-1])["Groups"]}
+    account, region = str(stack["StackId"]).split(":")[4], str(stack["StackId"]).split(":")[3]
     return [
         Check(TOOLING, "platform deployed", True, config.tooling_stack_name),
         _launch_path(catalog, "notebook provisioning launch path", outputs.notebook_portfolio_id, machine_role),
         _launch_path(catalog, "project launch path (you)", outputs.project_portfolio_id, caller, groups),
         _api_gateway_role(client("apigateway", TOOLING), iam),
-        _project_launch_role(iam, stack, config, str(stack["StackId"]).split(":")[4], str(stack["StackId"]).split(":")[3]),
+        _project_launch_role(iam, stack, config, account, region),
+        *_network_reach(client, iam, config.project, account, region),
     ]

@@ -126,6 +126,8 @@ def test_without_nat_only_services_with_an_endpoint_answer_and_the_rest_times_ou
         "web": "URLError: <urlopen error timed out>",
     }
     assert aws.client("ssm").get_parameter(Name="/net/seen")["Parameter"]["Value"] == "1"
+    placed = aws.client("lambda").get_function_configuration(FunctionName="fn")["VpcConfig"]
+    assert (placed["VpcId"], placed["SubnetIds"]) == (network.vpc, [network.subnet])  # moto alone says vpc-123abc
 
 
 def test_an_endpoint_without_private_dns_or_closed_by_its_group_is_not_a_route(aws: EmbeddedAws, web: str) -> None:

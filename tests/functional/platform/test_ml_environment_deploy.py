@@ -14,6 +14,7 @@ from mlops_infra.constructs.secure_network import INTERFACE_ENDPOINTS
 from mlops_infra.synth import synthesize
 from mlops_platform.accounts import LocalAccounts
 from mlops_platform.deploy.platform import deploy_platform, destroy_platform
+from mlops_platform.deploy.platform_checks import check_platform
 from mlops_platform.local.state import LocalState
 from mlops_runtime.config import PlatformConfig
 from support import wait_for
@@ -42,6 +43,7 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
     answer = aws.client("lambda").invoke(FunctionName="mlops-notebook-validate", Payload=json.dumps({"user": "ana", "request_id": "r-1"}))
     assert "FunctionError" not in answer, answer["Payload"].read()
     assert json.loads(answer["Payload"].read())["notebook_name"] == "ana-Notebook"
+    _doctor_sees_every_function_reach_what_it_calls_until_the_endpoints_close(aws, accounts, config, deployed[0].outputs)
     # the Studio domain too: VPC-only in the environment's VPC and private subnets, with its Studio group
     domain = aws.client("sagemaker").describe_domain(DomainId=deployed[3].outputs["StudioDomainId"])
     assert (domain["VpcId"], domain["AppNetworkAccessType"]) == (deployed[0].outputs["VpcId"], "VpcOnly")
@@ -59,6 +61,26 @@ def test_the_environment_lands_first_in_all_three_accounts_and_goes_last(aws: Em
         iam = aws.client("iam", account)
         assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("mlops-")] == [], account
         assert [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]] == [], account
+
+
+def _doctor_sees_every_function_reach_what_it_calls_until_the_endpoints_close(
+        aws: EmbeddedAws, accounts: LocalAccounts, config: PlatformConfig, environment: dict[str, str]) -> None:
+    reach = {c.check: c for c in check_platform(accounts.client, config) if c.check.startswith("network reach of ")}
+    assert len(reach) == 7 and all(c.ok for c in reach.values()), [c.detail for c in reach.values() if not c.ok]
+    assert reach["network reach of mlops-notebook-progress"].detail == (
+        "reaches sagemaker.api, servicecatalog through the VPC's endpoints")
+    ec2 = aws.client("ec2")
+    [endpoints] = [g["GroupId"] for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [environment["VpcId"]]}])["SecurityGroups"]
+                   if "NetworkEndpoints" in g["GroupName"]]
+    https = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": environment["WorkloadSecurityGroupId"]}]}]
+    ec2.revoke_security_group_ingress(GroupId=endpoints, IpPermissions=https)
+    try:
+        gap = {c.check: c for c in check_platform(accounts.client, config)}["network reach of mlops-notebook-progress"]
+        assert (gap.ok, gap.detail) == (False, f"mlops-notebook-progress may call sagemaker.api, servicecatalog but its "
+                                               f"subnets in {environment['VpcId']} have no endpoint for them that admits its "
+                                               "security groups, and no NAT route: those calls time out")
+    finally:
+        ec2.authorize_security_group_ingress(GroupId=endpoints, IpPermissions=https)
 
 
 def _assert_environment(aws: EmbeddedAws, account: str, account_id: str, outputs: dict[str, str]) -> None:
