@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 DEFAULT_REGION = "us-east-1"
 # NotImplemented answers from moto are 500s: never retry them.
 CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+#: botocore's data (endpoints, service models), parsed once per process: a new session would parse it again for every
+#: client, which made CloudFormation's per-resource API calls spend most of a stack deployment decoding JSON.
+_LOADER = botocore.loaders.create_loader()
 
 
+def new_session() -> boto3.session.Session:
+    """A session of its own (sessions are not thread-safe) sharing the process's parsed botocore data."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.session.Session(botocore_session=core)
+
+
+@functools.lru_cache(maxsize=512)
 def account_client(endpoint_url: str, service: str, account_id: str, region: str = DEFAULT_REGION) -> Any:
     """Return a client whose requests act in ``account_id`` (moto's ``x-moto-account-id`` header).
 
-    For the server's own bootstrap and for tests; users get real per-account keys instead.
+    For the server's own bootstrap, its CloudFormation resources and tests; users get real per-account keys instead.
+    Clients are thread-safe and carry no state of their own, so one per endpoint, service, account and region serves.
     """
-    client = boto3.session.Session().client(
+    client = new_session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
@@ -43,7 +58,7 @@ def credentials_client(
     config: Config | None = None,
 ) -> Any:
     """Return a client signed with the given keys, as any AWS SDK user would create it."""
-    return boto3.session.Session().client(
+    return new_session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,

@@ -8,6 +8,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from embedded_aws.clients import new_session
 from mlops_platform.local.state import LocalState
 from mlops_runtime.errors import ConfigError
 
@@ -36,7 +37,7 @@ class LocalAccounts:
 
     def client(self, service: str, account: str = "tooling") -> Any:
         keys = self._keys(account)
-        return boto3.session.Session().client(
+        return new_session().client(
             service,
             endpoint_url=self.state.endpoint_url,
             region_name=self.region,
