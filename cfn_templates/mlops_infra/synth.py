@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mlops_infra.app import build_app
+from mlops_infra.checks import StaticCheckError, assembly_findings
 from mlops_infra.render import state_machines
 from mlops_runtime.config import PlatformConfig
 
@@ -36,9 +37,13 @@ class SynthesizedStack:
 
 
 def synthesize(config: PlatformConfig | None = None, outdir: str | Path | None = None) -> dict[str, SynthesizedStack]:
-    """Synthesize every stack (AwsSolutions checks included); return them by stack name."""
+    """Synthesize every stack (AwsSolutions checks included) and hold the templates to the static checks
+    (:mod:`mlops_infra.checks`: IAM actions and condition keys, ASL, SDK integrations); return them by stack name."""
     outdir = Path(outdir or tempfile.mkdtemp(prefix="mlops-cdk-"))
     assembly = build_app(config, outdir=str(outdir)).synth()
+    findings = assembly_findings(outdir)
+    if findings:
+        raise StaticCheckError(findings)
     stacks = {}
     for stack in assembly.stacks:
         manifest = outdir / f"{stack.id}.assets.json"
