@@ -96,18 +96,37 @@ def deployed_platform(server: Any, outdir: Any, config: Any) -> Platform:
     return Platform(server, accounts, outputs)
 
 
+def stack_outcome(cfn: Any, name: str) -> tuple[str, list[tuple[str, str]]]:
+    """The stack's status and its failed resources as (logical id, reason), oldest first."""
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    events = cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    failed = [(e["LogicalResourceId"], e.get("ResourceStatusReason", "")) for e in reversed(events)
+              if e["ResourceStatus"].endswith("_FAILED") and e["ResourceType"] != "AWS::CloudFormation::Stack"]
+    return stack["StackStatus"], failed
+
+
+#: What AWS's template for the self-managed execution role grants (AdministratorAccess).
+EVERYTHING = ({"Effect": "Allow", "Action": "*", "Resource": "*"},)
+
+
 def stackset_roles(aws: Any, accounts: tuple[str, ...] = ("staging", "prod"),
                    admin: str = "AWSCloudFormationStackSetAdministrationRole",
-                   execution: str = "AWSCloudFormationStackSetExecutionRole") -> str:
-    """Create the self-managed StackSet roles (administration in tooling, execution in ``accounts``); return the admin ARN."""
+                   execution: str = "AWSCloudFormationStackSetExecutionRole",
+                   execution_statements: tuple[dict[str, Any], ...] = EVERYTHING) -> str:
+    """Create the self-managed StackSet roles (administration in tooling, execution in ``accounts`` allowed
+    ``execution_statements``: CloudFormation acts with them there); return the admin ARN."""
     admin_arn = aws.client("iam").create_role(RoleName=admin, AssumeRolePolicyDocument=trust_policy("cloudformation.amazonaws.com"))["Role"]["Arn"]
     aws.client("iam").put_role_policy(RoleName=admin, PolicyName="assume-execution", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::*:role/{execution}"}]}))
     for account in accounts:
-        aws.client("iam", account).create_role(RoleName=execution, AssumeRolePolicyDocument=json.dumps({
+        iam = aws.client("iam", account)
+        iam.create_role(RoleName=execution, AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"AWS": admin_arn}, "Action": "sts:AssumeRole"}]}))
+        if execution_statements:
+            iam.put_role_policy(RoleName=execution, PolicyName="deploy", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": list(execution_statements)}))
     return admin_arn
 
 

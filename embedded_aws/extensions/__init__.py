@@ -19,6 +19,7 @@ from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
 from embedded_aws.extensions.cfn_custom_resources import CustomResources
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_ec2_network import Ec2NetworkResources
+from embedded_aws.extensions.cfn_failed_operations import CfnFailedOperations
 from embedded_aws.extensions.cfn_iam_group import IamGroupResource
 from embedded_aws.extensions.cfn_iam_managed_policies import TemplateManagedPolicies
 from embedded_aws.extensions.cfn_kms_key import KmsKeyResource
@@ -93,6 +94,7 @@ ALL: tuple[Extension, ...] = (
     Ec2NetworkResources(),
     CfnDeleteOrder(),
     CfnUpdateRollback(),
+    CfnFailedOperations(),
     IamGroupResource(),
     TemplateManagedPolicies(),
     CfnParameterConstraints(),

@@ -1,5 +1,5 @@
 """CloudFormation creates API Gateway stages, request validators, authorizers and the account settings (moto 5.2.5
-skips these types).
+skips these types), and deletes a stack's REST API with it (moto keeps it).
 
 ``Ref`` of a deployment also returns its id (moto hands the stage the Python object). As on AWS, a stage with access
 logging needs the account's CloudWatch role (``AWS::ApiGateway::Account``), and that role must trust API Gateway.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from moto.apigateway.models import Deployment, Method
+from moto.apigateway.models import Deployment, Method, RestAPI, apigateway_backends
 
 from embedded_aws.extensions.base import Patcher
 from embedded_aws.extensions.cfn_resource import ApiResource, ResourceTypesExtension
@@ -129,4 +129,11 @@ class ApiGatewayStageResource(ResourceTypesExtension):
             return method
 
         patcher.replace(Method, "create_from_cloudformation_json", classmethod(create_method))
+
+        def delete_rest_api(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> None:
+            backend = apigateway_backends[account_id][region_name]
+            if resource_name in backend.apis:
+                backend.delete_rest_api(resource_name)
+
+        patcher.replace(RestAPI, "delete_from_cloudformation_json", classmethod(delete_rest_api))
         super().install(patcher)

@@ -9,10 +9,9 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws, extensions
-from support import trust_policy, zip_module
+from support import stack_outcome, trust_policy, zip_module
 
 HANDLER = '''
 import json
@@ -140,11 +139,13 @@ def _logging_template(account_role_service: str | None) -> dict:
 def test_a_stage_with_access_logs_needs_the_accounts_cloudwatch_role(aws: EmbeddedAws, role_service: str | None,
                                                                     failure: str | None) -> None:
     cfn, apigw = aws.client("cloudformation"), aws.client("apigateway")
-    if failure:
-        with pytest.raises(ClientError, match=failure):
-            cfn.create_stack(StackName="logged", TemplateBody=json.dumps(_logging_template(role_service)))
-        return
     cfn.create_stack(StackName="logged", TemplateBody=json.dumps(_logging_template(role_service)))
+    if failure:
+        status, failed = stack_outcome(cfn, "logged")
+        assert (status, [logical_id for logical_id, _ in failed]) == ("ROLLBACK_COMPLETE", ["Account" if role_service else "Stage"])
+        assert failure in failed[0][1]
+        assert apigw.get_rest_apis()["items"] == []  # rolled back
+        return
     assert apigw.get_account()["cloudwatchRoleArn"].startswith("arn:aws:iam::123456789012:role/")
     assert [s["stageName"] for s in apigw.get_stages(restApiId=apigw.get_rest_apis()["items"][0]["id"])["item"]] == ["prod"]
 

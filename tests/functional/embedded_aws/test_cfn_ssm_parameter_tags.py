@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from embedded_aws import EmbeddedAws, extensions
-from support import server_error
+from support import stack_outcome
 
 TEMPLATE = json.dumps({"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {
     "Name": "/platform/ml-environment/private-subnet-ids", "Type": "String", "Value": "none",
@@ -24,5 +24,7 @@ def test_a_tagged_parameter_is_created_with_its_tags_and_updated(aws: EmbeddedAw
 
 
 def test_without_the_extension_moto_fails_the_tagged_parameter(aws: EmbeddedAws) -> None:
-    with extensions.disabled("cfn-ssm-parameter-tags"), server_error():
+    with extensions.disabled("cfn-ssm-parameter-tags"):
         aws.client("cloudformation").create_stack(StackName="p", TemplateBody=TEMPLATE)
+        status, failed = stack_outcome(aws.client("cloudformation"), "p")
+    assert (status, [logical_id for logical_id, _ in failed]) == ("ROLLBACK_COMPLETE", ["P"])
