@@ -32,6 +32,7 @@ from embedded_aws.extensions.cfn_sagemaker_registry import SageMakerRegistryReso
 from embedded_aws.extensions.cfn_sagemaker_studio import StudioResources
 from embedded_aws.extensions.cfn_service_catalog import ServiceCatalogResources
 from embedded_aws.extensions.cfn_ssm_parameter_tags import SsmParameterTags
+from embedded_aws.extensions.cfn_stack_principal import CfnStackPrincipal
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.cfn_stackset_operations import StackSetOperations
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
@@ -117,6 +118,7 @@ ALL: tuple[Extension, ...] = (
     ApiGatewayStageResource(),
     ApiGatewayExecute(),
     IamAuthorization(),
+    CfnStackPrincipal(),
     TaskCredentials(),
     SdkErrorNames(),
 )

@@ -42,6 +42,7 @@ from moto.iam.models import iam_backends
 from moto.organizations.models import organizations_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
+from embedded_aws.extensions.cfn_stack_principal import acting_as, role_session
 from embedded_aws.extensions.sts_trust import as_list, trust_allows
 
 logger = logging.getLogger(__name__)
@@ -140,18 +141,28 @@ class Instance:
         values.update({p["ParameterKey"]: p["ParameterValue"] for p in self.parameters if "ParameterValue" in p})
         return values
 
+    @property
+    def execution_role_arn(self) -> str | None:
+        """The role CloudFormation acts as in the target account: the named execution role of a self-managed stack set
+        (a service-managed one deploys with the role Organizations gives the member, which holds every right)."""
+        if self.stack_set.permission_model != "SELF_MANAGED":
+            return None
+        return f"arn:aws:iam::{self.account_id}:role/{self.stack_set.execution_role_name}"
+
     def deploy(self) -> str | None:
         """Create or update the stack with the stack set's template; the failure reason, or ``None``."""
         problem = permission_problem(self.stack_set, self.account_id)
         if problem:
             return problem
         template, parameters = self.stack_set.template, self.effective_parameters()
-        # self-managed: the named execution role's rights (service-managed ones deploy with the members' admin role)
-        problem = ssm_parameters_problem(template, parameters,
-                                         f"arn:aws:iam::{self.account_id}:role/{self.stack_set.execution_role_name}",
-                                         self.region_name) if self.stack_set.permission_model == "SELF_MANAGED" else None
+        role = self.execution_role_arn
+        problem = ssm_parameters_problem(template, parameters, role, self.region_name) if role else None
         if problem:
             return f"ResourceLogicalId:{self.stack_name}, ResourceStatusReason:{problem}"
+        with acting_as(role_session(role) if role else None):
+            return self._deploy(template, parameters)
+
+    def _deploy(self, template: str, parameters: dict[str, str]) -> str | None:
         tags = dict(self.stack_set.tags or {})
         try:
             if self.stack is not None and self.stack.status in {"ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED"}:
@@ -179,10 +190,14 @@ class Instance:
         if problem:
             return problem
         if self.stack is not None and not retain:
+            role = self.execution_role_arn
             try:
-                self.backend.delete_stack(self.stack.stack_id)
+                with acting_as(role_session(role) if role else None):
+                    self.backend.delete_stack(self.stack.stack_id)
             except Exception as exc:  # noqa: BLE001 - a stack that cannot be deleted is reported on its instance
                 return getattr(exc, "message", None) or str(exc)
+            if self.stack.status == "DELETE_FAILED":
+                return stack_failure_reason(self.stack)
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,7 +218,10 @@ class Instance:
 def stack_failure_reason(stack: Any) -> str:
     """The reason CloudFormation gave for the stack's failure (its latest failed event)."""
     for event in reversed(stack.events):
-        if event.resource_status in {"UPDATE_FAILED", "CREATE_FAILED"} and event.resource_status_reason:
+        if event.resource_status in {"UPDATE_FAILED", "CREATE_FAILED", "DELETE_FAILED"} and event.resource_status_reason:
+            if event.logical_resource_id != stack.name:  # a resource's own failure
+                return (f"ResourceLogicalId:{event.logical_resource_id}, ResourceType:{event.resource_type}, "
+                        f"ResourceStatusReason:{event.resource_status_reason}")
             return f"ResourceStatus:{stack.status}, ResourceStatusReason:{event.resource_status_reason}"
     return f"ResourceStatus:{stack.status}"
 

@@ -3,7 +3,8 @@
 moto 5.2.5 authorizes nothing unless a global request counter is set, and then evaluates actions on ``*`` only,
 ignores most conditions and knows neither permissions boundaries nor ``iam:PassRole``. Here, for each request: the
 caller's identity policies (user, its groups, or the session's role), its permissions boundary and session policy,
-explicit Deny, the condition keys the request carries, the resource ARNs of the operation
+explicit Deny, the condition keys the request carries (and ``aws:ResourceTag`` read from the resource itself,
+:mod:`embedded_aws.iam.resource_tags`), the resource ARNs of the operation
 (:mod:`embedded_aws.iam.actions`), ``iam:PassRole`` for roles handed to a service, and for S3 the bucket policy (within
 the account either side may allow, across accounts both must). A request that came through a VPC endpoint (a
 function in a VPC, :mod:`embedded_aws.network.guard`) carries ``aws:SourceVpce``/``aws:SourceVpc`` instead of
@@ -32,6 +33,7 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.iam.actions import ALWAYS_ALLOWED, Authorization, Scope, authorization, s3_action
 from embedded_aws.iam.evaluator import EXPLICIT_DENY, Decision, authorize, evaluate, normalized, parse_document, principal_names
 from embedded_aws.iam.principals import DIRECTORY, Caller
+from embedded_aws.iam.resource_tags import resource_tag_keys
 from embedded_aws.network.endpoints import network_of
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,9 @@ class Authorizer:
             context["aws:userid"] = [caller.name]
         names = principal_names(caller.arn)
         same_account = resource_account is None or resource_account == caller.account
-        checks = [(request.action, resource, context, resource_policy) for resource in request.resources]
+        service = request.action.split(":", 1)[0]
+        checks = [(request.action, resource, {**context, **resource_tag_keys(resource, caller.account, service)}, resource_policy)
+                  for resource in request.resources]
         for role_arn, service in request.passed_roles:
             checks.append(("iam:PassRole", role_arn, {**context, "iam:passedtoservice": [service]}, None))
         for action, resource, keys, policy in checks:

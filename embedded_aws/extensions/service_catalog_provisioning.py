@@ -3,10 +3,12 @@
 moto 5.2.5 has no ProvisionProduct, DescribeRecord, TerminateProvisionedProduct or provisioned
 product queries. Here provisioning is asynchronous, as in Service Catalog: the call returns a
 ``CREATED`` record, a worker creates the CloudFormation stack ``SC-<account>-<pp-id>`` from the
-template at ``LoadTemplateFromURL`` (read from S3) with the launch constraint's role, and the
-record becomes ``SUCCEEDED`` with the stack outputs or ``FAILED`` with the error. Only a principal associated with a
-portfolio holding the product may launch it (:mod:`embedded_aws.iam.launch_paths`), and the launch role must trust
-Service Catalog and be allowed to read the template (:func:`read_template_as`).
+template at ``LoadTemplateFromURL`` (read from S3), and the record becomes ``SUCCEEDED`` with the stack outputs or
+``FAILED`` with the error. Only a principal associated with a portfolio holding the product may launch it
+(:mod:`embedded_aws.iam.launch_paths`). As Service Catalog does, the worker assumes the launch constraint's role and
+calls CloudFormation as that role (which must trust Service Catalog, be allowed to read the template —
+:func:`read_template_as` — and to create the stack and, through it, every resource); without a launch constraint it
+calls CloudFormation with the end user's own credentials. Termination acts the same way.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from moto.servicecatalog.exceptions import InvalidParametersException, ResourceN
 from moto.servicecatalog.models import ServiceCatalogBackend
 from moto.servicecatalog.responses import ServiceCatalogResponse
 
+from embedded_aws.clients import credentials_client
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_resource import service_client
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi, artifacts_of, catalog_state, new_id
 from embedded_aws.iam.launch_paths import launch_paths
+from embedded_aws.iam.principals import credentials_of, role_credentials
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$")
 
@@ -178,34 +182,47 @@ def read_template_as(launch_role_arn: str, region: str, bucket: str, key: str) -
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": refusal.message}}, "GetObject")
 
 
+#: The session name Service Catalog gives the launch role it assumes.
+LAUNCH_SESSION = "servicecatalog"
+
+
+def cloudformation_as(backend: ServiceCatalogBackend, launch_role_arn: str | None, access_key: str) -> Any:
+    """CloudFormation as Service Catalog calls it: as a session of the launch role, else with the caller's credentials."""
+    token: str | None
+    if launch_role_arn:
+        key, secret, token = role_credentials(launch_role_arn, LAUNCH_SESSION, backend.region_name)
+    else:
+        found = credentials_of(access_key)
+        if found is None:  # root credentials (the embedded AWS's own clients)
+            return service_client("cloudformation", backend.account_id, backend.region_name)
+        (secret, token), key = found, access_key
+    endpoint = service_client("cloudformation", backend.account_id, backend.region_name).meta.endpoint_url
+    return credentials_client(endpoint, "cloudformation", key, secret, token, backend.region_name)
+
+
 def _provision(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct, template_url: str,
-               parameters: list[dict[str, str]], tags: list[dict[str, str]]) -> None:
+               parameters: list[dict[str, str]], tags: list[dict[str, str]], access_key: str) -> None:
     """Worker: create the stack and settle the record."""
     record.status = "IN_PROGRESS"
-    cfn = service_client("cloudformation", backend.account_id, backend.region_name)
     try:
         bucket, key = template_location(template_url)
         if product.launch_role_arn:
             read_template_as(product.launch_role_arn, backend.region_name, bucket, key)
+        cfn = cloudformation_as(backend, product.launch_role_arn, access_key)
         body = service_client("s3", backend.account_id, backend.region_name).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
         request: dict[str, Any] = {
             "StackName": product.stack_name, "TemplateBody": body, "Tags": tags,
             "Parameters": [{"ParameterKey": p["Key"], "ParameterValue": p["Value"]} for p in parameters],
             "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         }
-        if product.launch_role_arn:
-            request["RoleARN"] = product.launch_role_arn
         cfn.create_stack(**request)
         stack = cfn.describe_stacks(StackName=product.stack_name)["Stacks"][0]
         product.physical_id = stack["StackId"]  # Service Catalog: the stack ARN of a CFN_STACK product
     except ClientError as exc:
-        error = exc.response["Error"]
-        record.finish("FAILED", [{"Code": error.get("Code", "Error"), "Description": error.get("Message", "")}])
-        product.status, product.status_message = "ERROR", error.get("Message", "")
+        _fail(record, product, exc.response["Error"].get("Code", "Error"), exc.response["Error"].get("Message", ""))
         return
     if stack["StackStatus"] != "CREATE_COMPLETE":
-        record.finish("FAILED", [{"Code": stack["StackStatus"], "Description": stack.get("StackStatusReason", "")}])
-        product.status, product.status_message = "ERROR", stack.get("StackStatusReason", stack["StackStatus"])
+        _fail(record, product, stack["StackStatus"], _failure(cfn, stack))
         return
     outputs = [{"OutputKey": o["OutputKey"], "OutputValue": o["OutputValue"], "Description": o.get("Description", "")}
                for o in stack.get("Outputs", [])]
@@ -213,14 +230,31 @@ def _provision(backend: ServiceCatalogBackend, record: Record, product: Provisio
     product.status, product.last_success_record_id = "AVAILABLE", record.id
 
 
-def _terminate(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct) -> None:
+def _fail(record: Record, product: ProvisionedProduct, code: str, description: str) -> None:
+    record.finish("FAILED", [{"Code": code, "Description": description}])
+    product.status, product.status_message = "ERROR", description or code
+
+
+def _failure(cfn: Any, stack: dict[str, Any]) -> str:
+    """Why the stack failed: its first failed resource as ``LogicalId: reason`` (or the stack's own reason)."""
+    events = cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    failed = [e for e in reversed(events) if e["ResourceStatus"].endswith("_FAILED") and e["ResourceType"] != "AWS::CloudFormation::Stack"]
+    if failed:
+        return f"{failed[0]['LogicalResourceId']}: {failed[0].get('ResourceStatusReason', '')}"
+    return str(stack.get("StackStatusReason", ""))
+
+
+def _terminate(backend: ServiceCatalogBackend, record: Record, product: ProvisionedProduct, access_key: str) -> None:
     record.status = "IN_PROGRESS"
     try:
-        service_client("cloudformation", backend.account_id, backend.region_name).delete_stack(StackName=product.stack_name)
+        cfn = cloudformation_as(backend, product.launch_role_arn, access_key)
+        cfn.delete_stack(StackName=product.stack_name)
+        stack = cfn.describe_stacks(StackName=product.physical_id)["Stacks"][0] if product.physical_id else None
+        if stack is not None and stack["StackStatus"] != "DELETE_COMPLETE":
+            _fail(record, product, stack["StackStatus"], _failure(cfn, stack))
+            return
     except ClientError as exc:
-        error = exc.response["Error"]
-        record.finish("FAILED", [{"Code": error.get("Code", "Error"), "Description": error.get("Message", "")}])
-        product.status, product.status_message = "ERROR", error.get("Message", "")
+        _fail(record, product, exc.response["Error"].get("Code", "Error"), exc.response["Error"].get("Message", ""))
         return
     record.finish("SUCCEEDED")
     catalog_state(backend).provisioned.pop(product.id, None)
@@ -298,7 +332,7 @@ class _Api:
         provisioned.tags = params.get("Tags") or []
         created = record.detail()
         _in_background(_provision, backend, record, provisioned, artifact.info["LoadTemplateFromURL"],
-                       params.get("ProvisioningParameters") or [], tags)
+                       params.get("ProvisioningParameters") or [], tags, self.get_access_key())
         return ActionResult({"RecordDetail": created})
 
     @staticmethod
@@ -324,7 +358,7 @@ class _Api:
         if token:
             state.tokens[token] = record.id
         created = record.detail()
-        _in_background(_terminate, backend, record, product)
+        _in_background(_terminate, backend, record, product, self.get_access_key())
         return ActionResult({"RecordDetail": created})
 
     @staticmethod

@@ -40,6 +40,9 @@ ACTION_NAMES = {
     "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3:DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketCors": "s3:PutBucketCORS",
+    "s3:PutObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketReplication": "s3:PutReplicationConfiguration",
 }
 
 #: S3 subresources moto does not name: (bucket or object, method, query key) → IAM action.
@@ -104,6 +107,7 @@ PASSED_ROLES: dict[str, tuple[str, str]] = {
     "codepipeline:CreatePipeline": ("pipeline.roleArn", "codepipeline.amazonaws.com"),
     "codepipeline:UpdatePipeline": ("pipeline.roleArn", "codepipeline.amazonaws.com"),
     "events:PutTargets": ("Targets[].RoleArn", "events.amazonaws.com"),
+    "ec2:CreateFlowLogs": ("DeliverLogsPermissionArn", "vpc-flow-logs.amazonaws.com"),
 }
 
 
@@ -158,7 +162,8 @@ def arns(service: str, template: str, *paths: str, lower: bool = False, strip_sl
         for head in firsts[0]:
             parts = [head] + [f[0] for f in firsts[1:]]
             if len(paths) == 1 and head.startswith("arn:"):
-                out.append(head)
+                prefix, _, resource = head.rpartition(":")
+                out.append(f"{prefix}:{resource.lower()}" if lower else head)  # SageMaker authorizes lowercase ARNs
                 continue
             if strip_slash:
                 parts = [p.lstrip("/") for p in parts]
@@ -245,6 +250,24 @@ def _iam(kind: str, param: str) -> Resolver:
 def _codebuild_builds(params: Params, scope: Scope) -> list[str]:
     return [f"arn:aws:codebuild:{scope.region}:{scope.account}:project/{build.split(':', 1)[0]}"
             for build in value(params, "ids[]")]
+
+
+def _bucket(params: Params, scope: Scope) -> list[str]:
+    return [f"arn:aws:s3:::{b}" for b in value(params, "Bucket")]
+
+
+def _kms_alias(params: Params, scope: Scope) -> list[str]:
+    """CreateAlias/DeleteAlias are authorized on the alias and on its key."""
+    aliases = [f"arn:aws:kms:{scope.region}:{scope.account}:{a}" for a in value(params, "AliasName")]
+    return aliases + _kms({"KeyId": params.get("TargetKeyId")}, scope) if value(params, "TargetKeyId") else aliases
+
+
+def _iam_policy(params: Params, scope: Scope) -> list[str]:
+    arns_given = value(params, "PolicyArn")
+    if arns_given:
+        return arns_given
+    path = (value(params, "Path") or ["/"])[0]
+    return [f"arn:aws:iam::{scope.account}:policy{path}{name}" for name in value(params, "PolicyName")]
 
 
 def _kms(params: Params, scope: Scope) -> list[str]:
@@ -362,7 +385,11 @@ RESOURCES: dict[str, Resolver] = {
                                                          "ListRolePolicies", "ListAttachedRolePolicies",
                                                          "UpdateAssumeRolePolicy")},
     **{f"iam:{op}": _iam("user", "UserName") for op in ("GetUser", "CreateUser", "DeleteUser", "PutUserPolicy",
+                                                         "DeleteUserPolicy", "AttachUserPolicy", "DetachUserPolicy",
                                                          "CreateAccessKey", "ListAccessKeys")},
+    **{f"iam:{op}": _iam("group", "GroupName") for op in ("CreateGroup", "DeleteGroup", "PutGroupPolicy", "DeleteGroupPolicy",
+                                                           "AttachGroupPolicy", "DetachGroupPolicy")},
+    "iam:CreatePolicy": _iam_policy, "iam:DeletePolicy": _iam_policy,
     "sts:AssumeRole": given("RoleArn"),
     # CodePipeline and CodeBuild
     **{f"codepipeline:{op}": _PIPELINE for op in ("GetPipeline", "GetPipelineState", "StartPipelineExecution",
@@ -378,7 +405,15 @@ RESOURCES: dict[str, Resolver] = {
     "codebuild:DeleteProject": arns("codebuild", "project/{}", "name"),
     "codebuild:BatchGetBuilds": _codebuild_builds, "codebuild:StopBuild": _codebuild_builds,
     "codebuild:BatchGetProjects": arns("codebuild", "project/{}", "names[]"),
+    # S3 buckets (objects are authorized through the S3 request path)
+    **{f"s3:{op}": _bucket for op in ("CreateBucket", "DeleteBucket", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketTagging",
+                                       "PutBucketEncryption", "PutBucketVersioning", "PutPublicAccessBlock",
+                                       "PutBucketLifecycleConfiguration", "PutBucketLogging", "PutBucketNotification",
+                                       "PutBucketOwnershipControls", "PutBucketCors", "PutBucketWebsite",
+                                       "PutObjectLockConfiguration", "PutBucketReplication")},
     # CloudWatch and Logs
+    "cloudwatch:TagResource": given("ResourceARN"), "logs:TagResource": given("resourceArn"),
+    "codepipeline:TagResource": given("resourceArn"), "lambda:TagResource": _FUNCTION,
     "cloudwatch:DescribeAlarms": _ALARMS, "cloudwatch:DeleteAlarms": _ALARMS, "cloudwatch:PutMetricAlarm": _ALARM,
     "logs:CreateLogGroup": _LOG_GROUP, "logs:DeleteLogGroup": _LOG_GROUP, "logs:PutRetentionPolicy": _LOG_GROUP,
     "logs:DescribeLogStreams": _LOG_GROUP,
@@ -389,6 +424,7 @@ RESOURCES: dict[str, Resolver] = {
     # KMS
     **{f"kms:{op}": _kms for op in ("Decrypt", "Encrypt", "GenerateDataKey", "DescribeKey", "EnableKeyRotation",
                                      "PutKeyPolicy", "ScheduleKeyDeletion", "CreateGrant", "TagResource")},
+    "kms:CreateAlias": _kms_alias, "kms:DeleteAlias": _kms_alias,
 }
 
 
@@ -446,6 +482,11 @@ def _request_keys(action: str, params: Params) -> dict[str, list[str]]:
         keys["events:detail-type"] = sorted(set(value(params, "Entries[].DetailType")))
     elif action == "cloudwatch:PutMetricData" and value(params, "Namespace"):
         keys["cloudwatch:namespace"] = value(params, "Namespace")
+    elif action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:AttachGroupPolicy", "iam:DetachGroupPolicy",
+                    "iam:AttachUserPolicy", "iam:DetachUserPolicy") and value(params, "PolicyArn"):
+        keys["iam:policyarn"] = value(params, "PolicyArn")
+    elif action == "iam:CreateRole" and value(params, "PermissionsBoundary"):
+        keys["iam:permissionsboundary"] = value(params, "PermissionsBoundary")
     tags = params.get("Tags")
     if isinstance(tags, list) and tags and all(isinstance(t, Mapping) and "Key" in t for t in tags):
         keys["aws:tagkeys"] = [str(t["Key"]) for t in tags]

@@ -138,6 +138,29 @@ def _find(access_key_id: str) -> Caller | None:
     return None
 
 
+def credentials_of(access_key_id: str) -> tuple[str, str | None] | None:
+    """(secret key, session token) the embedded AWS issued with ``access_key_id`` to a user or a role session.
+
+    For services that act with their caller's own credentials (Service Catalog without a launch role).
+    """
+    for partitions in list(iam_backends.values()):
+        key = partitions["aws"].access_keys.get(access_key_id)
+        if key is not None:
+            return key.secret_access_key, None
+    for sessions in list(sts_backends.values()):
+        session = sessions["aws"].get_assumed_role_from_access_key(access_key_id)
+        if session is not None:
+            return session.secret_access_key, session.session_token
+    return None
+
+
+def role_credentials(role_arn: str, session_name: str, region: str) -> tuple[str, str, str]:
+    """(access key, secret key, session token) of a new session of ``role_arn`` (a service assuming it)."""
+    session = sts_backends[role_arn.split(":")[4]]["aws"].assume_role(
+        region_name=region, role_session_name=session_name[:64], role_arn=role_arn, policy="", duration=3600, external_id="")
+    return session.access_key_id, session.secret_access_key, session.session_token
+
+
 #: The one directory of callers (the authorizer and the services that check who calls share it).
 DIRECTORY = Directory()
 

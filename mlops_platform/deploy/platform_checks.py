@@ -80,7 +80,9 @@ def project_launch_needs(project: str, account: str, region: str) -> list[tuple[
             ("codebuild:CreateProject", f"arn:aws:codebuild:{region}:{account}:project/{named}"),
             ("codepipeline:CreatePipeline", f"arn:aws:codepipeline:{region}:{account}:{named}"),
             ("s3:CreateBucket", f"arn:aws:s3:::{named}"),
-            ("sagemaker:CreateModelPackageGroup", f"arn:aws:sagemaker:{region}:{account}:model-package-group/{named}")]
+            ("sagemaker:CreateModelPackageGroup", f"arn:aws:sagemaker:{region}:{account}:model-package-group/{named}"),
+            ("kms:CreateAlias", f"arn:aws:kms:{region}:{account}:alias/{named}"),
+            ("cloudformation:CreateStack", f"arn:aws:cloudformation:{region}:{account}:stack/SC-{account}-pp-*/*")]
 
 
 def _project_launch_role(iam: Any, stack: dict[str, Any], config: PlatformConfig, account: str, region: str) -> Check:

@@ -81,8 +81,11 @@ class EnvironmentCatalog(Construct):
             iam.PolicyStatement(sid="ManageStoreKeys", actions=[
                 "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource", "kms:ScheduleKeyDeletion",
                 "kms:CreateAlias", "kms:DeleteAlias"],
-                resources=[f"arn:{partition}:kms:{region}:{account}:key/*", f"arn:{partition}:kms:{region}:{account}:alias/*-ml-*"],
+                resources=[f"arn:{partition}:kms:{region}:{account}:key/*"],
                 conditions={**THROUGH_CLOUDFORMATION, "StringEquals": {"aws:ResourceTag/project": project}}),
+            # an alias is authorized on itself too, and aliases carry no tags: named, not tag-conditioned
+            iam.PolicyStatement(sid="StoreKeyAliases", actions=["kms:CreateAlias", "kms:DeleteAlias"],
+                                resources=[f"arn:{partition}:kms:{region}:{account}:alias/*-ml-*"], conditions=THROUGH_CLOUDFORMATION),
             iam.PolicyStatement(sid="Stores", actions=[
                 "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:GetBucketPolicy",
                 "s3:PutBucketVersioning", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration",

@@ -101,12 +101,17 @@ class ProjectCatalog(Construct):
             iam.PolicyStatement(sid="ManageProjectKeys", actions=[
                 "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DescribeKey", "kms:TagResource", "kms:ScheduleKeyDeletion",
                 "kms:CreateAlias", "kms:DeleteAlias"],
-                resources=[arn("kms", "key/*"), arn("kms", f"alias/{named}")],
-                conditions={"StringEquals": {"aws:ResourceTag/project": project}}),
+                resources=[arn("kms", "key/*")], conditions={"StringEquals": {"aws:ResourceTag/project": project}}),
+            # an alias is authorized on itself too, and aliases carry no tags: named, not tag-conditioned
+            iam.PolicyStatement(sid="ProjectKeyAliases", actions=["kms:CreateAlias", "kms:DeleteAlias"],
+                                resources=[arn("kms", f"alias/{named}")]),
             iam.PolicyStatement(sid="ProjectServiceRoles", actions=[
                 "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
                 "iam:GetRolePolicy", "iam:PassRole"],
-                resources=[f"arn:{partition}:iam::{account}:role/{named}", f"arn:{partition}:iam::{account}:role/SC-{account}-pp-*"]),
+                # unnamed roles are named after the stack: SC-<account>-pp-<id> (Service Catalog) or SageMaker-p-<id>-<template>
+                # (the S3-stored template option)
+                resources=[f"arn:{partition}:iam::{account}:role/{named}", f"arn:{partition}:iam::{account}:role/SC-{account}-pp-*",
+                           f"arn:{partition}:iam::{account}:role/SageMaker-p-*"]),
             iam.PolicyStatement(sid="SeedProjects", actions=["lambda:InvokeFunction"],  # CloudFormation calls Custom::ProjectSeed as this role
                                 resources=[arn("lambda", f"function:{project}-project-seed")]),
             iam.PolicyStatement(sid="ShareVerifyRole", actions=["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy"],
@@ -123,12 +128,16 @@ class ProjectCatalog(Construct):
                            arn("logs", f"log-group:/aws/codebuild/{named}"), arn("sagemaker", f"model-package-group/{named}")]),
         ]
         role = iam.Role(self, "LaunchRole", role_name=LAUNCH_ROLE_NAME, path="/service-role/",
-                        assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+                        # Service Catalog assumes it to launch the product; CloudFormation assumes it as the stack role of
+                        # the S3-stored template option (CreateProject TemplateProviders RoleARN)
+                        assumed_by=iam.CompositePrincipal(iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+                                                          iam.ServicePrincipal("cloudformation.amazonaws.com")),
                         description="SageMaker project launch role (created by the platform): project stacks and <platform>-* resources",
                         inline_policies={"LaunchProjects": iam.PolicyDocument(statements=statements)})
         suppress(role, "AwsSolutions-IAM5", "kms:CreateKey has no resource-level permissions (keys are managed only when tagged "
-                 "with the platform); Service Catalog names stacks SC-<account>-pp-<id> and CloudFormation names the pipelines' "
-                 "unnamed service roles after the stack; a project's resources are named "
+                 "with the platform); Service Catalog names stacks SC-<account>-pp-<id>, SageMaker names S3-template stacks "
+                 "SageMaker-p-<id>-<template>, and CloudFormation names the pipelines' unnamed service roles after the stack; "
+                 "a project's resources are named "
                  "<platform>-<project>-* when it is launched"
                  + "; " + PRODUCT_TEMPLATES_REASON,
                  applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
@@ -137,6 +146,7 @@ class ProjectCatalog(Construct):
                              f"Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:alias/{named}",
                              f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/{named}",
                              "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/SC-<AWS::AccountId>-pp-*",
+                             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/SageMaker-p-*",
                              f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:project/{named}",
                              f"Resource::arn:<AWS::Partition>:codepipeline:<AWS::Region>:<AWS::AccountId>:{named}",
                              f"Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/{named}",

@@ -186,3 +186,19 @@ def test_rest_operations_are_authorized_on_the_resource_in_their_path() -> None:
     assert request_params(Request("/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Afn/invocations"),
                           "lambda")["FunctionName"] == "arn:aws:lambda:us-east-1:1:function:fn"
     assert request_params(Request("/endpoints/mlops-staging/invocations"), "sagemaker")["EndpointName"] == "mlops-staging"
+
+
+def test_resource_tag_conditions_read_the_resources_own_tags(aws: EmbeddedAws) -> None:
+    kms = aws.client("kms")
+    tagged = kms.create_key(Tags=[{"TagKey": "project", "TagValue": "mlops"}])["KeyMetadata"]["KeyId"]
+    other = kms.create_key(Tags=[{"TagKey": "project", "TagValue": "other"}])["KeyMetadata"]["KeyId"]
+    client = _user(aws, "keeper", {"Effect": "Allow", "Action": ["kms:EnableKeyRotation", "kms:CreateAlias"], "Resource": "*",
+                                   "Condition": {"StringEquals": {"aws:ResourceTag/project": "mlops"}}})("kms")
+    client.enable_key_rotation(KeyId=tagged)
+    assert kms.get_key_rotation_status(KeyId=tagged)["KeyRotationEnabled"] is True
+    refused = _refused(lambda: client.enable_key_rotation(KeyId=other))["Error"]
+    assert refused["Message"].endswith(f"kms:EnableKeyRotation on resource: arn:aws:kms:us-east-1:{ACCOUNT}:key/{other} because no "
+                                       "identity-based policy allows the kms:EnableKeyRotation action")
+    # an alias carries no tags: the same condition cannot allow creating one, even for the tagged key
+    refused = _refused(lambda: client.create_alias(AliasName="alias/mlops-data", TargetKeyId=tagged))["Error"]
+    assert f"kms:CreateAlias on resource: arn:aws:kms:us-east-1:{ACCOUNT}:alias/mlops-data" in refused["Message"]

@@ -20,6 +20,13 @@ TEMPLATE = {
 }
 
 
+#: Service Catalog calls CloudFormation as the launch role, which creates the template's resources with it.
+STACKS = {"Effect": "Allow", "Resource": "arn:aws:cloudformation:*:*:stack/SC-*", "Action": [
+    "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"]}
+MODEL_GROUPS = {"Effect": "Allow", "Resource": "arn:aws:sagemaker:*:*:model-package-group/*", "Action": [
+    "sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup", "sagemaker:AddTags"]}
+
+
 def _template(aws: EmbeddedAws) -> str:
     s3 = aws.client("s3")
     s3.create_bucket(Bucket="templates")
@@ -46,7 +53,7 @@ def _product(aws: EmbeddedAws, launch_path: bool = True) -> str:
                                                 "Action": "sts:AssumeRole"}]}))
     iam.put_role_policy(RoleName="launch", PolicyName="templates", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {
-            "StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}]}))
+            "StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}, STACKS, MODEL_GROUPS]}))
     sc.create_constraint(PortfolioId=portfolio, ProductId=product_id, Type="LAUNCH", Parameters=json.dumps({"LocalRoleName": "launch"}))
     return product_id
 
@@ -70,7 +77,7 @@ def test_a_project_provisions_its_template_with_the_names_sagemaker_passes(aws: 
         Id=project["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"])["ProvisionedProductDetail"]
     assert provisioned["Name"] == f"SageMaker-churn-{created['ProjectId']}" and provisioned["Status"] == "AVAILABLE"
     stack = aws.client("cloudformation").describe_stacks(StackName=f"SC-123456789012-{provisioned['Id']}")["Stacks"][0]
-    assert stack["RoleARN"] == "arn:aws:iam::123456789012:role/service-role/launch"
+    assert "RoleARN" not in stack  # Service Catalog calls CloudFormation as the launch role
     assert {"Key": "sagemaker:project-id", "Value": created["ProjectId"]} in stack["Tags"] and {"Key": "team", "Value": "ds"} in stack["Tags"]
     assert [p["ProjectName"] for p in sm.list_projects()["ProjectSummaryList"]] == ["churn"]
 
@@ -101,7 +108,10 @@ def test_delete_removes_what_the_project_launched(aws: EmbeddedAws) -> None:
 
 def test_the_s3_template_option_creates_the_stack_with_the_given_role(aws: EmbeddedAws) -> None:
     url = _template(aws)
-    sm = aws.client("sagemaker")
+    sm, iam = aws.client("sagemaker"), aws.client("iam")
+    iam.create_role(RoleName="cfn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="cfn", PolicyName="models", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [MODEL_GROUPS]}))
     created = sm.create_project(ProjectName="fraud", TemplateProviders=[{"CfnTemplateProvider": {
         "TemplateName": "build", "TemplateURL": url, "RoleARN": "arn:aws:iam::123456789012:role/cfn",
         "Parameters": [{"Key": "Stage", "Value": "staging"}]}}])
@@ -143,3 +153,14 @@ def test_a_caller_without_a_launch_path_cannot_create_the_project(aws: EmbeddedA
     assert raised.value.response["Error"] == {"Code": "ValidationException",
                                               "Message": f"No launch paths found for resource: {product_id}"}
     assert aws.client("sagemaker").list_projects()["ProjectSummaryList"] == []
+
+
+def test_the_s3_template_option_refuses_a_role_cloudformation_cannot_assume(aws: EmbeddedAws) -> None:
+    url = _template(aws)
+    sm = aws.client("sagemaker")
+    sm.create_project(ProjectName="fraud", TemplateProviders=[{"CfnTemplateProvider": {
+        "TemplateName": "build", "TemplateURL": url, "RoleARN": "arn:aws:iam::123456789012:role/missing",
+        "Parameters": [{"Key": "Stage", "Value": "staging"}]}}])
+    assert _settled(aws, "fraud")["ProjectStatus"] == "CreateFailed"
+    assert aws.client("cloudformation").describe_stacks()["Stacks"] == []  # CreateStack itself was refused
+    assert sm.list_model_package_groups()["ModelPackageGroupSummaryList"] == []

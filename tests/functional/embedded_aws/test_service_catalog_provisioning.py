@@ -26,6 +26,14 @@ ADMIN = "arn:aws:iam::123456789012:user/embedded-admin"  # the principal behind 
 #: What AWS's launch-role example grants to read Service Catalog's copy of the template.
 READ_TEMPLATE = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                  "Condition": {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}}
+#: Service Catalog calls CloudFormation as the launch role: the provisioned products' stacks.
+STACKS = {"Sid": "Stacks", "Effect": "Allow", "Resource": "arn:aws:cloudformation:*:*:stack/SC-*", "Action": [
+    "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"]}
+#: CloudFormation creates the product's resources as the launch role too.
+NOTEBOOKS = {"Sid": "Notebooks", "Effect": "Allow", "Resource": "arn:aws:sagemaker:*:*:notebook-instance/*", "Action": [
+    "sagemaker:CreateNotebookInstance", "sagemaker:AddTags", "sagemaker:StopNotebookInstance", "sagemaker:DeleteNotebookInstance"]}
+PASS_NOTEBOOK_ROLE = {"Sid": "PassNotebookRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/notebook"}
+LAUNCH = (READ_TEMPLATE, STACKS, NOTEBOOKS, PASS_NOTEBOOK_ROLE)
 
 
 def _launch_role(aws: EmbeddedAws, *statements: dict) -> None:
@@ -37,7 +45,7 @@ def _launch_role(aws: EmbeddedAws, *statements: dict) -> None:
             {"Version": "2012-10-17", "Statement": list(statements)}))
 
 
-def _product(aws: EmbeddedAws, launch_role: bool = True, principal: str | None = ADMIN, role_statements: tuple = (READ_TEMPLATE,)) -> str:
+def _product(aws: EmbeddedAws, launch_role: bool = True, principal: str | None = ADMIN, role_statements: tuple | None = LAUNCH) -> str:
     s3, sc = aws.client("s3"), aws.client("servicecatalog")
     if launch_role and role_statements is not None:
         _launch_role(aws, *role_statements)
@@ -76,7 +84,7 @@ def test_provisioning_creates_the_stack_with_the_launch_role(aws: EmbeddedAws) -
     assert settled["RecordOutputs"] == [{"OutputKey": "NotebookName", "OutputValue": "ana-Notebook", "Description": ""}]
     assert settled["RecordDetail"]["LaunchRoleArn"] == "arn:aws:iam::123456789012:role/launch"
     stack = aws.client("cloudformation").describe_stacks(StackName=f"SC-123456789012-{record['ProvisionedProductId']}")["Stacks"][0]
-    assert stack["RoleARN"] == "arn:aws:iam::123456789012:role/launch"
+    assert "RoleARN" not in stack  # Service Catalog calls CloudFormation as the launch role: no service role on the stack
     assert {"Key": "owner", "Value": "ana"} in stack["Tags"]
     [found] = aws.client("servicecatalog").search_provisioned_products(
         Filters={"SearchQuery": [f"id:{record['ProvisionedProductId']}"]})["ProvisionedProducts"]
@@ -191,3 +199,41 @@ def test_a_launch_role_that_cannot_read_the_template_fails_the_record(aws: Embed
     settled = _settled(aws, record["RecordId"])["RecordDetail"]
     assert settled["Status"] == "FAILED"
     assert reason in settled["RecordErrors"][0]["Description"]
+
+
+def _failure(aws: EmbeddedAws, product_id: str) -> str:
+    settled = _settled(aws, _provision(aws, product_id)["RecordId"])["RecordDetail"]
+    assert settled["Status"] == "FAILED"
+    return str(settled["RecordErrors"][0]["Description"])
+
+
+@pytest.mark.parametrize(("left_out", "refusal"), [
+    (STACKS, "User: arn:aws:sts::123456789012:assumed-role/launch/servicecatalog is not authorized to perform: "
+             "cloudformation:CreateStack on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-"),
+    (NOTEBOOKS, 'Notebook: Resource handler returned message: "User: arn:aws:sts::123456789012:assumed-role/launch/servicecatalog '
+                "is not authorized to perform: sagemaker:CreateNotebookInstance on resource: "
+                "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/ana-notebook because no identity-based policy allows"),
+    (PASS_NOTEBOOK_ROLE, 'Notebook: Resource handler returned message: "User: arn:aws:sts::123456789012:assumed-role/launch/'
+                         "servicecatalog is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/notebook"),
+], ids=["stacks", "notebooks", "pass-role"])
+def test_the_launch_role_creates_the_stack_and_its_resources_with_its_own_rights(aws: EmbeddedAws, left_out: dict, refusal: str) -> None:
+    description = _failure(aws, _product(aws, role_statements=tuple(s for s in LAUNCH if s is not left_out)))
+    assert description.startswith(refusal), description
+    assert aws.client("sagemaker").list_notebook_instances()["NotebookInstances"] == []
+
+
+def test_without_a_launch_constraint_the_end_users_own_rights_decide(aws: EmbeddedAws) -> None:
+    from embedded_aws.clients import credentials_client
+
+    iam = aws.client("iam")
+    iam.create_user(UserName="ana")
+    iam.put_user_policy(UserName="ana", PolicyName="launch", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["servicecatalog:ProvisionProduct", "servicecatalog:DescribeRecord"], "Resource": "*"}, STACKS]}))
+    product_id = _product(aws, launch_role=False, principal="arn:aws:iam::123456789012:user/ana")
+    key = iam.create_access_key(UserName="ana")["AccessKey"]
+    catalog = credentials_client(aws.endpoint_url, "servicecatalog", key["AccessKeyId"], key["SecretAccessKey"], region=aws.region)
+    record = catalog.provision_product(ProductId=product_id, ProvisioningArtifactName="v1", ProvisionedProductName="ana-Notebook",
+                                       ProvisionToken="t-ana", ProvisioningParameters=[{"Key": "UserName", "Value": "ana"}])["RecordDetail"]
+    description = _settled(aws, record["RecordId"])["RecordDetail"]["RecordErrors"][0]["Description"]
+    assert description.startswith('Notebook: Resource handler returned message: "User: arn:aws:iam::123456789012:user/ana is not '
+                                  "authorized to perform: sagemaker:CreateNotebookInstance"), description

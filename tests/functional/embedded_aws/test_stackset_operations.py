@@ -150,9 +150,14 @@ SSM_TYPED = json.dumps({
 })
 
 
+#: The execution role may create, tag and delete the parameters the templates here hold (and nothing else).
+WRITE_STACKSET_PARAMETERS = {"Effect": "Allow", "Action": ["ssm:PutParameter", "ssm:AddTagsToResource", "ssm:DeleteParameter"],
+                             "Resource": "arn:aws:ssm:*:*:parameter/stackset/*"}
+
+
 @pytest.mark.parametrize("granted", [False, True], ids=["execution-role-cannot-read", "execution-role-reads"])
 def test_ssm_typed_parameters_are_resolved_as_the_execution_role(aws: EmbeddedAws, granted: bool) -> None:
-    stackset_roles(aws, accounts=("staging",))
+    stackset_roles(aws, accounts=("staging",), execution_statements=(WRITE_STACKSET_PARAMETERS,))
     aws.client("ssm", "staging").put_parameter(Name="/network/subnet", Value="subnet-1", Type="String")
     if granted:
         aws.client("iam", "staging").put_role_policy(
@@ -172,3 +177,30 @@ def test_ssm_typed_parameters_are_resolved_as_the_execution_role(aws: EmbeddedAw
         assert (f"arn:aws:sts::{STAGING}:assumed-role/AWSCloudFormationStackSetExecutionRole/cloudformation is not "
                 f"authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:{STAGING}:parameter/network/subnet"
                 ) in instance["StatusReason"]
+
+
+def test_the_execution_role_creates_and_deletes_the_resources_with_its_own_rights(aws: EmbeddedAws) -> None:
+    stackset_roles(aws, accounts=("staging", "prod"), execution_statements=(
+        {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "arn:aws:ssm:*:*:parameter/other/*"},))
+    operation = _create(aws, [STAGING])
+    [instance] = aws.client("cloudformation").list_stack_instances(StackSetName="models")["Summaries"]
+    assert operation["Status"] == "FAILED"
+    assert instance["StatusReason"].startswith(
+        'ResourceLogicalId:P, ResourceType:AWS::SSM::Parameter, ResourceStatusReason:Resource handler returned message: "User: '
+        f"arn:aws:sts::{STAGING}:assumed-role/AWSCloudFormationStackSetExecutionRole/AWSCloudFormation is not authorized to perform: "
+        f"ssm:PutParameter on resource: arn:aws:ssm:us-east-1:{STAGING}:parameter/stackset/value because no identity-based policy "
+        "allows the ssm:PutParameter action (Service: Ssm, Status Code: 403, Request ID: "), instance["StatusReason"]
+    [stack] = aws.client("cloudformation", "staging").describe_stacks()["Stacks"]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    # allowed to create but not to delete: the stack stays, DELETE_FAILED, and the instance says why
+    aws.client("iam", "prod").put_role_policy(RoleName="AWSCloudFormationStackSetExecutionRole", PolicyName="deploy", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "*"}]}))
+    cfn = aws.client("cloudformation")
+    assert wait_for_stackset_operation(cfn, "models", cfn.create_stack_instances(
+        StackSetName="models", Accounts=[PROD], Regions=["us-east-1"])["OperationId"])["Status"] == "SUCCEEDED"
+    deleted = wait_for_stackset_operation(cfn, "models", cfn.delete_stack_instances(
+        StackSetName="models", Accounts=[PROD], Regions=["us-east-1"], RetainStacks=False)["OperationId"])
+    assert deleted["Status"] == "FAILED"
+    [prod_stack] = aws.client("cloudformation", "prod").describe_stacks()["Stacks"]
+    assert prod_stack["StackStatus"] == "DELETE_FAILED"
+    assert _parameter(aws, "prod") == "v1"

@@ -69,4 +69,4 @@ def test_an_existing_sagemaker_launch_role_that_cannot_launch_projects_is_a_gap(
     assert not gap.ok
     assert gap.detail.startswith("the existing AmazonSageMakerServiceCatalogProductsLaunchRole (not the platform's) may not "
                                  "iam:CreateRole, iam:PutRolePolicy, iam:PassRole, codebuild:CreateProject, "
-                                 "codepipeline:CreatePipeline, sagemaker:CreateModelPackageGroup on mlops-* resources")
+                                 "codepipeline:CreatePipeline, sagemaker:CreateModelPackageGroup, kms:CreateAlias on mlops-* resources")

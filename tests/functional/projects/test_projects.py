@@ -21,8 +21,11 @@ from mlops_runtime.errors import ConfigError
 from support import Platform, deployed_platform, wait_for, wait_for_stackset_operation
 
 CONFIG = PlatformConfig(retain_data=False)
-ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Group": {
-    "Type": "AWS::SageMaker::ModelPackageGroup", "Properties": {"ModelPackageGroupName": {"Ref": "Name"}}}}}
+#: A stand-in for the endpoint template: what the platform's stack set execution role may create (a project's alarm).
+ENDPOINT_TEMPLATE = {"Parameters": {"Name": {"Type": "String"}}, "Resources": {"Alarm": {
+    "Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmName": {"Ref": "Name"}, "Namespace": "AWS/SageMaker", "MetricName": "Invocation5XXErrors", "Statistic": "Sum",
+        "Period": 60, "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold"}}}}
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +174,7 @@ def _deployed_stage_stack_sets(platform: Platform, outputs: dict[str, str]) -> N
     for key, account in (("StagingStackSetName", "222222222222"), ("ProdStackSetName", "333333333333")):
         name = outputs[key]
         cfn.create_stack_set(StackSetName=name, TemplateBody=json.dumps(ENDPOINT_TEMPLATE),
-                             Parameters=[{"ParameterKey": "Name", "ParameterValue": f"{name}-group"}],
+                             Parameters=[{"ParameterKey": "Name", "ParameterValue": f"{name}-errors"}],
                              AdministrationRoleARN=platform.outputs["StackSetAdministrationRoleArn"],
                              ExecutionRoleName=CONFIG.stackset_execution_role_name)
         operation = cfn.create_stack_instances(StackSetName=name, Accounts=[account], Regions=["us-east-1"])["OperationId"]
