@@ -14,8 +14,26 @@ from mlops_infra.nag import logical_id, suppress
 
 #: The asset is the runtime package whole: what is beside it in ``stepfunctions/`` is for review, and caches never ship.
 CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "definitions", "README.md"]
-#: Powertools for AWS Lambda (Python), the public layer AWS publishes.
-POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
+#: Powertools for AWS Lambda (Python), the public layer AWS publishes (``{account}`` per partition and region).
+POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:{account}:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
+#: The account publishing the layer in the commercial partition, and elsewhere per region (Powertools' documentation).
+POWERTOOLS_ACCOUNT = "017000801446"
+POWERTOOLS_ACCOUNTS_ELSEWHERE = {"us-gov-west-1": "165093116878", "us-gov-east-1": "165087284144", "cn-north-1": "498634801083"}
+
+
+def powertools_layer_arn(scope: Construct) -> str:
+    """The layer's ARN in the stack's partition and region: one condition per region outside the commercial partition,
+    created once per stack (``PowertoolsIn<Region>``)."""
+    stack = cdk.Stack.of(scope)
+    account: str = POWERTOOLS_ACCOUNT
+    for region, publisher in POWERTOOLS_ACCOUNTS_ELSEWHERE.items():
+        name = "PowertoolsIn" + "".join(part.capitalize() for part in region.split("-"))
+        condition = stack.node.try_find_child(name)
+        if condition is None:
+            condition = cdk.CfnCondition(stack, name, expression=cdk.Fn.condition_equals(cdk.Aws.REGION, region))
+        assert isinstance(condition, cdk.CfnCondition)
+        account = cdk.Fn.condition_if(condition.logical_id, publisher, account).to_string()
+    return POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION, account=account)
 
 
 class PlatformFunction(Construct):
@@ -47,7 +65,7 @@ class PlatformFunction(Construct):
             handler=f"mlops_runtime.handlers.{handler_module}.handler",
             code=lambda_.Code.from_asset(str(runtime_code_root()), exclude=CODE_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(
-                self, "Powertools", POWERTOOLS_LAYER.format(partition=cdk.Aws.PARTITION, region=cdk.Aws.REGION)),
+                self, "Powertools", powertools_layer_arn(self)),
                 *(lambda_.LayerVersion.from_layer_version_arn(self, f"Layer{index}", arn) for index, arn in enumerate(layer_arns))],
             memory_size=256,
             timeout=cdk.Duration.seconds(timeout_seconds),

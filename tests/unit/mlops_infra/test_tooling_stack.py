@@ -118,3 +118,35 @@ def test_stages_with_access_logs_wait_for_the_accounts_api_gateway_role(tooling:
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
     logged = {lid: s for lid, s in tooling.find_resources("AWS::ApiGateway::Stage").items() if "AccessLogSetting" in s["Properties"]}
     assert logged and all(account_id in s.get("DependsOn", []) for s in logged.values())
+
+
+PARTITIONS = {"us-east-1": "aws", "eu-west-1": "aws", "us-gov-west-1": "aws-us-gov", "us-gov-east-1": "aws-us-gov", "cn-north-1": "aws-cn"}
+
+
+def _resolve(value: object, region: str, conditions: dict) -> object:
+    """Evaluate the template's Join/If/Equals/Ref of the pseudo parameters for ``region``."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return {"AWS::Region": region, "AWS::Partition": PARTITIONS[region]}[value["Ref"]]
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(_resolve(p, region, conditions)) for p in parts)
+        if "Fn::If" in value:
+            name, yes, no = value["Fn::If"]
+            return _resolve(yes if _resolve(conditions[name], region, conditions) else no, region, conditions)
+        if "Fn::Equals" in value:
+            left, right = value["Fn::Equals"]
+            return _resolve(left, region, conditions) == _resolve(right, region, conditions)
+    return value
+
+
+def test_every_function_uses_the_powertools_layer_published_in_its_partition_and_region(tooling: Template) -> None:
+    template = tooling.to_json()
+    functions = tooling.find_resources("AWS::Lambda::Function")
+    expected = {"us-east-1": "arn:aws:lambda:us-east-1:017000801446", "eu-west-1": "arn:aws:lambda:eu-west-1:017000801446",
+                "us-gov-west-1": "arn:aws-us-gov:lambda:us-gov-west-1:165093116878",
+                "us-gov-east-1": "arn:aws-us-gov:lambda:us-gov-east-1:165087284144", "cn-north-1": "arn:aws-cn:lambda:cn-north-1:498634801083"}
+    for name, function in functions.items():
+        layer = function["Properties"]["Layers"][0]
+        for region, prefix in expected.items():
+            assert _resolve(layer, region, template["Conditions"]) == f"{prefix}:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18", name
