@@ -8,7 +8,9 @@ explicit Deny, the condition keys the request carries (and ``aws:ResourceTag`` r
 (:mod:`embedded_aws.iam.actions`), ``iam:PassRole`` for roles handed to a service, and for S3 the bucket policy (within
 the account either side may allow, across accounts both must). A request that came through a VPC endpoint (a
 function in a VPC, :mod:`embedded_aws.network.guard`) carries ``aws:SourceVpce``/``aws:SourceVpc`` instead of
-``aws:SourceIp`` and must also be allowed by the endpoint's policy. A refusal is AWS's ``AccessDenied`` naming the
+``aws:SourceIp`` and must also be allowed by the endpoint's policy. KMS keys are judged with their key policy, and
+services that encrypt with the caller's rights (Parameter Store SecureStrings, S3 objects under a KMS key) need the
+caller's KMS permissions too (:mod:`embedded_aws.iam.kms_keys`). A refusal is AWS's ``AccessDenied`` naming the
 action, the resource and why. Root credentials (the embedded AWS's own clients) are not restricted, as on AWS.
 """
 
@@ -31,7 +33,17 @@ from moto.s3.responses import S3Response
 
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.iam.actions import ALWAYS_ALLOWED, Authorization, Scope, authorization, s3_action
-from embedded_aws.iam.evaluator import EXPLICIT_DENY, Decision, authorize, evaluate, normalized, parse_document, principal_names
+from embedded_aws.iam.evaluator import (
+    EXPLICIT_DENY,
+    Decision,
+    authorize,
+    authorize_with_key_policy,
+    evaluate,
+    normalized,
+    parse_document,
+    principal_names,
+)
+from embedded_aws.iam.kms_keys import key_policy_of, on_behalf, s3_on_behalf
 from embedded_aws.iam.principals import DIRECTORY, Caller
 from embedded_aws.iam.resource_tags import resource_tag_keys
 from embedded_aws.network.endpoints import network_of
@@ -136,8 +148,14 @@ class Authorizer:
             checks.append(("iam:PassRole", role_arn, {**context, "iam:passedtoservice": [service]}, None))
         for action, resource, keys, policy in checks:
             values = normalized(keys)
-            decision = authorize(permissions.identity, action, resource, values, boundary=permissions.boundary,
-                                 resource_policy=policy, principal=names, same_account=same_account)
+            key = key_policy_of(resource, caller.account) if action.startswith("kms:") else None
+            if key is not None and key.policy is not None and not key.aws_managed:
+                decision = authorize_with_key_policy(permissions.identity, action, resource, values, key_policy=key.policy,
+                                                     principal=names, account=caller.account, key_account=key.arn.split(":")[4],
+                                                     boundary=permissions.boundary)
+            else:
+                decision = authorize(permissions.identity, action, resource, values, boundary=permissions.boundary,
+                                     resource_policy=policy, principal=names, same_account=same_account)
             if decision.allowed and permissions.session is not None:
                 session = authorize([permissions.session], action, resource, values)
                 decision = session if not session.allowed else decision
@@ -233,6 +251,15 @@ def _deny(response: Any, refusal: Refusal, s3: bool) -> Exception:
     return AccessDeniedQuery("AccessDenied", refusal.message)
 
 
+def _first_refusal(access_key: str, requests: list[Authorization]) -> Refusal | None:
+    """The first of ``requests`` (a service's own calls with the caller's rights) that IAM refuses."""
+    for request in requests:
+        refusal = AUTHORIZER.check(access_key, request)
+        if refusal is not None:
+            return refusal
+    return None
+
+
 def _bucket_policy(account: str, resource: str) -> tuple[dict[str, Any] | None, str | None]:
     from moto.s3.models import s3_backends
 
@@ -269,6 +296,9 @@ class IamAuthorization(Extension):
                 request = Authorization(action, ("*" if resource.endswith(":::*") else resource,),
                                         {"aws:requestedregion": [region], **keys, **({"aws:resourceaccount": [owner]} if owner else {})})
                 refusal = AUTHORIZER.check(access_key, request, policy, owner, endpoint_policy)
+                if refusal is None and action in ("s3:PutObject", "s3:GetObject") and on_object:
+                    bucket_name, _, object_key = resource.split(":::", 1)[-1].partition("/")
+                    refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, unquote(object_key), account, region))
             else:
                 operation = response._get_action()
                 params = request_params(response, service)
@@ -276,6 +306,8 @@ class IamAuthorization(Extension):
                 keys, endpoint_policy = _network(response)
                 request.context.update(keys)
                 refusal = AUTHORIZER.check(access_key, request, endpoint_policy=endpoint_policy)
+                if refusal is None:  # the service then uses KMS with the caller's rights
+                    refusal = _first_refusal(access_key, on_behalf(service, operation, params, Scope(region, account)))
             if refusal is not None:
                 raise _deny(response, refusal, s3)
 

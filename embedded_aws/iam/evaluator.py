@@ -101,6 +101,30 @@ def authorize(identity: Sequence[Mapping[str, Any]], action: str, resource: str 
     return Decision(IMPLICIT_DENY, None, "resource" if identity_allows else "identity")
 
 
+def authorize_with_key_policy(identity: Sequence[Mapping[str, Any]], action: str, resource: str, context: Context | None,
+                              *, key_policy: Mapping[str, Any], principal: Iterable[str], account: str,
+                              key_account: str, boundary: Mapping[str, Any] | None = None) -> Decision:
+    """KMS's decision for a key: its policy must allow the caller, directly or through the caller's account (which then
+    leaves the decision to the account's identity policies); any explicit Deny refuses. A caller from another account
+    needs both the key policy and its own identity policies."""
+    values = normalized(context)
+    mine = evaluate(identity, action, resource, values)
+    bounded = evaluate([boundary], action, resource, values) if boundary is not None else None
+    direct = evaluate([key_policy], action, resource, values, frozenset(principal))
+    through_account = evaluate([key_policy], action, resource, values, frozenset({account, f"arn:aws:iam::{account}:root"}))
+    for decision, kind in ((mine, "identity"), (bounded, "boundary"), (direct, "resource"), (through_account, "resource")):
+        if decision is not None and decision.result == EXPLICIT_DENY:
+            return Decision(EXPLICIT_DENY, decision.statement, kind)
+    identity_allows = mine.allowed and (bounded is None or bounded.allowed)
+    if direct.allowed and (account == key_account or identity_allows):
+        return Decision(ALLOWED, direct.statement, "resource")
+    if through_account.allowed:
+        if identity_allows:
+            return Decision(ALLOWED, mine.statement, "identity")
+        return Decision(IMPLICIT_DENY, None, "boundary" if mine.allowed else "identity")
+    return Decision(IMPLICIT_DENY, None, "resource")
+
+
 def principal_names(arn: str) -> frozenset[str]:
     """The ``Principal`` values that designate the caller ``arn``: itself, and for a role session its role.
 
