@@ -53,9 +53,7 @@ class LocalAccounts:
         """Environment for libraries that build their own clients (the SageMaker SDK): the tooling account."""
         keys = self._keys("tooling")
         return {"AWS_ENDPOINT_URL": self.state.endpoint_url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
-                "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region,
-                # The SDK checks a role with iam:SimulatePrincipalPolicy, which the embedded AWS does not implement.
-                "SAGEMAKER_VALIDATE_ROLE": "false"}
+                "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
 
     def _keys(self, account: str) -> dict[str, str]:
         if account not in self.state.accounts:

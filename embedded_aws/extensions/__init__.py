@@ -42,6 +42,7 @@ from embedded_aws.extensions.codepipeline_execution import CodePipelineExecution
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
 from embedded_aws.extensions.iam_authorization import IamAuthorization
+from embedded_aws.extensions.iam_policy_simulator import IamPolicySimulator
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
 from embedded_aws.extensions.lambda_runtime import PythonLambdaRuntime
 from embedded_aws.extensions.lambda_vpc_networking import LambdaVpcNetworking
@@ -119,6 +120,7 @@ ALL: tuple[Extension, ...] = (
     ApiGatewayExecute(),
     IamAuthorization(),
     CfnStackPrincipal(),
+    IamPolicySimulator(),
     TaskCredentials(),
     SdkErrorNames(),
 )

@@ -242,7 +242,7 @@ class Build:
             "CODEBUILD_RESOLVED_SOURCE_VERSION": self.metadata.get("sourceVersion", ""),
             "CODEBUILD_INITIATOR": self.metadata.get("initiator", ""), "PIP_NO_INDEX": "1",
             "PIP_NO_BUILD_ISOLATION": "0",  # pip reads this one inverted: "0" turns build isolation off
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1", "SAGEMAKER_VALIDATE_ROLE": "false",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1",
         })
         for variable in [*((self.project.get("environment") or {}).get("environmentVariables") or []), *self.variables_override]:
             env[variable["name"]] = self.resolve(variable.get("type", "PLAINTEXT"), str(variable["value"]))

@@ -391,6 +391,7 @@ RESOURCES: dict[str, Resolver] = {
                                                            "AttachGroupPolicy", "DetachGroupPolicy")},
     "iam:CreatePolicy": _iam_policy, "iam:DeletePolicy": _iam_policy,
     "sts:AssumeRole": given("RoleArn"),
+    "iam:SimulatePrincipalPolicy": given("PolicySourceArn"),
     # CodePipeline and CodeBuild
     **{f"codepipeline:{op}": _PIPELINE for op in ("GetPipeline", "GetPipelineState", "StartPipelineExecution",
                                                    "DeletePipeline")},

@@ -145,10 +145,17 @@ class ModelBuild(Construct):
         role.add_to_policy(iam.PolicyStatement(
             sid="JobLogs", actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             resources=[f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/*"]))
-        role.add_to_policy(iam.PolicyStatement(sid="JobMetrics", actions=["cloudwatch:PutMetricData"], resources=["*"],
-                                               conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}))
-        suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level "
-                 "permissions (metrics limited to the /aws/sagemaker/ namespace); jobs are named pipelines-<execution>-<step> "
+        # what the SageMaker SDK requires of a training role (it simulates these before it uses the role, and refuses a role
+        # that is denied any: a namespace condition on the metrics reads as a denial there): job metrics, and the network
+        # interfaces SageMaker creates for jobs in a VPC (the secure ML environment's subnets)
+        role.add_to_policy(iam.PolicyStatement(sid="JobMetrics", actions=["cloudwatch:PutMetricData"], resources=["*"]))
+        role.add_to_policy(iam.PolicyStatement(sid="JobNetworkInterfaces", resources=["*"], actions=[
+            "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+            "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions",
+            "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups"]))
+        suppress(role, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken, cloudwatch:PutMetricData and the EC2 network interface "
+                 "and Describe actions SageMaker performs for jobs in a VPC have no resource-level permissions, and the SageMaker "
+                 "SDK refuses a training role not allowed them on *; jobs are named pipelines-<execution>-<step> "
                  "by SageMaker; job logs go to /aws/sagemaker/<job type>; packages are versions of the one model group; "
                  "object and key grants cover the artifacts bucket only",
                  applies_to=["Resource::*", "Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:processing-job/pipelines-*",

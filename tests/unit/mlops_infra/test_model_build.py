@@ -81,8 +81,22 @@ def test_pipeline_role_runs_only_pipeline_jobs_and_registers_in_its_group(toolin
     assert "processing-job/pipelines-*" in jobs and "training-job/pipelines-*" in jobs
     registry = json.dumps(statements["Registry"]["Resource"])
     assert "model-package-group/mlops-models" in registry and "model-package/mlops-models/*" in registry
-    assert statements["JobMetrics"]["Condition"] == {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}
     tooling.has_resource_properties("AWS::SageMaker::ModelPackageGroup", {"ModelPackageGroupName": "mlops-models"})
+
+
+def test_the_pipeline_role_passes_the_sagemaker_sdks_training_role_check(tooling: Template) -> None:
+    # the SDK simulates these actions on * for a training role and refuses the role when one is denied (it cannot
+    # evaluate a condition there, so a conditioned grant counts as denied)
+    from sagemaker.core.helper.iam_role_resolver import _get_smoke_test_actions
+
+    from embedded_aws.iam.evaluator import evaluate
+
+    role = next(lid for lid, r in tooling.find_resources("AWS::IAM::Role").items() if r["Properties"].get("RoleName") == "mlops-sagemaker-pipeline")
+    documents = [p["Properties"]["PolicyDocument"] for p in tooling.find_resources("AWS::IAM::Policy").values()
+                 if {"Ref": role} in p["Properties"].get("Roles", [])]
+    required = _get_smoke_test_actions("training")
+    assert "ec2:CreateNetworkInterface" in required and "cloudwatch:PutMetricData" in required
+    assert [action for action in required if not evaluate(documents, action, "*").allowed] == []
 
 
 def test_codeconnections_source_triggers_on_pushes_to_the_branch(tmp_path) -> None:  # type: ignore[no-untyped-def]
