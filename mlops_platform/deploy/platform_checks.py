@@ -15,6 +15,8 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from embedded_aws.iam.evaluator import evaluate
 from embedded_aws.network.reach import function_reach, view_from_api
 from embedded_aws.network.services import endpoint_service
@@ -149,17 +151,53 @@ def _network_reach(client: Callable[[str, str], Any], iam: Any, project: str, ac
     return checks
 
 
+def needed_service_linked_roles(config: PlatformConfig) -> list[tuple[str, str, str]]:
+    """(service, role name, what needs it) for the service-linked roles AWS creates when the configuration is deployed."""
+    if not config.studio_domain:
+        return []
+    return [("sagemaker.amazonaws.com", "AWSServiceRoleForAmazonSageMakerNotebooks", "the Studio domain"),
+            ("elasticfilesystem.amazonaws.com", "AWSServiceRoleForAmazonElasticFileSystem", "the Studio domain's home volume")]
+
+
+def _service_linked_roles(iam: Any, caller: str, account: str, config: PlatformConfig) -> list[Check]:
+    """Each role exists, or the deployer may create it (AWS creates it at first use, as the caller)."""
+    checks = []
+    for service, name, user in needed_service_linked_roles(config):
+        what = f"service-linked role {name}"
+        if iam.list_roles(PathPrefix=f"/aws-service-role/{service}/")["Roles"]:  # the service names it; its path is fixed
+            checks.append(Check(TOOLING, what, True, "exists"))
+            continue
+        arn = f"arn:aws:iam::{account}:role/aws-service-role/{service}/{name}"
+        try:
+            [result] = iam.simulate_principal_policy(PolicySourceArn=caller, ActionNames=["iam:CreateServiceLinkedRole"], ResourceArns=[arn],
+                                                     ContextEntries=[{"ContextKeyName": "iam:AWSServiceName", "ContextKeyValues": [service],
+                                                                      "ContextKeyType": "string"}])["EvaluationResults"]
+        except ClientError as exc:
+            checks.append(Check(TOOLING, what, False, f"missing, and whether you may create it is unknown ({exc.response['Error']['Code']}): "
+                                                      f"{user} needs it"))
+            continue
+        if result["EvalDecision"] == "allowed":
+            checks.append(Check(TOOLING, what, True, f"missing; AWS creates it for {user} (you may iam:CreateServiceLinkedRole)"))
+        else:
+            checks.append(Check(TOOLING, what, False, f"missing, and you may not iam:CreateServiceLinkedRole for {service}: "
+                                                      f"deploying {user} would fail; have an administrator create it"))
+    return checks
+
+
 def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) -> list[Check]:
-    """The tooling account's checks: launch paths (once deployed) and the API Gateway CloudWatch role."""
+    """The tooling account's checks: service-linked roles the deployment needs, launch paths (once deployed) and the API
+    Gateway CloudWatch role."""
+    iam, sts = client("iam", TOOLING), client("sts", TOOLING)
+    caller = principal_arn(sts, iam)
+    linked = _service_linked_roles(iam, caller, str(sts.get_caller_identity()["Account"]), config) if caller else []
     stack = describe_stack(client("cloudformation", TOOLING), config.tooling_stack_name)
     if stack is None:
         return [Check(TOOLING, "platform deployed", False, f"{config.tooling_stack_name} is not deployed: run mlops deploy "
-                                                            "(it sets the launch paths and the API Gateway role checked here)")]
+                                                            "(it sets the launch paths and the API Gateway role checked here)"), *linked]
     outputs = ToolingOutputs.from_stack_outputs(outputs_of(stack))
-    catalog, iam = client("servicecatalog", TOOLING), client("iam", TOOLING)
+    catalog = client("servicecatalog", TOOLING)
     machine_role = client("stepfunctions", TOOLING).describe_state_machine(
         stateMachineArn=outputs.notebook_provisioning_state_machine_arn)["roleArn"]
-    caller = principal_arn(client("sts", TOOLING), iam)
     groups: set[str] = set()
     if ":user/" in caller:
         groups = {g["Arn"] for g in iam.list_groups_for_user(UserName=caller.rsplit("/", 1)[-1])["Groups"]}
@@ -171,4 +209,5 @@ def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) ->
         _api_gateway_role(client("apigateway", TOOLING), iam),
         _project_launch_role(iam, stack, config, account, region),
         *_network_reach(client, iam, config.project, account, region),
+        *linked,
     ]

@@ -70,3 +70,32 @@ def test_an_existing_sagemaker_launch_role_that_cannot_launch_projects_is_a_gap(
     assert gap.detail.startswith("the existing AmazonSageMakerServiceCatalogProductsLaunchRole (not the platform's) may not "
                                  "iam:CreateRole, iam:PutRolePolicy, iam:PassRole, codebuild:CreateProject, "
                                  "codepipeline:CreatePipeline, sagemaker:CreateModelPackageGroup, kms:CreateAlias on mlops-* resources")
+
+
+def test_service_linked_roles_the_studio_domain_needs_exist_or_may_be_created_by_you(aws: EmbeddedAws) -> None:
+    from embedded_aws.clients import credentials_client
+
+    config = PlatformConfig(studio_domain=True, network_cidr="10.60.0.0/16")
+    accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
+    linked = {c.check: c for c in check_platform(accounts.client, config) if c.check.startswith("service-linked role")}
+    assert {name: (c.ok, c.detail) for name, c in linked.items()} == {
+        "service-linked role AWSServiceRoleForAmazonSageMakerNotebooks": (True, "missing; AWS creates it for the Studio domain (you may iam:CreateServiceLinkedRole)"),
+        "service-linked role AWSServiceRoleForAmazonElasticFileSystem": (
+            True, "missing; AWS creates it for the Studio domain's home volume (you may iam:CreateServiceLinkedRole)")}
+    iam = aws.client("iam")
+    iam.create_service_linked_role(AWSServiceName="elasticfilesystem.amazonaws.com")
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListRoles", "iam:SimulatePrincipalPolicy", "cloudformation:DescribeStacks"],
+         "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+
+    def as_reader(service: str, account: str = "tooling") -> object:
+        return credentials_client(aws.endpoint_url, service, key["AccessKeyId"], key["SecretAccessKey"], region=aws.region)
+
+    linked = {c.check: c for c in check_platform(as_reader, config) if c.check.startswith("service-linked role")}
+    assert {name: (c.ok, c.detail) for name, c in linked.items()} == {
+        "service-linked role AWSServiceRoleForAmazonSageMakerNotebooks": (
+            False, "missing, and you may not iam:CreateServiceLinkedRole for sagemaker.amazonaws.com: deploying the Studio domain "
+                   "would fail; have an administrator create it"),
+        "service-linked role AWSServiceRoleForAmazonElasticFileSystem": (True, "exists")}
