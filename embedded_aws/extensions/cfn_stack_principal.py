@@ -15,7 +15,6 @@ clients) are not restricted, as on AWS.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from embedded_aws.extensions.iam_authorization import AUTHORIZER, _signature
 from embedded_aws.extensions.sfn_sdk_error_names import service_error_name
 from embedded_aws.iam.actions import IAM_PREFIX, Scope, authorization
 from embedded_aws.iam.cfn_calls import NAME_PROPERTIES, THROUGH_CLOUDFORMATION, Target, calls_for, covered
-from embedded_aws.iam.principals import Caller
+from embedded_aws.iam.principals import Caller, trusts_service
 
 #: The session name of the role CloudFormation assumes for a stack.
 SESSION_NAME = "AWSCloudFormation"
@@ -57,27 +56,9 @@ def acting_as(principal: Caller | None) -> Iterator[None]:
         _ACTING.principal = previous
 
 
-def _assumable(role_arn: str) -> bool:
-    """The role exists and trusts CloudFormation (what AWS checks before accepting ``RoleARN``)."""
-    from moto.iam.models import iam_backends
-
-    try:
-        role = iam_backends[role_arn.split(":")[4]]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - moto's NotFound types: a missing role cannot be assumed
-        return False
-    document = role.assume_role_policy_document
-    trust = json.loads(document) if isinstance(document, str) else document
-    statements = trust.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        services = (statement.get("Principal") or {}).get("Service", []) if isinstance(statement.get("Principal"), dict) else []
-        if statement.get("Effect") == "Allow" and "cloudformation.amazonaws.com" in ([services] if isinstance(services, str) else services):
-            return True
-    return False
-
-
 def _principal(response: CloudFormationResponse, role_arn: str | None) -> Caller | None:
     if role_arn:
-        if not _assumable(role_arn):
+        if not trusts_service(role_arn, "cloudformation.amazonaws.com"):  # what AWS checks before accepting RoleARN
             raise ValidationError(message=f"Role {role_arn} is invalid or cannot be assumed")
         return role_session(role_arn)
     signature = _signature(response.headers, getattr(response, "querystring", {}) or {})

@@ -33,7 +33,7 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.cfn_resource import service_client
 from embedded_aws.extensions.service_catalog_api import ServiceCatalogAdminApi, artifacts_of, catalog_state, new_id
 from embedded_aws.iam.launch_paths import launch_paths
-from embedded_aws.iam.principals import credentials_of, role_credentials
+from embedded_aws.iam.principals import credentials_of, role_credentials, trusts_service
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$")
 
@@ -163,17 +163,10 @@ def read_template_as(launch_role_arn: str, region: str, bucket: str, key: str) -
     CloudFormation fetches the template with the launch role's credentials; the object it reads is Service Catalog's
     copy, tagged ``servicecatalog:provisioning=true`` (AWS's launch-role policy grants ``s3:GetObject`` on that tag).
     """
-    from moto.iam.models import iam_backends
-
     from embedded_aws.extensions.iam_authorization import AUTHORIZER
     from embedded_aws.iam.actions import Authorization
 
-    account = launch_role_arn.split(":")[4]
-    try:
-        role = iam_backends[account]["aws"].get_role_by_arn(launch_role_arn)
-    except Exception:  # noqa: BLE001 - moto's NotFound types: any failure means the role is missing
-        role = None
-    if role is None or "servicecatalog.amazonaws.com" not in str(role.assume_role_policy_document):
+    if not trusts_service(launch_role_arn, "servicecatalog.amazonaws.com"):
         raise ClientError({"Error": {"Code": "InvalidParametersException", "Message": (
             f"Service Catalog cannot assume the launch role {launch_role_arn}")}}, "ProvisionProduct")
     refusal = AUTHORIZER.check_as_role(launch_role_arn, "servicecatalog", Authorization(

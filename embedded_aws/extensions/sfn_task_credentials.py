@@ -9,7 +9,6 @@ A role that does not exist or does not trust ``states.amazonaws.com`` fails the 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any
@@ -18,12 +17,12 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.iam.models import iam_backends
 from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.iam.principals import trusts_service
 
 #: Modules of moto's interpreter that create the clients task states call AWS with.
 CLIENT_MODULES = (
@@ -75,26 +74,9 @@ def role_not_assumable(role_arn: str) -> ClientError:
         "AssumeRole")
 
 
-def _trusts_step_functions(role_arn: str) -> bool:
-    account = role_arn.split(":")[4]
-    try:
-        role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
-    except Exception:  # noqa: BLE001 - moto raises its own NotFound types: any failure means no such role
-        return False
-    document = role.assume_role_policy_document
-    policy = json.loads(document) if isinstance(document, str) else document
-    statements = policy.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        services = (statement.get("Principal") or {}).get("Service", []) if isinstance(statement.get("Principal"), dict) else []
-        services = [services] if isinstance(services, str) else services
-        if statement.get("Effect") == "Allow" and any(s.startswith("states.") for s in services):
-            return True
-    return False
-
-
 def role_client(region: str, service: str, role_arn: str) -> BaseClient:
     """A client signed with a session of ``role_arn``; fails unless Step Functions may assume the role."""
-    if not _trusts_step_functions(role_arn):
+    if not trusts_service(role_arn, "states.amazonaws.com"):
         raise role_not_assumable(role_arn)
     session = SESSIONS.credentials(role_arn, region)
     return boto3.client(

@@ -138,6 +138,26 @@ def _find(access_key_id: str) -> Caller | None:
     return None
 
 
+def trusts_service(role_arn: str, service: str) -> bool:
+    """The role exists and its trust policy lets ``service`` (``states.amazonaws.com``, or its regional form) assume it."""
+    try:
+        role = iam_backends[role_arn.split(":")[4]]["aws"].get_role_by_arn(role_arn)
+    except Exception:  # noqa: BLE001 - moto raises its own NotFound types: any failure means no such role
+        return False
+    document = role.assume_role_policy_document
+    policy = json.loads(document) if isinstance(document, str) else document
+    statements = policy.get("Statement", [])
+    prefix = service.split(".", 1)[0] + "."
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        services = [services] if isinstance(services, str) else services
+        if statement.get("Effect") == "Allow" and any(s == service or (s.startswith(prefix) and s.endswith(".amazonaws.com"))
+                                                      for s in services):
+            return True
+    return False
+
+
 def credentials_of(access_key_id: str) -> tuple[str, str | None] | None:
     """(secret key, session token) the embedded AWS issued with ``access_key_id`` to a user or a role session.
 
