@@ -41,6 +41,7 @@ from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
+from embedded_aws.extensions.fault_injection import FaultInjection
 from embedded_aws.extensions.iam_authorization import IamAuthorization
 from embedded_aws.extensions.iam_policy_simulator import IamPolicySimulator
 from embedded_aws.extensions.lambda_public_layers import PublicLayers
@@ -69,6 +70,7 @@ from embedded_aws.extensions.sts_trust import AssumeRoleTrust
 
 ALL: tuple[Extension, ...] = (
     NotImplementedErrors(),
+    FaultInjection(),
     JsonSafeTaskResults(),
     UniqueExecutionNames(),
     CfnStateMachines(),

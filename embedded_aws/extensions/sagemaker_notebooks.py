@@ -111,9 +111,12 @@ def _launch(instance: Any) -> None:
     set_status(instance, "Pending")
 
     def settle() -> None:
+        injected = FAULTS.take_start_failure(instance.notebook_instance_name)
         if FAULTS.capacity_exhausted(instance.instance_type):
             set_status(instance, "Failed", f"InsufficientInstanceCapacity: We currently do not have sufficient "
                                            f"{instance.instance_type} capacity in the Availability Zone you requested")
+        elif injected:
+            set_status(instance, "Failed", injected)
         else:
             set_status(instance, "InService")
 
@@ -263,7 +266,6 @@ class NotebookLifecycle(Extension):
 
     def reset(self) -> None:
         cancel_pending_transitions()
-        FAULTS.clear()
 
     def shutdown(self) -> None:
         cancel_pending_transitions()

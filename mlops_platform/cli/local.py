@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from mlops_platform.accounts import LocalAccounts
+from mlops_platform.cli.faults import fault
 from mlops_platform.cli.options import platform_config, project_option, state_directory
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_platform.cli.platform import synthesize
@@ -24,6 +25,9 @@ state_dir_option = click.option("--state-dir", type=click.Path(file_okay=False),
 @click.group()
 def local() -> None:
     """Run the embedded AWS (moto + the platform's extensions, three accounts) on this machine."""
+
+
+local.add_command(fault)
 
 
 def describe(state: LocalState, deployed: list[DeployedStack], output: str) -> None:

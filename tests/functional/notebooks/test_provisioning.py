@@ -107,3 +107,34 @@ def test_state_machine_refuses_bad_input_without_recording_anything(platform: Pl
     assert (described["status"], described["error"]) == ("FAILED", "InvalidRequest")
     assert described["cause"] == 'unknown user "zed": no IAM user of that name in the platform account'
     assert platform.service.records.get("zed-Notebook") is None
+
+
+def _fault(platform: Platform, kind: str, **body: object) -> None:
+    """Put a fault in force through the running embedded AWS's HTTP API (what ``mlops local fault`` calls)."""
+    import requests
+
+    answer = requests.post(f"{platform.aws.endpoint_url}/_embedded/faults/{kind}", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+
+
+def test_an_injected_start_failure_ends_the_execution_failed_with_the_reason_recorded_and_no_url(platform: Platform) -> None:
+    _fault(platform, "notebook-start", notebook="gus-Notebook", reason="InternalFailure: the instance did not boot")
+    with pytest.raises(ProvisioningFailed) as raised:
+        platform.service.request(NotebookRequest(user="gus", request_id="req-gus"))
+    assert "the instance did not boot" in str(raised.value)
+    sfn = platform.client("stepfunctions")
+    described = sfn.describe_execution(executionArn=platform.service.status("gus")["execution_arn"])
+    assert described["status"] == "FAILED"
+    assert platform.service.status("gus")["failure_reason"] == "InternalFailure: the instance did not boot"
+    with pytest.raises(ClientError) as missing:
+        platform.client("ssm").get_parameter(Name="/SageMaker/Notebooks/gus-Notebook")
+    assert missing.value.response["Error"]["Code"] == "ParameterNotFound"
+
+
+def test_throttled_provisioning_is_retried_until_it_goes_through(platform: Platform) -> None:
+    _fault(platform, "throttle", service="servicecatalog", operation="ProvisionProduct", times=2)
+    result = platform.service.request(NotebookRequest(user="fay", request_id="req-fay"))
+    assert result["status"] == "COMPLETED"
+    history = platform.client("stepfunctions").get_execution_history(executionArn=platform.service.status("fay")["execution_arn"])["events"]
+    failures = [e for e in history if e["type"] == "TaskFailed"]
+    assert len(failures) == 2, [e["type"] for e in history] and all("ServiceCatalog.AWSServiceCatalogException" in json.dumps(e, default=str) for e in failures)
