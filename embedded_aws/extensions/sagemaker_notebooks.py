@@ -56,9 +56,7 @@ def state_change_event(instance: Any) -> dict[str, Any]:
         "LastModifiedTime": _epoch_ms(instance.last_modified_time),
         "Tags": {tag["Key"]: tag["Value"] for tag in instance.tags or []},
     }
-    if getattr(instance, "failure_reason", None):
-        detail["FailureReason"] = instance.failure_reason
-    return {
+    return {  # no FailureReason: SageMaker's event does not carry it (DescribeNotebookInstance does)
         "Source": EVENT_SOURCE,
         "DetailType": EVENT_DETAIL_TYPE,
         "Resources": [instance.arn],
@@ -178,9 +176,8 @@ class _Backend:
         _require(instance, ("Stopped", "Failed"), "Deleting")
         set_status(instance, "Deleting")
 
-        def gone() -> None:
+        def gone() -> None:  # SageMaker announces Deleting, never the end: no such status exists
             self.notebook_instances.pop(notebook_instance_name, None)
-            set_status(instance, "Deleted")
 
         _later(TIMINGS.notebook_deleting, instance, "Deleting", gone)
 

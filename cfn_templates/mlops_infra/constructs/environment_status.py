@@ -19,7 +19,8 @@ class EnvironmentStatus(Construct):
     """Function ``<project>-environment-status`` subscribed to every event the environment types map."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable,
-                 event_sources: Sequence[tuple[str, str]], waiting_state_machine_names: Sequence[str]) -> None:
+                 event_sources: Sequence[tuple[str, Sequence[str]]], waiting_state_machine_names: Sequence[str],
+                 url_parameter_prefix: str) -> None:
         super().__init__(scope, id_)
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
         self.handler = PlatformFunction(self, "Handler", project=project, name="environment-status", handler_module="status_events",
@@ -29,6 +30,16 @@ class EnvironmentStatus(Construct):
         self.handler.role.add_to_policy(iam.PolicyStatement(
             actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
             resources=[f"arn:{partition}:states:{region}:{account}:stateMachine:{name}" for name in waiting_state_machine_names]))
+        notebooks = f"arn:{partition}:sagemaker:{region}:{account}:notebook-instance/*-notebook"
+        # a failure the event does not explain is read from the notebook; a terminated environment's URL goes with it
+        self.handler.role.add_to_policy(iam.PolicyStatement(sid="ReadFailureReasons", actions=["sagemaker:DescribeNotebookInstance"],
+                                                            resources=[notebooks]))
+        self.handler.role.add_to_policy(iam.PolicyStatement(
+            sid="RemoveTerminatedUrls", actions=["ssm:DeleteParameter"],
+            resources=[f"arn:{partition}:ssm:{region}:{account}:parameter{url_parameter_prefix}*"]))
+        suppress(self.handler.role, "AwsSolutions-IAM5", "Every analyst's notebook (<user>-Notebook) and URL parameter",
+                 applies_to=["Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/*-notebook",
+                             f"Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter{url_parameter_prefix}*"])
         self.reconciler = PlatformFunction(self, "Reconciler", project=project, name="environment-reconciler", handler_module="reconcile",
                                            description="Every 15 minutes: fixes records that drifted from their notebooks",
                                            environment={"TABLE_NAME": table.table_name}, timeout_seconds=300)
@@ -43,8 +54,8 @@ class EnvironmentStatus(Construct):
                                schedule=events.Schedule.rate(cdk.Duration.minutes(15)))
         schedule.add_target(targets.LambdaFunction(self.reconciler.function, retry_attempts=2))
         self.rules = []
-        for index, (source, detail_type) in enumerate(sorted(set(event_sources))):
-            rule = events.Rule(self, f"Events{index}", description=f"{source}: {detail_type} → environment status",
-                               event_pattern=events.EventPattern(source=[source], detail_type=[detail_type]))
+        for index, (source, detail_types) in enumerate(sorted((source, tuple(types)) for source, types in event_sources)):
+            rule = events.Rule(self, f"Events{index}", description=f"{source}: {', '.join(detail_types)} → environment status",
+                               event_pattern=events.EventPattern(source=[source], detail_type=list(detail_types)))
             rule.add_target(targets.LambdaFunction(self.handler.function, retry_attempts=8, max_event_age=cdk.Duration.hours(2)))
             self.rules.append(rule)

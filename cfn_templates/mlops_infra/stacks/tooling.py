@@ -83,8 +83,8 @@ class ToolingStack(cdk.Stack):
                                  url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)
         api_logging.logs_for(url_api.api)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
-                          event_sources=[(m.source, m.detail_type) for m in notebook_type.events],
-                          waiting_state_machine_names=[provisioning.state_machine_name])
+                          event_sources=[(m.source, m.detail_types) for m in notebook_type.events],
+                          waiting_state_machine_names=[provisioning.state_machine_name], url_parameter_prefix=URL_PARAMETER_PREFIX)
         repository = (RepositorySource(config.modelbuild_connection_arn, config.modelbuild_repository or "", config.modelbuild_branch)
                       if config.modelbuild_connection_arn else None)
         model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,

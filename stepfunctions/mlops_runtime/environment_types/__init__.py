@@ -15,20 +15,51 @@ TYPES_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
+class ReasonLookup:
+    """Where the failure reason is read when an event does not carry it (SageMaker's state change events do not)."""
+
+    service: str  # boto3 client name
+    operation: str  # client method
+    parameter: str  # the parameter naming the environment's resource
+    location: str  # dotted location of the reason in the answer
+
+    def read(self, client: Any, resource_name: str) -> str | None:
+        from mlops_runtime.notebooks.events import locate
+
+        answer = getattr(client, self.operation)(**{self.parameter: resource_name})
+        found = locate(answer, self.location)
+        return str(found) if found else None
+
+
+@dataclass(frozen=True)
 class EventMapping:
-    """How one kind of EventBridge event tells an environment's status (SWB-style locations)."""
+    """How one kind of EventBridge event tells an environment's status (SWB-style locations).
+
+    A vocabulary names its source and detail types, where the status, the environment id, the time and (when the
+    event carries one) the failure reason are, and how its statuses map to the platform's.
+    """
 
     source: str
-    detail_type: str
+    detail_types: tuple[str, ...]
     status_location: str
     instance_id_location: str
     time_location: str
-    reason_location: str
     statuses: dict[str, str]
     alternate_statuses: dict[str, dict[str, str | None]]
+    reason_location: str | None = None
+    reason_lookup: ReasonLookup | None = None
 
     def matches(self, event: dict[str, Any]) -> bool:
-        return event.get("source") == self.source and event.get("detail-type") == self.detail_type
+        return event.get("source") == self.source and event.get("detail-type") in self.detail_types
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventMapping:
+        types = data.get("detail_types") or [data["detail_type"]]
+        lookup = data.get("reason_lookup")
+        return cls(source=data["source"], detail_types=tuple(types), status_location=data["status_location"],
+                   instance_id_location=data["instance_id_location"], time_location=data["time_location"],
+                   statuses=data["statuses"], alternate_statuses=data.get("alternate_statuses") or {},
+                   reason_location=data.get("reason_location"), reason_lookup=ReasonLookup(**lookup) if lookup else None)
 
 
 @dataclass(frozen=True)
@@ -75,7 +106,7 @@ def _load(folder: Path) -> EnvironmentType:
         resource_name_format=data["resource_name"],
         url_parameter_format=data["url_parameter"],
         request_parameters=data["request_parameters"],
-        events=tuple(EventMapping(**mapping) for mapping in data["events"]),
+        events=tuple(EventMapping.from_dict(mapping) for mapping in data["events"]),
     )
 
 

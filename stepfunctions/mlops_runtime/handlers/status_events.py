@@ -19,6 +19,6 @@ logger = Logger(service="environment-status")
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = EnvironmentRecords(client("dynamodb"), os.environ["TABLE_NAME"])
-    result = handle_status_event(event, all_types(), records, client("stepfunctions"))
+    result = handle_status_event(event, all_types(), records, client)
     logger.info("status event handled", extra=result.to_dict())
     return result.to_dict()

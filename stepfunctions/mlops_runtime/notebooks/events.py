@@ -29,13 +29,18 @@ def locate(document: dict[str, Any], location: str) -> Any:
 
 
 def epoch_ms(value: Any, fallback: str | None) -> int:
-    """Event time in epoch milliseconds from a number (ms) or an ISO-8601 string."""
+    """Event time in epoch milliseconds from a number (ms) or an ISO-8601 string.
+
+    A time given to the second (EventBridge's ``time``) stands for the end of that second: an event from such a source
+    is not taken as older than a millisecond-stamped one of the same second (SageMaker's ``LastModifiedTime``).
+    """
     if isinstance(value, (int, float)):
         return int(value)
     text = value if isinstance(value, str) and value else fallback
     if not text:
         return 0
-    return int(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return int(moment.timestamp() * 1000) + (999 if moment.microsecond == 0 and "." not in text else 0)
 
 
 def parse_event(event: dict[str, Any], types: dict[str, EnvironmentType]) -> StatusEvent | None:
@@ -52,7 +57,7 @@ def parse_event(event: dict[str, Any], types: dict[str, EnvironmentType]) -> Sta
                 environment_id=str(environment_id),
                 source_status=str(status),
                 event_time_ms=epoch_ms(locate(event, mapping.time_location), event.get("time")),
-                reason=locate(event, mapping.reason_location),
+                reason=locate(event, mapping.reason_location) if mapping.reason_location else None,
                 mapping=mapping,
             )
     return None

@@ -181,23 +181,36 @@ class NotebookService:
                      timeout=timeout, interval=0.5,
                      on_timeout=lambda _: ProvisioningFailed(f"{environment_id} did not reach {status} within {timeout:.0f} s"))
 
-    def terminate(self, user: str) -> dict[str, Any]:
-        """Remove the URL parameter and the provisioned product (which deletes the notebook)."""
+    def terminate(self, user: str, timeout: float = 1800.0) -> dict[str, Any]:
+        """Remove the URL parameter and the provisioned product (which deletes the notebook), and wait for the product to
+        be gone: TERMINATED, or FAILED with Service Catalog's reason."""
         record = self._record(user)
         if record["status"] in (statuses.TERMINATING, statuses.TERMINATED):
             raise InvalidTransition(f"cannot terminate {record['environment_id']}: it is already {record['status']}")
         if record["status"] in (statuses.PENDING, statuses.STARTING, statuses.STOPPING, statuses.UPDATING):
             raise InvalidTransition(f"cannot terminate {record['environment_id']} while it is {record['status']}; try again when it settles")
+        environment_id = record["environment_id"]
         delete_url(self.client("ssm"), self.env_type, user)
-        self.records.set_status(record["environment_id"], statuses.TERMINATING)
+        self.records.set_status(environment_id, statuses.TERMINATING)
         sc = self.client("servicecatalog")
         try:
-            sc.terminate_provisioned_product(ProvisionedProductName=record["environment_id"],
-                                             TerminateToken=f"terminate-{record['request_id']}")
+            terminated = sc.terminate_provisioned_product(ProvisionedProductName=environment_id,
+                                                          TerminateToken=f"terminate-{record['request_id']}")["RecordDetail"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
-            self.records.set_status(record["environment_id"], statuses.TERMINATED)  # nothing was provisioned
+            self.records.set_status(environment_id, statuses.TERMINATED)  # nothing was provisioned
+            return self._public(self._record(user))
+        # SageMaker announces Deleting, never an end: the terminate record tells it (the reconciler catches a lost wait)
+        settled = waiting.poll(lambda: sc.describe_record(Id=terminated["RecordId"])["RecordDetail"],
+                               lambda detail: detail["Status"] in ("SUCCEEDED", "FAILED"), timeout=timeout, interval=0.5,
+                               on_timeout=lambda _: ProvisioningFailed(f"{environment_id} is still terminating after {timeout:.0f} s; "
+                                                                       "follow it with: mlops notebook status"))
+        if settled["Status"] == "SUCCEEDED":
+            self.records.set_status(environment_id, statuses.TERMINATED, only_from=(statuses.TERMINATING,))
+        else:
+            errors = "; ".join(e.get("Description", "") for e in settled.get("RecordErrors", [])) or "termination failed"
+            self.records.set_status(environment_id, statuses.FAILED, reason=errors, only_from=(statuses.TERMINATING,))
         return self._public(self._record(user))
 
     def reconcile(self) -> builtins.list[dict[str, str]]:

@@ -83,3 +83,19 @@ def test_migrate_moves_the_platform_and_issues_a_new_url(platform: Platform) -> 
         service.migrate(user, "notebook-al2023-v1")
     with pytest.raises(InvalidRequest, match="platform identifier 'notebook-al2-v1' is not allowed"):
         service.migrate(user, "notebook-al2-v1")
+
+
+def test_the_seeds_automation_terminate_event_ends_the_environment_and_its_url(platform: Platform) -> None:
+    """Service Workbench's SSM automation announces a termination it did itself: the platform follows its vocabulary."""
+    import json
+
+    platform.service.request(NotebookRequest(user="ivy", request_id="req-ivy"))
+    ssm = platform.client("ssm")
+    assert ssm.get_parameter(Name="/SageMaker/Notebooks/ivy-Notebook")["Parameter"]["Type"] == "SecureString"
+    detail = {"EnvId": "ivy-Notebook", "ProvisionedProductId": "pp-ivy", "RecordId": "rec-ivy", "EnvType": "sagemaker-notebook",
+              "Operation": "Terminate", "Status": "TERMINATED"}
+    platform.client("events").put_events(Entries=[{"Source": "automation", "DetailType": "Terminate", "Detail": json.dumps(detail)}])
+    _status_becomes(platform, "ivy", "TERMINATED")
+    with pytest.raises(ClientError) as gone:
+        ssm.get_parameter(Name="/SageMaker/Notebooks/ivy-Notebook")
+    assert gone.value.response["Error"]["Code"] == "ParameterNotFound"

@@ -57,7 +57,7 @@ def test_stop_then_start_goes_through_starting(records: EnvironmentRecords) -> N
 
 
 def test_terminated_is_final(records: EnvironmentRecords) -> None:
-    _apply(records, "Deleted", 10)
+    assert records.set_status("ana-Notebook", "TERMINATED")
     assert _apply(records, "InService", 20) is None
     assert records.get("ana-Notebook")["status"] == "TERMINATED"  # type: ignore[index]
 
