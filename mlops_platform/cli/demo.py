@@ -128,18 +128,20 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
         notebooks = NotebookService(lambda name: accounts.client(name, "tooling"), NotebookPlatform.from_outputs(outputs))
         with progress(f"Provisioning {DEMO_ANALYST}-Notebook", enabled=text) as step:
             environment = notebooks.request(NotebookRequest(user=DEMO_ANALYST, instance_type="ml.t3.medium"), progress=step)
-        url = notebooks.url(DEMO_ANALYST)
+        issued = notebooks.url(DEMO_ANALYST)
+        url = issued.url
         instance = accounts.client("sagemaker").describe_notebook_instance(NotebookInstanceName=environment["environment_id"])
         placement = {"subnet_id": instance.get("SubnetId"), "security_groups": instance.get("SecurityGroups", []),
                      "direct_internet_access": instance.get("DirectInternetAccess")}
-        report["notebook"] = {**environment, "url": url, "placement": placement}
+        report["notebook"] = {**environment, "url": url, "url_expires_at": issued.expires_at.isoformat(), "placement": placement}
         if text:
             table("Notebook environment", ["field", "value"],
                   [(k, environment[k]) for k in ("environment_id", "owner", "status", "notebook_status", "instance_type", "url_parameter")])
             if placement["subnet_id"]:
                 console.print(f"Placed in private subnet {placement['subnet_id']} (groups {', '.join(placement['security_groups'])}), "
                               f"direct internet access {placement['direct_internet_access']}")
-            console.print(f"Stored URL ({environment['url_parameter']}, SecureString):")
+            console.print(f"Stored URL ({environment['url_parameter']}, SecureString; it opens the notebook until "
+                          f"{issued.expires_at.isoformat(timespec='seconds')}, `mlops notebook url` gives a fresh one):")
             console.print(url, soft_wrap=True)
         report["model_build"] = model_build_demo(accounts, outputs, text)
         report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text)

@@ -88,9 +88,13 @@ def status(user: str, project: str, output: str, **target: Any) -> None:
 @project_option
 @output_option
 def url(user: str, project: str, output: str, **target: Any) -> None:
-    """Print the stored presigned URL of USER's notebook."""
-    value = service(project, target).url(user)
-    emit_json({"user": user, "url": value}) if output == "json" else console.print(value, soft_wrap=True)
+    """Print a URL of USER's running notebook that can still be opened (the stored one while fresh, else a new one)."""
+    issued = service(project, target).url(user)
+    if output == "json":
+        emit_json(issued.to_dict())
+    else:
+        console.print(issued.url, soft_wrap=True)
+        console.print(f"open it before {issued.expires_at.isoformat(timespec='seconds')} (sessions last {issued.session_seconds} s)")
 
 
 @notebook.command("refresh")
@@ -101,7 +105,11 @@ def url(user: str, project: str, output: str, **target: Any) -> None:
 def refresh(user: str, project: str, output: str, **target: Any) -> None:
     """Issue a new URL for USER's running notebook, store it and print it (alias: connect)."""
     issued = service(project, target).refresh(user)
-    emit_json(issued.to_dict()) if output == "json" else console.print(issued.url, soft_wrap=True)
+    if output == "json":
+        emit_json(issued.to_dict())
+    else:
+        console.print(issued.url, soft_wrap=True)
+        console.print(f"open it before {issued.expires_at.isoformat(timespec='seconds')} (sessions last {issued.session_seconds} s)")
 
 
 def _lifecycle(action: str, help_text: str) -> click.Command:

@@ -41,6 +41,9 @@ class PlatformConfig:
     #: Notebook provisioning: poll fallback interval and how many polls before giving up.
     notebook_poll_seconds: int = 60
     notebook_max_polls: int = 45
+    #: How long a notebook session opened from a presigned URL lasts (SageMaker allows 1800-43200 s); the URL itself
+    #: must be opened within 5 minutes of its issue.
+    notebook_session_seconds: int = 43200
     #: Notebooks stop themselves after this many minutes without kernel or terminal activity.
     notebook_idle_minutes: int = 60
     #: Days notebook backups are kept.
@@ -75,6 +78,8 @@ class PlatformConfig:
     studio_execution_role_arns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not 1800 <= self.notebook_session_seconds <= 43200:
+            raise ValueError(f"notebook_session_seconds must be 1800-43200 (SageMaker's limits), got {self.notebook_session_seconds}")
         for field_name in ("project", "environment"):
             value = getattr(self, field_name)
             if not _NAME.match(value):

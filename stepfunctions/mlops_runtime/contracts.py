@@ -55,6 +55,8 @@ class ToolingOutputs:
     project_units_product_id: str
     project_template_url: str
     project_units_template_url: str
+    #: the notebooks' presigned URL session length (platforms deployed before it: the default, 43200)
+    notebook_session_seconds: str | None = None
     #: with the S3 source (not a CodeConnections repository)
     model_build_source_bucket_name: str | None = None
     model_build_source_key: str | None = None

@@ -47,6 +47,6 @@ def test_request_refresh_stop_start_terminate(tmp_path: Path) -> None:
         mlops("notebook", "terminate", "--user", "ana")
         until("TERMINATED")
         gone = mlops("notebook", "url", "--user", "ana", check=False)
-        assert (gone.returncode, gone.stderr) == (4, "error: no notebook URL for 'ana': request a notebook or refresh its URL\n")
+        assert (gone.returncode, gone.stderr) == (4, "error: no notebook URL for 'ana': request a notebook\n")
     finally:
         mlops("local", "down", check=False)

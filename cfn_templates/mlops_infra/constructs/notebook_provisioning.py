@@ -25,7 +25,6 @@ from mlops_infra.workflows.notebook_provisioning import ProvisioningResources, b
 
 REQUEST_SOURCE = "mlops.notebooks"
 REQUEST_DETAIL_TYPE = "Notebook Requested"
-URL_SESSION_SECONDS = 43200
 
 
 class NotebookProvisioning(Construct):
@@ -33,9 +32,9 @@ class NotebookProvisioning(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable, key: kms.IKey,
                  product: servicecatalog.IProduct, product_version: str, notebook_role: iam.IRole, url_parameter_prefix: str,
-                 poll_seconds: int, max_polls: int, lifecycle_config_name: str, backup_bucket: str) -> None:
+                 poll_seconds: int, max_polls: int, session_seconds: int, lifecycle_config_name: str, backup_bucket: str) -> None:
         super().__init__(scope, id_)
-        self.settings = {"poll_seconds": poll_seconds, "max_polls": max_polls, "url_session_seconds": URL_SESSION_SECONDS}
+        self.settings = {"poll_seconds": poll_seconds, "max_polls": max_polls, "url_session_seconds": session_seconds}
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
         self.state_machine_name = f"{project}-notebook-provisioning"
         state_machine_arn = f"arn:{partition}:states:{region}:{account}:stateMachine:{self.state_machine_name}"

@@ -18,17 +18,19 @@ STAGE = NOTEBOOK_URL_STAGE
 
 
 class NotebookUrlApi(Construct):
-    """``GET /notebooks/url`` (stored URL) and ``POST /notebooks/url`` (new URL), SigV4 callers only."""
+    """``GET /notebooks/url`` (a URL that can still be opened: the stored one while it is fresh, else a new one) and
+    ``POST /notebooks/url`` (a new URL), SigV4 callers only."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable, key: kms.IKey,
-                 url_parameter_prefix: str, analysts: iam.IGroup) -> None:
+                 url_parameter_prefix: str, analysts: iam.IGroup, session_seconds: int) -> None:
         super().__init__(scope, id_)
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
         self.handler = PlatformFunction(self, "Handler", project=project, name="notebook-url-api", handler_module="notebook_url_api",
                                         description="Issues and reads presigned URLs for the caller's own notebook",
                                         # sessions of the environment's analyst persona count as their user (its trust binds the name)
                                         environment={"TABLE_NAME": table.table_name, "KMS_KEY_ID": key.key_arn,
-                                                     "ANALYST_ROLE_NAME": persona_name(project, "analyst")})
+                                                     "ANALYST_ROLE_NAME": persona_name(project, "analyst"),
+                                                     "SESSION_SECONDS": str(session_seconds)})
         role = self.handler.role
         role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
         role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],

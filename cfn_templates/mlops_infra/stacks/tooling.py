@@ -73,14 +73,16 @@ class ToolingStack(cdk.Stack):
                                             key=store.key, product=catalog.product, product_version=notebook_type.product_version,
                                             notebook_role=catalog.notebook_role, url_parameter_prefix=URL_PARAMETER_PREFIX,
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
-                                            lifecycle_config_name=lifecycle.name, backup_bucket=backups.bucket.bucket_name)
+                                            session_seconds=config.notebook_session_seconds, lifecycle_config_name=lifecycle.name,
+                                            backup_bucket=backups.bucket.bucket_name)
         provisioning.node.add_dependency(lifecycle)
         # ProvisionProduct needs a launch path: the state machine provisions on the analysts' behalf, so its role is a
         # principal of the portfolio beside the analysts group (console launches)
         catalog.portfolio.give_access_to_role(provisioning.state_machine.role)
         api_logging = ApiGatewayAccount(self, "ApiGatewayAccount", removal_policy=removal)
         url_api = NotebookUrlApi(self, "NotebookUrlApi", project=config.project, table=environments.table, key=store.key,
-                                 url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts)
+                                 url_parameter_prefix=URL_PARAMETER_PREFIX, analysts=catalog.analysts,
+                                 session_seconds=config.notebook_session_seconds)
         api_logging.logs_for(url_api.api)
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_types) for m in notebook_type.events],
@@ -163,6 +165,7 @@ class ToolingStack(cdk.Stack):
             cdk.CfnOutput(self, "StudioProfileTableName", value=studio.table.table_name)
 
         cdk.CfnOutput(self, "ArtifactsBucketName", value=store.bucket.bucket_name)
+        cdk.CfnOutput(self, "NotebookSessionSeconds", value=str(config.notebook_session_seconds))
         cdk.CfnOutput(self, "ArtifactsKeyArn", value=store.key.key_arn)
         cdk.CfnOutput(self, "EnvironmentTableName", value=environments.table.table_name)
         cdk.CfnOutput(self, "StackSetAdministrationRoleArn", value=administration.role.role_arn)

@@ -185,7 +185,10 @@ def issue_url(scope: Construct, r: ProvisioningResources, failed: sfn.IChainable
     store = _retry_throttling(tasks.CallAwsService(
         scope, "Store URL", service="ssm", action="putParameter",
         parameters={"Name.$": "$.url_parameter", "Value.$": "$.presigned.url", "Type": "SecureString",
-                    "KeyId": r.key.key_arn, "Overwrite": True},
+                    "KeyId": r.key.key_arn, "Overwrite": True,
+                    # a presigned notebook URL opens the notebook for five minutes after its issue
+                    "Description.$": "States.Format('Presigned URL of {} issued {}: it opens the notebook for 5 minutes only; read a "
+                                     "fresh one with mlops notebook url or GET /notebooks/url', $.notebook_name, $$.State.EnteredTime)"},
         iam_resources=[r.parameter_arn], additional_iam_statements=[
             iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[r.key.key_arn])],
         result_path=sfn.JsonPath.DISCARD), "ssm")

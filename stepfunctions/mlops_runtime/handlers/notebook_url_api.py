@@ -15,6 +15,7 @@ from mlops_runtime.errors import ApiError
 from mlops_runtime.handlers.api_errors import error_response
 from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.url_api import caller_user, notebook_url, refresh_url, require_own
+from mlops_runtime.notebooks.urls import SESSION_SECONDS
 
 logger = Logger(service="notebook-url-api")
 app = APIGatewayRestResolver()
@@ -31,14 +32,20 @@ def _records() -> EnvironmentRecords:
     return EnvironmentRecords(client("dynamodb"), os.environ["TABLE_NAME"])
 
 
+def _session_seconds() -> int:
+    return int(os.environ.get("SESSION_SECONDS", SESSION_SECONDS))
+
+
 @app.get("/notebooks/url")
-def get_url() -> dict[str, str]:
-    return notebook_url(_caller(), _records(), client("ssm"), get_type(NOTEBOOK))
+def get_url() -> dict[str, Any]:
+    return notebook_url(_caller(), _records(), client("sagemaker"), client("ssm"), get_type(NOTEBOOK), os.environ.get("KMS_KEY_ID"),
+                        _session_seconds())
 
 
 @app.post("/notebooks/url")
-def post_url() -> dict[str, str]:
-    return refresh_url(_caller(), _records(), client("sagemaker"), client("ssm"), get_type(NOTEBOOK), os.environ.get("KMS_KEY_ID"))
+def post_url() -> dict[str, Any]:
+    return refresh_url(_caller(), _records(), client("sagemaker"), client("ssm"), get_type(NOTEBOOK), os.environ.get("KMS_KEY_ID"),
+                       _session_seconds())
 
 
 app.exception_handler(ApiError)(error_response)

@@ -18,7 +18,7 @@ from mlops_runtime.notebooks import statuses
 from mlops_runtime.notebooks.reconcile import reconcile
 from mlops_runtime.notebooks.records import EnvironmentRecords
 from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
-from mlops_runtime.notebooks.urls import IssuedUrl, delete_url, issue_url
+from mlops_runtime.notebooks.urls import SESSION_SECONDS, IssuedUrl, Now, current_url, delete_url, issue_url, utcnow
 from mlops_runtime.notebooks.validation import expand_request, require_known_user
 
 Progress = Callable[[str], None]
@@ -44,18 +44,21 @@ class NotebookPlatform:
     state_machine_arn: str
     table_name: str
     key_arn: str
+    session_seconds: int = SESSION_SECONDS
 
     @classmethod
     def from_outputs(cls, outputs: ToolingOutputs) -> NotebookPlatform:
-        return cls(outputs.notebook_provisioning_state_machine_arn, outputs.environment_table_name, outputs.artifacts_key_arn)
+        return cls(outputs.notebook_provisioning_state_machine_arn, outputs.environment_table_name, outputs.artifacts_key_arn,
+                   int(outputs.notebook_session_seconds or SESSION_SECONDS))
 
 
 class NotebookService:
     """Operations on analysts' notebooks, through clients of the tooling account."""
 
-    def __init__(self, client: Callable[[str], Any], platform: NotebookPlatform) -> None:
+    def __init__(self, client: Callable[[str], Any], platform: NotebookPlatform, now: Now = utcnow) -> None:
         self.client = client
         self.platform = platform
+        self.now = now
         self.records = EnvironmentRecords(client("dynamodb"), platform.table_name)
         self.env_type: EnvironmentType = get_type(NOTEBOOK_TYPE)
 
@@ -113,20 +116,22 @@ class NotebookService:
             result["notebook_status"] = None
         return result
 
-    def url(self, user: str) -> str:
-        """The stored URL (decrypted)."""
-        try:
-            return self.client("ssm").get_parameter(Name=self.env_type.url_parameter(user), WithDecryption=True)["Parameter"]["Value"]
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ParameterNotFound":
-                raise NotebookNotFound(f"no notebook URL for {user!r}: request a notebook or refresh its URL") from None
-            raise
+    def url(self, user: str) -> IssuedUrl:
+        """A URL of the user's running notebook that can still be opened: the stored one while it is fresh, else a new
+        one (a presigned notebook URL opens the notebook for five minutes after its issue)."""
+        record = self.records.get(self.env_type.resource_name(user))
+        if record is None or record.get("status") in (statuses.TERMINATING, statuses.TERMINATED):
+            raise NotebookNotFound(f"no notebook URL for {user!r}: request a notebook")
+        self._require(user, {statuses.COMPLETED}, "read the URL of")
+        return current_url(self.client("sagemaker"), self.client("ssm"), self.env_type, user, self.platform.key_arn,
+                           self.platform.session_seconds, self.now)
 
     # -- lifecycle ------------------------------------------------------------------------
     def refresh(self, user: str) -> IssuedUrl:
         """A new URL for the user's running notebook."""
         self._require(user, {statuses.COMPLETED}, "refresh the URL of")
-        return issue_url(self.client("sagemaker"), self.client("ssm"), self.env_type, user, self.platform.key_arn)
+        return issue_url(self.client("sagemaker"), self.client("ssm"), self.env_type, user, self.platform.key_arn,
+                         self.platform.session_seconds, self.now)
 
     def stop(self, user: str) -> dict[str, Any]:
         record = self._require(user, {statuses.COMPLETED}, "stop")
@@ -162,7 +167,7 @@ class NotebookService:
         sagemaker.start_notebook_instance(NotebookInstanceName=name)
         self._await_notebook(name, "InService", timeout)
         self._await_record(name, statuses.COMPLETED, timeout)
-        issue_url(sagemaker, self.client("ssm"), self.env_type, user, self.platform.key_arn)
+        issue_url(sagemaker, self.client("ssm"), self.env_type, user, self.platform.key_arn, self.platform.session_seconds, self.now)
         return {**self.status(user), "platform_identifier": platform_identifier, "previous_platform_identifier": current}
 
     def _await_notebook(self, name: str, status: str, timeout: float) -> None:

@@ -9,7 +9,7 @@ from mlops_runtime.environment_types import EnvironmentType
 from mlops_runtime.errors import ApiError
 from mlops_runtime.notebooks import statuses
 from mlops_runtime.notebooks.records import EnvironmentRecords
-from mlops_runtime.notebooks.urls import issue_url
+from mlops_runtime.notebooks.urls import SESSION_SECONDS, IssuedUrl, Now, current_url, issue_url, utcnow
 
 IAM_USER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:user/(?:.*/)?(?P<name>[^/]+)$")
 ROLE_SESSION_ARN = re.compile(r"^arn:aws[a-z-]*:sts::\d{12}:assumed-role/(?P<role>[^/]+)/(?P<session>[^/]+)$")
@@ -40,21 +40,28 @@ def _live_record(caller: str, records: EnvironmentRecords, env_type: Environment
     return record
 
 
-def notebook_url(caller: str, records: EnvironmentRecords, ssm: Any, env_type: EnvironmentType) -> dict[str, str]:
-    """The caller's stored URL."""
-    record = _live_record(caller, records, env_type)
-    try:
-        value = ssm.get_parameter(Name=env_type.url_parameter(caller), WithDecryption=True)["Parameter"]["Value"]
-    except ssm.exceptions.ParameterNotFound:
-        raise ApiError(404, f"{caller}'s notebook has no URL yet (status {record.get('status')})") from None
-    return {"user": caller, "notebook": record["environment_id"], "url": value}
+def notebook_url(caller: str, records: EnvironmentRecords, sagemaker: Any, ssm: Any, env_type: EnvironmentType, key_id: str | None,
+                 session_seconds: int = SESSION_SECONDS, now: Now = utcnow) -> dict[str, Any]:
+    """A URL of the caller's running notebook that can still be opened (the stored one while fresh, else a new one)."""
+    record = _running_record(caller, records, env_type, "reading")
+    return _answer(current_url(sagemaker, ssm, env_type, caller, key_id, session_seconds, now), record)
 
 
 def refresh_url(caller: str, records: EnvironmentRecords, sagemaker: Any, ssm: Any, env_type: EnvironmentType,
-                key_id: str | None) -> dict[str, str]:
+                key_id: str | None, session_seconds: int = SESSION_SECONDS, now: Now = utcnow) -> dict[str, Any]:
     """A new URL for the caller's running notebook, stored in their parameter."""
+    record = _running_record(caller, records, env_type, "refreshing")
+    return _answer(issue_url(sagemaker, ssm, env_type, caller, key_id, session_seconds, now), record)
+
+
+def _running_record(caller: str, records: EnvironmentRecords, env_type: EnvironmentType, doing: str) -> dict[str, Any]:
     record = _live_record(caller, records, env_type)
     if record.get("status") != statuses.COMPLETED:
-        raise ApiError(409, f"{record['environment_id']} is {record.get('status')}; start it before refreshing its URL")
-    issued = issue_url(sagemaker, ssm, env_type, caller, key_id)
-    return {"user": caller, "notebook": issued.notebook_name, "url": issued.url}
+        raise ApiError(409, f"{record['environment_id']} is {record.get('status')}; start it before {doing} its URL")
+    return record
+
+
+def _answer(issued: IssuedUrl, record: dict[str, Any]) -> dict[str, Any]:
+    return {"user": issued.user, "notebook": record["environment_id"], "url": issued.url,
+            "issued_at": issued.issued_at.isoformat(), "expires_at": issued.expires_at.isoformat(),
+            "session_seconds": issued.session_seconds}

@@ -17,10 +17,10 @@ def _status_becomes(platform: Platform, user: str, status: str) -> str:
 def test_full_lifecycle_request_refresh_stop_start_terminate(platform: Platform) -> None:
     service, user = platform.service, "eve"
     service.request(NotebookRequest(user=user, request_id="req-eve"))
-    first = service.url(user)
+    first = service.url(user).url
 
     refreshed = service.refresh(user)
-    assert refreshed.url != first and service.url(user) == refreshed.url
+    assert refreshed.url != first and service.url(user).url == refreshed.url
 
     service.stop(user)
     _status_becomes(platform, user, "STOPPED")
@@ -96,6 +96,24 @@ def test_the_seeds_automation_terminate_event_ends_the_environment_and_its_url(p
               "Operation": "Terminate", "Status": "TERMINATED"}
     platform.client("events").put_events(Entries=[{"Source": "automation", "DetailType": "Terminate", "Detail": json.dumps(detail)}])
     _status_becomes(platform, "ivy", "TERMINATED")
-    with pytest.raises(ClientError) as gone:
-        ssm.get_parameter(Name="/SageMaker/Notebooks/ivy-Notebook")
-    assert gone.value.response["Error"]["Code"] == "ParameterNotFound"
+    url = [{"Key": "Name", "Values": ["/SageMaker/Notebooks/ivy-Notebook"]}]
+    wait_for(lambda: not ssm.describe_parameters(ParameterFilters=url)["Parameters"])  # removed right after the record changed
+
+
+def test_a_url_read_after_it_expired_is_a_newly_minted_one(platform: Platform) -> None:
+    import datetime
+
+    from mlops_runtime.notebooks.service import NotebookService
+
+    service = platform.service
+    service.request(NotebookRequest(user="dee", request_id="req-dee"))
+    fresh = service.url("dee")
+    assert service.url("dee") == fresh  # still openable: the stored one
+    later = NotebookService(service.client, service.platform, now=lambda: fresh.issued_at + datetime.timedelta(minutes=6))
+    minted = later.url("dee")
+    assert minted.url != fresh.url and minted.issued_at == fresh.issued_at + datetime.timedelta(minutes=6)
+    assert minted.expires_at == minted.issued_at + datetime.timedelta(minutes=5)
+    ssm = platform.client("ssm")
+    assert ssm.get_parameter(Name="/SageMaker/Notebooks/dee-Notebook", WithDecryption=True)["Parameter"]["Value"] == minted.url
+    [described] = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/SageMaker/Notebooks/dee-Notebook"]}])["Parameters"]
+    assert described["Description"].startswith(f"Presigned URL of dee-Notebook issued {minted.issued_at.isoformat(timespec='seconds')}")

@@ -26,6 +26,9 @@ def test_request_ends_with_url_in_owner_only_secure_string(platform: Platform) -
     assert parameter["Value"].startswith("https://ana-Notebook.notebook.us-east-1.sagemaker.aws?authToken=")
     described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/SageMaker/Notebooks/ana-Notebook"]}])["Parameters"][0]
     assert described["KeyId"] == platform.outputs["ArtifactsKeyArn"]
+    assert described["Description"].startswith("Presigned URL of ana-Notebook issued ")  # and for how long it opens the notebook
+    assert described["Description"].endswith(": it opens the notebook for 5 minutes only; read a fresh one with mlops notebook url or "
+                                              "GET /notebooks/url")
     tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/SageMaker/Notebooks/ana-Notebook")["TagList"]
     assert tags == [{"Key": "owner", "Value": "ana"}]
     assert result["url_parameter"] == "/SageMaker/Notebooks/ana-Notebook"

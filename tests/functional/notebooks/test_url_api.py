@@ -38,27 +38,35 @@ def call(method: str, url: str, key: tuple[str, ...] | None) -> requests.Respons
     return requests.request(method, url, headers=dict(request.headers), timeout=60)
 
 
-def test_owner_reads_their_stored_url(platform: Platform, api: str, keys: dict) -> None:
+def test_owner_reads_their_stored_url_while_it_can_still_be_opened(platform: Platform, api: str, keys: dict) -> None:
+    import datetime
+
     response = call("GET", api, keys["ana"])
     assert response.status_code == 200
-    assert response.json() == {"user": "ana", "notebook": "ana-Notebook", "url": platform.service.url("ana")}
+    answer = response.json()
+    stored = platform.client("ssm").get_parameter(Name="/SageMaker/Notebooks/ana-Notebook", WithDecryption=True)["Parameter"]
+    assert {k: answer[k] for k in ("user", "notebook", "url", "session_seconds")} == {
+        "user": "ana", "notebook": "ana-Notebook", "url": stored["Value"], "session_seconds": 43200}
+    issued, expires = (datetime.datetime.fromisoformat(answer[k]) for k in ("issued_at", "expires_at"))
+    assert expires - issued == datetime.timedelta(minutes=5)  # SageMaker accepts a presigned notebook URL for 5 minutes
+    assert abs((issued - stored["LastModifiedDate"]).total_seconds()) < 1
 
 
 def test_owner_refreshes_and_the_parameter_follows(platform: Platform, api: str, keys: dict) -> None:
-    before = platform.service.url("ana")
+    before = platform.service.url("ana").url
     response = call("POST", api, keys["ana"])
     assert response.status_code == 200
-    assert response.json()["url"] != before and platform.service.url("ana") == response.json()["url"]
+    assert response.json()["url"] != before and platform.service.url("ana").url == response.json()["url"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_another_user_can_never_get_the_owners_url(platform: Platform, api: str, keys: dict, method: str) -> None:
-    stored = platform.service.url("ana")
+    stored = platform.service.url("ana").url
     named = call(method, f"{api}?user=ana", keys["bob"])
     assert (named.status_code, named.json()) == (403, {"message": "you can only obtain the URL of your own notebook"})
     own = call(method, api, keys["bob"])  # bob has no notebook: his own request cannot reach ana's
     assert (own.status_code, own.json()) == (404, {"message": "bob has no notebook"})
-    assert platform.service.url("ana") == stored
+    assert platform.service.url("ana").url == stored
 
 
 def test_unsigned_and_non_analyst_callers_are_refused(platform: Platform, api: str) -> None:
@@ -86,7 +94,8 @@ def _session(platform: Platform, role_name: str, session: str) -> tuple[str, str
 def test_a_session_of_the_analyst_persona_is_its_user_and_no_other_role_is(platform: Platform, api: str) -> None:
     persona = call("GET", api, _session(platform, "mlops-analyst", "ana"))
     assert persona.status_code == 200
-    assert persona.json() == {"user": "ana", "notebook": "ana-Notebook", "url": platform.service.url("ana")}
+    assert {k: persona.json()[k] for k in ("user", "notebook", "url")} == {"user": "ana", "notebook": "ana-Notebook",
+                                                                         "url": platform.service.url("ana").url}
     other = call("GET", api, _session(platform, "mlops-data-scientist", "ana"))  # same session name, another role
     assert (other.status_code, other.json()) == (403, {"message": "only analysts (IAM users or the analyst persona) have notebooks"})
 

@@ -64,7 +64,7 @@ def test_outputs_name_what_other_stacks_need(tooling: Template) -> None:
     outputs = set(tooling.find_outputs("*"))
     assert [o for o in outputs if o.startswith("NotebookUrlApiEndpoint")]  # CDK's own endpoint output
     assert {o for o in outputs if not o.startswith("NotebookUrlApiEndpoint")} == {
-        "ArtifactsBucketName", "ArtifactsKeyArn", "EnvironmentTableName", "StackSetAdministrationRoleArn",
+        "ArtifactsBucketName", "ArtifactsKeyArn", "NotebookSessionSeconds", "EnvironmentTableName", "StackSetAdministrationRoleArn",
         "NotebookProvisioningStateMachineArn", "NotebookPortfolioId", "NotebookProductId", "AnalystsGroupName",
         "NotebookUrlApiId", "NotebookUrlApiUrl", "ModelPackageGroupName", "SageMakerPipelineName", "SageMakerPipelineRoleArn",
         "ModelBuildPipelineName", "ModelBuildProjectName", "ModelBuildSourceBucketName", "ModelBuildSourceKey",
