@@ -66,3 +66,49 @@ def test_sync_refuses_a_snapshot_without_completion_marker() -> None:
 def test_idle_minutes_are_bounded() -> None:
     with pytest.raises(ValueError, match="between 5 and 1440"):
         render_on_start(2)
+
+
+def _tools(tmp_path: Path, with_systemd: bool) -> str:
+    """A PATH holding only what the script may use, and (optionally) a systemctl that records its calls."""
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("python3", "install", "chmod", "cat"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    if with_systemd:
+        (bin_dir / "systemctl").write_text(f'#!/bin/bash\necho "$@" >> {tmp_path}/systemctl.calls\n')
+        (bin_dir / "systemctl").chmod(0o755)
+    return str(bin_dir)
+
+
+def _run_on_start(tmp_path: Path, with_systemd: bool) -> Path:
+    import os
+
+    root = tmp_path / "root"
+    script = tmp_path / "on-start.sh"
+    script.write_text(render_on_start(45))
+    result = subprocess.run(["/bin/bash", str(script)], capture_output=True, text=True,
+                            env={"PATH": _tools(tmp_path, with_systemd), "MLOPS_ROOT": str(root), "HOME": os.environ.get("HOME", "/root")})
+    assert result.returncode == 0, result.stderr
+    assert (root / "usr/local/mlops/idle.py").read_text().rstrip("\n") == (lifecycle_dir() / "idle.py").read_text().rstrip("\n")
+    return root
+
+
+def test_on_start_schedules_with_systemd_timers_where_there_is_no_cron(tmp_path: Path) -> None:
+    root = _run_on_start(tmp_path, with_systemd=True)
+    units = root / "etc/systemd/system"
+    assert sorted(p.name for p in units.iterdir()) == ["mlops-backup.service", "mlops-backup.timer", "mlops-idle.service", "mlops-idle.timer"]
+    assert "OnCalendar=*:0/5\n" in (units / "mlops-idle.timer").read_text()
+    assert "OnCalendar=*:17\n" in (units / "mlops-backup.timer").read_text()
+    assert "/usr/local/mlops/idle.py 45 >> /var/log/mlops-idle.log 2>&1" in (units / "mlops-idle.service").read_text()
+    assert (tmp_path / "systemctl.calls").read_text().splitlines() == ["daemon-reload", "enable --now mlops-idle.timer mlops-backup.timer"]
+    assert not (root / "etc/cron.d").exists()
+
+
+def test_on_start_falls_back_to_cron_without_systemd(tmp_path: Path) -> None:
+    root = _run_on_start(tmp_path, with_systemd=False)
+    cron = (root / "etc/cron.d/mlops-notebook").read_text().splitlines()
+    assert cron[0].startswith("*/5 * * * * root ") and cron[0].endswith("/usr/local/mlops/idle.py 45 >> /var/log/mlops-idle.log 2>&1")
+    assert cron[1] == "17 * * * * root /usr/local/mlops/backup.sh >> /var/log/mlops-backup.log 2>&1"
+    assert not (root / "etc/systemd").exists()
