@@ -2,7 +2,9 @@
 
 moto 5.2.5 accepts any parameter value, so a product template's allow-lists and bounds never
 bite; and an SSM-typed parameter naming a missing SSM parameter ends in an HTML 500 instead of
-CloudFormation's validation error. Messages are CloudFormation's.
+CloudFormation's validation error. CloudFormation resolves SSM-typed parameters with the rights of the stack's
+principal (its service role — a Service Catalog launch role, a StackSet execution role — or its caller):
+``ssm:GetParameters`` on each one. Messages are CloudFormation's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from moto.cloudformation.utils import yaml_tag_constructor
 from moto.ssm.models import ssm_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_stack_principal import refusal_of_call
 
 
 def parse_template(template: str) -> dict[str, Any]:
@@ -58,11 +61,13 @@ def violation(name: str, spec: dict[str, Any], value: str) -> str | None:
     return None
 
 
-def check_parameters(template: str, parameters: dict[str, str], ssm_has: Callable[[str], bool] = lambda _: True) -> None:
-    """Raise CloudFormation's ``ValidationError`` for the first parameter that breaks its constraints, or for the SSM
-    parameters that SSM-typed template parameters name and the account lacks (``ssm_has`` tells)."""
+def check_parameters(template: str, parameters: dict[str, str], ssm_has: Callable[[str], bool] = lambda _: True,
+                     ssm_refusal: Callable[[list[str]], str | None] = lambda _: None) -> None:
+    """Raise CloudFormation's ``ValidationError`` for the first parameter that breaks its constraints, for SSM-typed
+    parameters the stack's principal may not read (``ssm_refusal`` tells) or that name SSM parameters the account
+    lacks (``ssm_has`` tells)."""
     declared = (parse_template(template) or {}).get("Parameters") or {}
-    missing = []
+    missing, names = [], []
     for name, spec in declared.items():
         value = parameters.get(name, spec.get("Default"))
         if value is None:
@@ -70,8 +75,13 @@ def check_parameters(template: str, parameters: dict[str, str], ssm_has: Callabl
         message = violation(name, spec, str(value))
         if message:
             raise ValidationError(message=message)
-        if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<") and not ssm_has(str(value)):
-            missing.append(f"ssm:{value}")
+        if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+            names.append(str(value))
+            if not ssm_has(str(value)):
+                missing.append(f"ssm:{value}")
+    refusal = ssm_refusal(names) if names else None
+    if refusal:
+        raise ValidationError(message=refusal)
     if missing:
         raise ValidationError(message=f"Parameters: [{', '.join(missing)}] cannot be found.")
 
@@ -79,6 +89,10 @@ def check_parameters(template: str, parameters: dict[str, str], ssm_has: Callabl
 def _ssm_lookup(backend: CloudFormationBackend) -> Callable[[str], bool]:
     ssm = ssm_backends[backend.account_id][backend.region_name]
     return lambda name: ssm.get_parameter(name) is not None
+
+
+def _ssm_refusal(backend: CloudFormationBackend) -> Callable[[list[str]], str | None]:
+    return lambda names: refusal_of_call("ssm", "GetParameters", {"Names": names}, backend.account_id, backend.region_name)
 
 
 class CfnParameterConstraints(Extension):
@@ -90,7 +104,7 @@ class CfnParameterConstraints(Extension):
         create, update = CloudFormationBackend.create_stack, CloudFormationBackend.update_stack
 
         def create_stack(self: Any, name: str, template: str, parameters: dict[str, str], *args: Any, **kwargs: Any) -> Any:
-            check_parameters(template, parameters, _ssm_lookup(self))
+            check_parameters(template, parameters, _ssm_lookup(self), _ssm_refusal(self))
             return create(self, name, template, parameters, *args, **kwargs)
 
         def update_stack(self: Any, name: str, template: str, role_arn: str | None, parameters: list[dict[str, Any]],
@@ -98,7 +112,7 @@ class CfnParameterConstraints(Extension):
             stack = self.get_stack(name)
             values = dict(stack.parameters or {})
             values.update({p["ParameterKey"]: p["ParameterValue"] for p in parameters if not p.get("UsePreviousValue")})
-            check_parameters(template or stack.template, values, _ssm_lookup(self))
+            check_parameters(template or stack.template, values, _ssm_lookup(self), _ssm_refusal(self))
             return update(self, name, template, role_arn, parameters, *args, **kwargs)
 
         patcher.replace(CloudFormationBackend, "create_stack", create_stack)

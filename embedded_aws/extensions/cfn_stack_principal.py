@@ -113,6 +113,18 @@ def authorize(operation: str, logical_id: str, resource_type: str, properties: d
                 f'Request ID: {uuid.uuid4()})" (RequestToken: {uuid.uuid4()}, HandlerErrorCode: AccessDenied)'))
 
 
+def refusal_of_call(service: str, api: str, params: dict[str, Any], account: str, region: str) -> str | None:
+    """AccessDenied message when the acting principal may not make this call CloudFormation makes for the stack itself
+    (such as resolving SSM-typed parameters); ``None`` when allowed or when no principal is restricted."""
+    principal = getattr(_ACTING, "principal", None)
+    if principal is None or not AUTHORIZER.enabled:
+        return None
+    request = authorization(service, api, params, Scope(region, account))
+    request.context.update(THROUGH_CLOUDFORMATION)
+    refusal = AUTHORIZER.check_caller(principal, request)
+    return refusal.message if refusal is not None else None
+
+
 def _placed(value: Any, account: str, region: str) -> Any:
     if isinstance(value, str):
         return value.replace("{account}", account).replace("{region}", region)

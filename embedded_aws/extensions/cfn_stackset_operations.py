@@ -98,23 +98,6 @@ def permission_problem(stack_set: StackSet, account: str) -> str | None:
     return None
 
 
-def ssm_parameters_problem(template: str, parameters: dict[str, str], execution_role_arn: str, region: str) -> str | None:
-    """CloudFormation resolves SSM-typed parameters as the execution role: its AccessDenied, or ``None``."""
-    from embedded_aws.extensions.cfn_parameter_constraints import parse_template
-    from embedded_aws.extensions.iam_authorization import AUTHORIZER
-    from embedded_aws.iam.actions import Authorization
-
-    declared = parse_template(template).get("Parameters") or {}
-    names = [str(parameters.get(key, spec.get("Default", ""))) for key, spec in declared.items()
-             if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<")]
-    account = execution_role_arn.split(":")[4]
-    arns = tuple(f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}" for name in names if name)
-    if not arns:
-        return None
-    refusal = AUTHORIZER.check_as_role(execution_role_arn, "cloudformation", Authorization("ssm:GetParameters", arns))
-    return refusal.message if refusal else None
-
-
 def _trusts_service(document: Any, service: str) -> bool:
     policy = json.loads(document) if isinstance(document, str) else document
     return any(s.get("Effect") == "Allow" and service in as_list((s.get("Principal") or {}).get("Service", []))
@@ -155,10 +138,7 @@ class Instance:
         if problem:
             return problem
         template, parameters = self.stack_set.template, self.effective_parameters()
-        role = self.execution_role_arn
-        problem = ssm_parameters_problem(template, parameters, role, self.region_name) if role else None
-        if problem:
-            return f"ResourceLogicalId:{self.stack_name}, ResourceStatusReason:{problem}"
+        role = self.execution_role_arn  # it resolves SSM-typed parameters too (cfn-parameter-constraints)
         with acting_as(role_session(role) if role else None):
             return self._deploy(template, parameters)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,7 +20,7 @@ class NotebookCatalog(Construct):
     """Portfolio shared with the analysts group; one product per environment type; least-privilege launch role."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, product_name: str, product_version: str,
-                 template_path: str, key: kms.IKey, url_parameter_prefix: str) -> None:
+                 template: dict[str, Any], key: kms.IKey, url_parameter_prefix: str) -> None:
         super().__init__(scope, id_)
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
         notebook_arn = f"arn:{partition}:sagemaker:{region}:{account}:notebook-instance/*-notebook"
@@ -63,8 +67,17 @@ class NotebookCatalog(Construct):
             description="A SageMaker notebook instance for one analyst",
             product_versions=[servicecatalog.CloudFormationProductVersion(
                 product_version_name=product_version,
-                cloud_formation_template=servicecatalog.CloudFormationTemplate.from_asset(template_path))],
+                cloud_formation_template=servicecatalog.CloudFormationTemplate.from_asset(
+                    _written(self, f"{product_name}-{product_version}", template)))],
         )
         self.portfolio.add_product(self.product)
         self.portfolio.give_access_to_group(self.analysts)
         self.portfolio.set_local_launch_role(self.product, self.launch_role)
+
+
+def _written(scope: Construct, name: str, template: dict[str, Any]) -> str:
+    """The product template rendered for this platform, as a file in the cloud assembly (the product's asset source)."""
+    path = Path(cdk.Stage.of(scope).outdir) / "product-templates" / f"{name}.template.json"  # type: ignore[union-attr]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(template, indent=1, sort_keys=True) + "\n")
+    return str(path)

@@ -18,7 +18,6 @@ from aws_cdk import aws_servicecatalog as servicecatalog
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.platform_function import PlatformFunction
 from mlops_infra.nag import logical_id, suppress
 from mlops_infra.workflows.notebook_provisioning import ProvisioningResources, build_definition
@@ -31,8 +30,8 @@ class NotebookProvisioning(Construct):
     """State machine ``<project>-notebook-provisioning``, its Lambda steps and its EventBridge trigger."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, table: dynamodb.ITable, key: kms.IKey,
-                 product: servicecatalog.IProduct, product_version: str, notebook_role: iam.IRole, url_parameter_prefix: str,
-                 poll_seconds: int, max_polls: int, session_seconds: int, lifecycle_config_name: str, backup_bucket: str) -> None:
+                 product: servicecatalog.IProduct, product_version: str, url_parameter_prefix: str,
+                 poll_seconds: int, max_polls: int, session_seconds: int) -> None:
         super().__init__(scope, id_)
         self.settings = {"poll_seconds": poll_seconds, "max_polls": max_polls, "url_session_seconds": session_seconds}
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
@@ -44,10 +43,7 @@ class NotebookProvisioning(Construct):
         environment = {"TABLE_NAME": table.table_name}
         self.validate_fn = PlatformFunction(self, "Validate", project=project, name="notebook-validate", handler_module="validate_request",
                                             description="Validates notebook requests against the product's limits",
-                                            environment={**environment, "NOTEBOOK_ROLE_ARN": notebook_role.role_arn,
-                                                         "NOTEBOOK_KMS_KEY_ID": key.key_arn,
-                                                         "NOTEBOOK_LIFECYCLE_CONFIG": lifecycle_config_name,
-                                                         "NOTEBOOK_BACKUP_BUCKET": backup_bucket, **_notebook_network(self)})
+                                            environment=environment)
         self.waiter_fn = PlatformFunction(self, "Waiter", project=project, name="notebook-waiter", handler_module="register_waiter",
                                           description="Parks the provisioning task token on the environment record", environment=environment)
         self.progress_fn = PlatformFunction(self, "Progress", project=project, name="notebook-progress", handler_module="check_progress",
@@ -90,11 +86,3 @@ class NotebookProvisioning(Construct):
                                 event_pattern=events.EventPattern(source=[REQUEST_SOURCE], detail_type=[REQUEST_DETAIL_TYPE]))
         self.rule.add_target(targets.SfnStateMachine(self.state_machine, input=events.RuleTargetInput.from_event_path("$.detail")))
 
-
-def _notebook_network(scope: Construct) -> dict[str, str]:
-    """Subnet and security groups for new notebooks when the stack runs in the secure ML environment."""
-    placement = NetworkPlacement.of(scope)
-    if placement is None:
-        return {}
-    return {"NOTEBOOK_SUBNET_ID": placement.subnet_ids[0],
-            "NOTEBOOK_SECURITY_GROUP_IDS": cdk.Fn.join(",", placement.notebook_security_group_ids)}

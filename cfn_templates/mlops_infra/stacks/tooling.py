@@ -22,6 +22,7 @@ from mlops_infra.constructs.notebook_backups import NotebookBackups
 from mlops_infra.constructs.notebook_catalog import NotebookCatalog
 from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
+from mlops_infra.constructs.notebook_settings import NotebookSettings
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
 from mlops_infra.constructs.project_catalog import ProjectCatalog, ProjectProduct
 from mlops_infra.constructs.project_seeder import ProjectSeeder
@@ -64,18 +65,22 @@ class ToolingStack(cdk.Stack):
                                         key=store.key, removal_policy=removal)
         notebook_type = get_type(NOTEBOOK_TYPE)
         catalog = NotebookCatalog(self, "NotebookCatalog", project=config.project, product_name=notebook_type.product_name,
-                                  product_version=notebook_type.product_version, template_path=str(notebook_type.template_path),
+                                  product_version=notebook_type.product_version, template=notebook_type.template_for(config.project),
                                   key=store.key, url_parameter_prefix=URL_PARAMETER_PREFIX)
         backups = NotebookBackups(self, "NotebookBackups", project=config.project, access_logs=store.access_logs,
                                   notebook_role=catalog.notebook_role, retention_days=config.notebook_backup_days, removal_policy=removal)
         lifecycle = NotebookLifecycle(self, "NotebookLifecycle", project=config.project, idle_minutes=config.notebook_idle_minutes)
+        settings = NotebookSettings(self, "NotebookSettings", names=notebook_type.platform_settings(config.project), values={
+            "NotebookRoleArn": catalog.notebook_role.role_arn, "KmsKeyId": store.key.key_arn,
+            "LifecycleConfigName": lifecycle.name, "BackupBucket": backups.bucket.bucket_name})
+        settings.node.add_dependency(lifecycle)
+        settings.grant_read(catalog.launch_role)
         provisioning = NotebookProvisioning(self, "NotebookProvisioning", project=config.project, table=environments.table,
                                             key=store.key, product=catalog.product, product_version=notebook_type.product_version,
-                                            notebook_role=catalog.notebook_role, url_parameter_prefix=URL_PARAMETER_PREFIX,
+                                            url_parameter_prefix=URL_PARAMETER_PREFIX,
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
-                                            session_seconds=config.notebook_session_seconds, lifecycle_config_name=lifecycle.name,
-                                            backup_bucket=backups.bucket.bucket_name)
-        provisioning.node.add_dependency(lifecycle)
+                                            session_seconds=config.notebook_session_seconds)
+        provisioning.node.add_dependency(settings)
         # ProvisionProduct needs a launch path: the state machine provisions on the analysts' behalf, so its role is a
         # principal of the portfolio beside the analysts group (console launches)
         catalog.portfolio.give_access_to_role(provisioning.state_machine.role)

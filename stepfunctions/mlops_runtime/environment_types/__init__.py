@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Any
 
 TYPES_DIR = Path(__file__).resolve().parent
+#: SSM-typed parameters of a product template are the platform's settings; their defaults name SSM parameters under
+#: ``/<project>/...`` and are written for this project, rendered for any other (:meth:`EnvironmentType.template_for`).
+TEMPLATE_PROJECT = "mlops"
+SSM_TYPE_PREFIX = "AWS::SSM::Parameter::Value<"
+#: What a platform setting holds when the platform sets nothing (SSM has no empty parameters).
+UNSET = "none"
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,25 @@ class EnvironmentType:
     def parameter_specs(self) -> dict[str, dict[str, Any]]:
         """The product template's parameter declarations (the single source of limits)."""
         return self.template()["Parameters"]
+
+    def platform_settings(self, project: str = TEMPLATE_PROJECT) -> dict[str, str]:
+        """The parameters the platform sets (SSM-typed: never the requester) and the SSM parameter each one reads."""
+        return {name: _for_project(str(spec["Default"]), project) for name, spec in self.parameter_specs().items()
+                if str(spec.get("Type", "")).startswith(SSM_TYPE_PREFIX)}
+
+    def template_for(self, project: str) -> dict[str, Any]:
+        """The product template whose platform settings read ``project``'s SSM parameters."""
+        template = self.template()
+        for name, parameter in self.platform_settings(project).items():
+            template["Parameters"][name]["Default"] = parameter
+        return template
+
+
+def _for_project(parameter: str, project: str) -> str:
+    head, _, rest = parameter.lstrip("/").partition("/")
+    if head != TEMPLATE_PROJECT:
+        raise ValueError(f"a platform setting's default must be /{TEMPLATE_PROJECT}/..., got {parameter!r}")
+    return f"/{project}/{rest}"
 
 
 def _load(folder: Path) -> EnvironmentType:

@@ -66,7 +66,7 @@ class NotebookService:
     def request(self, request: NotebookRequest, wait: bool = True, progress: Progress = lambda _: None,
                 timeout: float = 3600.0) -> dict[str, Any]:
         """Validate (nothing is created on bad input), start provisioning, optionally wait for the URL."""
-        expanded = expand_request(request.to_dict(), environ={})
+        expanded = expand_request(request.to_dict())
         require_known_user(self.client("iam"), request.user)
         sfn = self.client("stepfunctions")
         try:

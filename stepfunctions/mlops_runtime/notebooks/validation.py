@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mlops_runtime.environment_types import get_type
 from mlops_runtime.notebooks.requests import InvalidRequest, NotebookRequest, provisioning_parameters
-
-#: Platform settings the product needs besides the analyst's choices (set on the validation function).
-#: What the platform sets on every notebook (from the function's environment), never the requester.
-PLATFORM_PARAMETERS = {"NotebookRoleArn": "NOTEBOOK_ROLE_ARN", "KmsKeyId": "NOTEBOOK_KMS_KEY_ID",
-                       "LifecycleConfigName": "NOTEBOOK_LIFECYCLE_CONFIG", "BackupBucket": "NOTEBOOK_BACKUP_BUCKET",
-                       "SubnetId": "NOTEBOOK_SUBNET_ID", "SecurityGroupIds": "NOTEBOOK_SECURITY_GROUP_IDS"}
 
 
 def parse_request(data: dict[str, Any]) -> NotebookRequest:
@@ -44,11 +36,13 @@ def require_known_user(iam: Any, user: str) -> None:
         raise
 
 
-def expand_request(data: dict[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def expand_request(data: dict[str, Any]) -> dict[str, Any]:
     """The validated request plus names and Service Catalog parameters; :class:`InvalidRequest` on bad input.
 
-    Whether the user exists is not asked here (:func:`require_known_user`): the state machine asks IAM itself, as its
-    functions may run in subnets without a route to IAM (which has no VPC endpoint).
+    The parameters are the analyst's choices only: what the platform sets on every notebook the product template
+    reads from the platform's SSM parameters (its defaults), so a launch from the console gets the same.
+    Whether the user exists is not asked here (:func:`require_known_user`): the state machine asks IAM itself, as
+    its functions may run in subnets without a route to IAM (which has no VPC endpoint).
     """
     request = parse_request(data)
     try:
@@ -56,8 +50,6 @@ def expand_request(data: dict[str, Any], environ: Mapping[str, str] | None = Non
     except KeyError as exc:
         raise InvalidRequest(str(exc.args[0])) from None
     parameters = provisioning_parameters(request, env_type)
-    environ = os.environ if environ is None else environ
-    parameters += [{"Key": key, "Value": environ[var]} for key, var in PLATFORM_PARAMETERS.items() if environ.get(var)]
     name = env_type.resource_name(request.user)
     return {
         **request.to_dict(),

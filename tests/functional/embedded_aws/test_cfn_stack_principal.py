@@ -71,6 +71,28 @@ def test_a_service_role_acts_for_the_stack_and_stays_its_principal(aws: Embedded
     assert any(refused in e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="app")["StackEvents"])
 
 
+def test_ssm_typed_parameters_are_resolved_with_the_stack_principals_rights(aws: EmbeddedAws) -> None:
+    aws.client("ssm").put_parameter(Name="/platform/role", Value="arn:aws:iam::123456789012:role/nb", Type="String")
+    template = json.dumps({"Parameters": {"Role": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/platform/role"}},
+                           "Resources": {"Copy": {"Type": "AWS::SSM::Parameter", "Properties": {
+                               "Name": "/app/role", "Type": "String", "Value": {"Ref": "Role"}}}}})
+    reader = _role(aws, "reader", "cloudformation.amazonaws.com", APP_PARAMETERS, {
+        "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"arn:aws:ssm:*:{ACCOUNT}:parameter/platform/role"})
+    blind = _role(aws, "blind", "cloudformation.amazonaws.com", APP_PARAMETERS)
+    cfn = _user(aws, STACKS, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": [reader, blind]})("cloudformation")
+    with pytest.raises(ClientError) as refused:
+        cfn.create_stack(StackName="blind", TemplateBody=template, RoleARN=blind)
+    assert refused.value.response["Error"]["Code"] == "ValidationError"
+    assert refused.value.response["Error"]["Message"] == (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/blind/AWSCloudFormation is not authorized to perform: ssm:GetParameters on "
+        f"resource: arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/platform/role because no identity-based policy allows the "
+        "ssm:GetParameters action")
+    assert [s["StackName"] for s in aws.client("cloudformation").list_stacks()["StackSummaries"]] == []
+    cfn.create_stack(StackName="reader", TemplateBody=template, RoleARN=reader)
+    assert stack_outcome(cfn, "reader")[0] == "CREATE_COMPLETE"
+    assert aws.client("ssm").get_parameter(Name="/app/role")["Parameter"]["Value"] == "arn:aws:iam::123456789012:role/nb"
+
+
 @pytest.mark.parametrize("trusted", ["lambda.amazonaws.com", None], ids=["not-for-cloudformation", "missing"])
 def test_a_role_cloudformation_cannot_assume_is_refused_by_the_call(aws: EmbeddedAws, trusted: str | None) -> None:
     role = _role(aws, "deployer", trusted) if trusted else f"arn:aws:iam::{ACCOUNT}:role/deployer"

@@ -174,7 +174,7 @@ def test_ssm_typed_parameters_are_resolved_as_the_execution_role(aws: EmbeddedAw
         assert aws.client("ssm", "staging").get_parameter(Name="/stackset/subnet")["Parameter"]["Value"] == "subnet-1"
     else:
         assert operation["Status"] == "FAILED"
-        assert (f"arn:aws:sts::{STAGING}:assumed-role/AWSCloudFormationStackSetExecutionRole/cloudformation is not "
+        assert (f"arn:aws:sts::{STAGING}:assumed-role/AWSCloudFormationStackSetExecutionRole/AWSCloudFormation is not "
                 f"authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:{STAGING}:parameter/network/subnet"
                 ) in instance["StatusReason"]
 

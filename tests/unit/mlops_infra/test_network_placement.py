@@ -58,11 +58,10 @@ def test_without_the_environment_nothing_is_placed(synthesized: dict) -> None:
 
 
 def test_notebooks_are_launched_into_the_first_private_subnet_with_the_studio_group(stacks: dict[str, Template]) -> None:
-    [validate] = [f for f in stacks["mlops-tooling"].find_resources("AWS::Lambda::Function").values()
-                  if f["Properties"]["FunctionName"] == "mlops-notebook-validate"]
-    variables = validate["Properties"]["Environment"]["Variables"]
-    assert variables["NOTEBOOK_SUBNET_ID"] == SUBNETS[0]
-    assert variables["NOTEBOOK_SECURITY_GROUP_IDS"] == {"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}  # one group
+    settings = {p["Properties"]["Name"]: p["Properties"]["Value"]
+                for p in stacks["mlops-tooling"].find_resources("AWS::SSM::Parameter").values()}
+    assert settings["/mlops/notebook-product/SubnetId"] == SUBNETS[0]
+    assert settings["/mlops/notebook-product/SecurityGroupIds"] == {"Fn::ImportValue": "mlops-ml-environment-StudioSecurityGroupId"}
 
 
 def test_a_studio_domain_lives_in_the_environment_with_the_studio_group(tmp_path: Path) -> None:

@@ -49,17 +49,17 @@ def test_restore_snapshot_becomes_the_backup_snapshot_parameter() -> None:
     assert {"Key": "BackupSnapshot", "Value": "ana-Notebook_2026-11-24-10-00-00"} in params
 
 
-def test_platform_parameters_exist_in_the_product_and_come_from_the_platform_only() -> None:
-    from mlops_runtime.notebooks.validation import PLATFORM_PARAMETERS, expand_request
+def test_platform_settings_are_ssm_parameters_of_the_project_never_request_fields() -> None:
+    from mlops_runtime.notebooks.validation import expand_request
 
-    assert set(PLATFORM_PARAMETERS) <= set(get_type("sagemaker-notebook").parameter_specs())
-    environ = {"NOTEBOOK_ROLE_ARN": "arn:aws:iam::123456789012:role/nb", "NOTEBOOK_SUBNET_ID": "subnet-0a",
-               "NOTEBOOK_SECURITY_GROUP_IDS": "sg-0studio"}
-    expanded = expand_request({"user": "alice"}, environ)
-    parameters = {p["Key"]: p["Value"] for p in expanded["provisioning_parameters"]}
-    assert (parameters["SubnetId"], parameters["SecurityGroupIds"], parameters["NotebookRoleArn"]) == (
-        "subnet-0a", "sg-0studio", "arn:aws:iam::123456789012:role/nb")
-    outside = {p["Key"] for p in expand_request({"user": "alice"}, {})["provisioning_parameters"]}
-    assert not {"SubnetId", "SecurityGroupIds"} & outside  # no environment: SageMaker's managed network
+    settings = NOTEBOOK.platform_settings("team-a")
+    assert settings == {name: f"/team-a/notebook-product/{name}" for name in (
+        "NotebookRoleArn", "KmsKeyId", "LifecycleConfigName", "SubnetId", "SecurityGroupIds", "BackupBucket")}
+    rendered = NOTEBOOK.template_for("team-a")["Parameters"]
+    assert {name: rendered[name]["Default"] for name in settings} == settings
+    assert NOTEBOOK.template()["Parameters"]["SubnetId"]["Default"] == "/mlops/notebook-product/SubnetId"  # the file is untouched
+    expanded = expand_request({"user": "alice", "instance_type": "ml.t3.large"})
+    assert expanded["provisioning_parameters"] == [{"Key": "UserName", "Value": "alice"}, {"Key": "InstanceType", "Value": "ml.t3.large"}]
+    assert not set(settings) & set(NOTEBOOK.request_parameters.values())
     with pytest.raises(InvalidRequest, match="unknown request fields: SubnetId"):
         parse_request({"user": "alice", "SubnetId": "subnet-elsewhere"})
