@@ -36,6 +36,7 @@ from embedded_aws.extensions.cfn_stack_principal import CfnStackPrincipal
 from embedded_aws.extensions.cfn_stackset import StackSetResource
 from embedded_aws.extensions.cfn_stackset_operations import StackSetOperations
 from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
+from embedded_aws.extensions.cloudtrail_events import CloudTrailEvents
 from embedded_aws.extensions.cloudwatch_alarm_evaluation import AlarmEvaluation
 from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
@@ -83,6 +84,7 @@ ALL: tuple[Extension, ...] = (
     ServiceCatalogAdminApi(),
     ServiceCatalogResources(),
     ServiceCatalogProvisioning(),
+    CloudTrailEvents(),
     CodeBuildProjectResource(),
     CodeBuildRunner(),
     CodePipelineResource(),

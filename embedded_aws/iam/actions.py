@@ -299,6 +299,8 @@ _LOG_GROUP = arns("logs", "log-group:{}", "logGroupName")
 _LOG_STREAM = arns("logs", "log-group:{}:log-stream:{}", "logGroupName", "logStreamName")
 _ALARMS = arns("cloudwatch", "alarm:{}", "AlarmNames[]")
 _ALARM = arns("cloudwatch", "alarm:{}", "AlarmName")
+_TRAIL = arns("cloudtrail", "trail/{}", "Name")
+_TRAIL_SELECTORS = arns("cloudtrail", "trail/{}", "TrailName")
 
 
 def _table(params: Params, scope: Scope) -> list[str]:
@@ -418,6 +420,8 @@ RESOURCES: dict[str, Resolver] = {
     "cloudwatch:DescribeAlarms": _ALARMS, "cloudwatch:DeleteAlarms": _ALARMS, "cloudwatch:PutMetricAlarm": _ALARM,
     "logs:CreateLogGroup": _LOG_GROUP, "logs:DeleteLogGroup": _LOG_GROUP, "logs:PutRetentionPolicy": _LOG_GROUP,
     "logs:DescribeLogStreams": _LOG_GROUP,
+    **{f"cloudtrail:{op}": _TRAIL for op in ("CreateTrail", "DeleteTrail", "StartLogging", "StopLogging", "GetTrailStatus")},
+    "cloudtrail:PutEventSelectors": _TRAIL_SELECTORS, "cloudtrail:GetEventSelectors": _TRAIL_SELECTORS,
     "logs:CreateLogStream": _LOG_STREAM, "logs:PutLogEvents": _LOG_STREAM, "logs:GetLogEvents": _LOG_STREAM,
     # DynamoDB
     **{f"dynamodb:{op}": _table for op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",

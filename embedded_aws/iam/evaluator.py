@@ -177,9 +177,10 @@ def applies(statement: Mapping[str, Any], action: str, resource: str, context: d
 
 
 def _principal_matches(element: Any, names: frozenset[str]) -> bool:
+    """``names`` are the caller's ARNs (``AWS`` principals) or, for a service acting itself, its name (``Service``)."""
     if element == "*":
         return True
-    listed = [p for kind, value in element.items() if kind == "AWS" for p in _listed(value)]
+    listed = [p for kind, value in element.items() if kind in ("AWS", "Service") for p in _listed(value)]
     return "*" in listed or bool(names & set(listed))
 
 
