@@ -160,7 +160,7 @@ class TrailResource(ApiResource):
 
     @classmethod
     def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        request = {key: properties[key] for key in ("S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServiceEvents",
+        request: dict[str, Any] = {key: properties[key] for key in ("S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServiceEvents",
                                                       "IsMultiRegionTrail", "EnableLogFileValidation", "CloudWatchLogsLogGroupArn",
                                                       "CloudWatchLogsRoleArn", "KMSKeyId", "IsOrganizationTrail") if key in properties}
         if "KMSKeyId" in request:

@@ -9,6 +9,7 @@ import click
 
 from mlops_infra.assets import seed_root
 from mlops_platform.accounts import LocalAccounts
+from mlops_platform.cli.demo_console import console_launch_demo
 from mlops_platform.cli.demo_deploy import model_deploy_demo
 from mlops_platform.cli.options import platform_config
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
@@ -43,7 +44,7 @@ def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: boo
     from pipelines.local_run import run_locally
 
     if text:
-        console.rule("4. Model build on this machine (real step scripts, registered PendingManualApproval)")
+        console.rule("5. Model build on this machine (real step scripts, registered PendingManualApproval)")
     with tempfile.TemporaryDirectory() as folder, progress("Preprocess → Train → Evaluate → Gate → Register", enabled=text) as step:
         local = run_locally(bundled_dataset(Path(folder)), accounts.client("s3"), accounts.client("sagemaker"),
                             outputs.artifacts_bucket_name, outputs.model_package_group_name, accounts.region, progress=step)
@@ -51,7 +52,7 @@ def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: boo
     if text:
         table(f"Model registry: {outputs.model_package_group_name}", ["version", "status", "accuracy", "f1", "auc"],
               [(v.version, v.status, *(f"{v.metrics.get(m, float('nan')):.3f}" for m in ("accuracy", "f1", "auc"))) for v in versions])
-        console.rule("5. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
+        console.rule("6. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
     codepipeline = accounts.client("codepipeline")
     assert outputs.model_build_source_bucket_name and outputs.model_build_source_key  # the demo's platform builds from S3
     pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
@@ -143,6 +144,9 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
             console.print(f"Stored URL ({environment['url_parameter']}, SecureString; it opens the notebook until "
                           f"{issued.expires_at.isoformat(timespec='seconds')}, `mlops notebook url` gives a fresh one):")
             console.print(url, soft_wrap=True)
+        if text:
+            console.rule("4. Analyst 'bo' launches the notebook product from the Service Catalog console")
+        report["console_launch"] = console_launch_demo(accounts, outputs, notebooks, text)
         report["model_build"] = model_build_demo(accounts, outputs, text)
         report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text)
         if text:

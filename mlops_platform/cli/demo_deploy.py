@@ -85,7 +85,7 @@ def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text
     seed = seed_root() / "modeldeploy"
 
     if text:
-        console.rule("6. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
+        console.rule("7. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
     pushed = push_and_start(s3, codepipeline, bucket=outputs.model_deploy_source_bucket_name, key=outputs.model_deploy_source_key,
                             folder=seed, pipeline=pipeline, kind="model-deploy")
     unapproved = _follow_execution(codepipeline, pipeline, pushed.execution_id, text, "push with nothing approved yet")
@@ -103,7 +103,7 @@ def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text
     good = _show_stages(accounts, outputs, project) if text else [s.to_dict() for s in all_stages(accounts, outputs, project)]
 
     if text:
-        console.rule("7. A bad model: version 2 (inference regression) approved while clients call staging")
+        console.rule("8. A bad model: version 2 (inference regression) approved while clients call staging")
     regressed = register_regressed_copy(s3, sagemaker, group, outputs.artifacts_bucket_name, 1)
     known = execution_ids(codepipeline, pipeline)
     bodies = request_bodies((seed / "smoke-request.csv").read_text())

@@ -43,6 +43,33 @@ def _launch_path(catalog: Any, what: str, portfolio_id: str, principal: str, gro
                                        "refuses with 'No launch paths found'): associate it, or redeploy as it (mlops deploy)")
 
 
+def _console_launch_trail(cloudtrail: Any, region: str) -> Check:
+    """EventBridge receives CloudTrail's ProvisionProduct events (console launches) only from a trail logging management
+    write events in the region."""
+    what = "trail for console launches"
+    for trail in cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]:
+        if trail.get("HomeRegion") != region and not trail.get("IsMultiRegionTrail"):
+            continue
+        if not cloudtrail.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
+            continue
+        selectors = cloudtrail.get_event_selectors(TrailName=trail["TrailARN"])
+        if _logs_management_writes(selectors):
+            return Check(TOOLING, what, True, f"{trail['Name']} logs management write events in {region}")
+    return Check(TOOLING, what, False, f"no trail logs management write events in {region}: notebooks launched from the Service "
+                                       "Catalog console are never adopted (no URL); deploy with management_trail or start one")
+
+
+def _logs_management_writes(selectors: dict[str, Any]) -> bool:
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if advanced:
+        return any(any(f["Field"] == "eventCategory" and "Management" in f.get("Equals", []) for f in a["FieldSelectors"])
+                   and not any(f["Field"] == "readOnly" and "true" in f.get("Equals", []) for f in a["FieldSelectors"])
+                   for a in advanced)
+    basic = selectors.get("EventSelectors") or []
+    return not basic or any(b.get("IncludeManagementEvents", True) and b.get("ReadWriteType", "All") in ("All", "WriteOnly")
+                            for b in basic)
+
+
 def _api_gateway_role(apigateway: Any, iam: Any) -> Check:
     what = "API Gateway CloudWatch role"
     role_arn = apigateway.get_account().get("cloudwatchRoleArn")
@@ -185,8 +212,8 @@ def _service_linked_roles(iam: Any, caller: str, account: str, config: PlatformC
 
 
 def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) -> list[Check]:
-    """The tooling account's checks: service-linked roles the deployment needs, launch paths (once deployed) and the API
-    Gateway CloudWatch role."""
+    """The tooling account's checks: service-linked roles the deployment needs, launch paths (once deployed), the API
+    Gateway CloudWatch role and the trail console launches need."""
     iam, sts = client("iam", TOOLING), client("sts", TOOLING)
     caller = principal_arn(sts, iam)
     linked = _service_linked_roles(iam, caller, str(sts.get_caller_identity()["Account"]), config) if caller else []
@@ -207,6 +234,7 @@ def check_platform(client: Callable[[str, str], Any], config: PlatformConfig) ->
         _launch_path(catalog, "notebook provisioning launch path", outputs.notebook_portfolio_id, machine_role),
         _launch_path(catalog, "project launch path (you)", outputs.project_portfolio_id, caller, groups),
         _api_gateway_role(client("apigateway", TOOLING), iam),
+        _console_launch_trail(client("cloudtrail", TOOLING), region),
         _project_launch_role(iam, stack, config, account, region),
         *_network_reach(client, iam, config.project, account, region),
         *linked,

@@ -48,6 +48,10 @@ class PlatformConfig:
     notebook_idle_minutes: int = 60
     #: Days notebook backups are kept.
     notebook_backup_days: int = 30
+    #: Create a trail of management write events in the tooling region, from which EventBridge receives the
+    #: Service Catalog launches the platform adopts (notebooks launched from the console); false when the account
+    #: already has a trail logging management write events here (an organization trail counts).
+    management_trail: bool = True
     #: Model build: the CodeConnections connection, ``owner/name`` repository and branch of the model-build
     #: repository; without a connection the source is the platform's S3 source bucket.
     modelbuild_connection_arn: str | None = None

@@ -77,6 +77,10 @@ def test_demo_deploys_the_platform_and_gets_a_notebook_url(env: dict[str, str]) 
         ("staging", "InService"), ("prod", "InService")]
     assert report["model_deploy"]["bad"]["pipeline"]["status"] == "Failed"
     assert notebook["url"].startswith("https://ana-Notebook.notebook.us-east-1.sagemaker.aws?authToken=")
+    launched = report["console_launch"]  # from the Service Catalog console: adopted, owned by its caller
+    assert (launched["environment_id"], launched["owner"], launched["status"]) == ("bo-Notebook", "bo", "COMPLETED")
+    assert (launched["instance_type"], launched["url_parameter"]) == ("ml.t3.large", "/SageMaker/Notebooks/bo-Notebook")
+    assert launched["request_id"] == launched["record_id"]
 
 
 @pytest.mark.slow

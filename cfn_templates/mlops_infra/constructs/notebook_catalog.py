@@ -72,6 +72,22 @@ class NotebookCatalog(Construct):
         )
         self.portfolio.add_product(self.product)
         self.portfolio.give_access_to_group(self.analysts)
+        # the Service Catalog console as an end user: launch the notebook product, follow one's own launches
+        launch = iam.Policy(self, "LaunchFromConsole", statements=[
+            iam.PolicyStatement(sid="LaunchNotebookProduct", actions=[
+                "servicecatalog:ProvisionProduct", "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
+                "servicecatalog:ListLaunchPaths"],
+                resources=[f"arn:{partition}:catalog:{region}:{account}:product/{self.product.product_id}"]),
+            iam.PolicyStatement(sid="FindProducts", actions=["servicecatalog:SearchProducts"], resources=["*"]),
+            iam.PolicyStatement(sid="OwnLaunches", actions=[
+                "servicecatalog:DescribeRecord", "servicecatalog:ListRecordHistory", "servicecatalog:DescribeProvisionedProduct",
+                "servicecatalog:SearchProvisionedProducts", "servicecatalog:ScanProvisionedProducts"], resources=["*"],
+                conditions={"StringEquals": {"servicecatalog:userLevel": "self"}}),
+        ])
+        self.analysts.attach_inline_policy(launch)
+        suppress(launch, "AwsSolutions-IAM5", "SearchProducts and the provisioned-product reads have no resource-level permissions; "
+                                              "the reads are limited to the analyst's own launches (servicecatalog:userLevel self)",
+                 applies_to=["Resource::*"])
         self.portfolio.set_local_launch_role(self.product, self.launch_role)
 
 

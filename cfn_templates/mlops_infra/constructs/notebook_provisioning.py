@@ -43,7 +43,7 @@ class NotebookProvisioning(Construct):
         environment = {"TABLE_NAME": table.table_name}
         self.validate_fn = PlatformFunction(self, "Validate", project=project, name="notebook-validate", handler_module="validate_request",
                                             description="Validates notebook requests against the product's limits",
-                                            environment=environment)
+                                            environment={**environment, "PRODUCT_ID": product.product_id})
         self.waiter_fn = PlatformFunction(self, "Waiter", project=project, name="notebook-waiter", handler_module="register_waiter",
                                           description="Parks the provisioning task token on the environment record", environment=environment)
         self.progress_fn = PlatformFunction(self, "Progress", project=project, name="notebook-progress", handler_module="check_progress",
@@ -85,4 +85,18 @@ class NotebookProvisioning(Construct):
                                 description="Starts notebook provisioning for each request event",
                                 event_pattern=events.EventPattern(source=[REQUEST_SOURCE], detail_type=[REQUEST_DETAIL_TYPE]))
         self.rule.add_target(targets.SfnStateMachine(self.state_machine, input=events.RuleTargetInput.from_event_path("$.detail")))
+        # a launch from the Service Catalog console, as CloudTrail records it (from a logging trail): adopted or refused
+        self.console_rule = events.Rule(self, "OnConsoleLaunch", rule_name=f"{project}-notebook-console-launch",
+                                        description="Adopts notebooks analysts launch from the Service Catalog console",
+                                        event_pattern=console_launch_pattern(product.product_id))
+        self.console_rule.add_target(targets.SfnStateMachine(self.state_machine, input=events.RuleTargetInput.from_object(
+            {"console_launch": events.EventField.from_path("$.detail")})))
 
+
+
+def console_launch_pattern(product_id: str) -> events.EventPattern:
+    """Successful ProvisionProduct calls of the notebook product by IAM users (analysts; the platform's own calls are
+    made by its state machine's role)."""
+    return events.EventPattern(source=["aws.servicecatalog"], detail_type=["AWS API Call via CloudTrail"], detail={
+        "eventSource": ["servicecatalog.amazonaws.com"], "eventName": ["ProvisionProduct"], "errorCode": [{"exists": False}],
+        "requestParameters": {"productId": [product_id]}, "userIdentity": {"type": ["IAMUser"]}})

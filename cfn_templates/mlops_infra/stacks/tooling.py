@@ -14,6 +14,7 @@ from mlops_infra.constructs.artifact_store import ArtifactStore
 from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
+from mlops_infra.constructs.management_trail import ManagementTrail
 from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as SOURCE_KEY_DEPLOY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
@@ -38,6 +39,7 @@ from mlops_runtime.environment_types import get_type
 ACCOUNT_ID_PATTERN = r"^\d{12}$"
 NOTEBOOK_TYPE = "sagemaker-notebook"
 URL_PARAMETER_PREFIX = "/SageMaker/Notebooks/"
+TRAIL_RETENTION_DAYS = 90
 LAYER_VERSION_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$"
 
 
@@ -81,6 +83,9 @@ class ToolingStack(cdk.Stack):
                                             poll_seconds=config.notebook_poll_seconds, max_polls=config.notebook_max_polls,
                                             session_seconds=config.notebook_session_seconds)
         provisioning.node.add_dependency(settings)
+        if config.management_trail:  # console launches reach EventBridge only through a logging trail
+            ManagementTrail(self, "ManagementTrail", project=config.project, access_logs=store.access_logs,
+                            retention_days=TRAIL_RETENTION_DAYS, removal_policy=removal)
         # ProvisionProduct needs a launch path: the state machine provisions on the analysts' behalf, so its role is a
         # principal of the portfolio beside the analysts group (console launches)
         catalog.portfolio.give_access_to_role(provisioning.state_machine.role)

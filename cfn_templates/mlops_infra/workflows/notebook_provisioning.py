@@ -1,9 +1,12 @@
 """The notebook provisioning workflow as small builders: each returns one state or one sub-chain.
 
-validate → find the analyst (IAM, from Step Functions: the functions may run where IAM has no endpoint) → apply
-settings → record (PENDING) → provision the product → save its record → wait for the notebook
+validate (a platform request, or a console launch seen through CloudTrail: adopted, refused or ignored) → apply
+settings → find the analyst (IAM, from Step Functions: the functions may run where IAM has no endpoint) → record
+(PENDING) → provision the product (a console launch is provisioned already) → save its record → wait for the notebook
 (task token released by the status handler; on timeout a poll, bounded) → presigned URL → SSM → record → COMPLETED.
-Any failure after the record: FAILED with the cause, the URL parameter removed, a Fail state. Rendered to ASL offline
+Any failure after the record: FAILED with the cause, the URL parameter removed, a Fail state. A refused console
+launch: recorded FAILED with the reason (unless a live record holds the name), terminated once Service Catalog has
+settled it, and a Fail state. Rendered to ASL offline
 (``stepfunctions/definitions/``); the names of the states are part of that contract.
 """
 
@@ -23,6 +26,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from mlops_runtime.notebooks import statuses
+from mlops_runtime.notebooks.adoption import ADOPTED, IGNORED, REFUSED
 from mlops_runtime.notebooks.waits import FAILED as PROGRESS_FAILED
 from mlops_runtime.notebooks.waits import READY as PROGRESS_READY
 
@@ -69,7 +73,16 @@ def build_definition(scope: Construct, r: ProvisioningResources) -> sfn.IChainab
     wait.add_catch(check, errors=["States.Timeout"], result_path="$.timeout")
     wait.add_catch(failed, errors=["States.ALL"], result_path="$.error")
     check.next(poll_decision(scope, ready=issue, wait=wait, failed=failed))
-    return validate.next(find).next(settings).next(record).next(provision).next(save).next(wait).next(issue)
+    launched = (sfn.Choice(scope, "Launched already?", comment="A console launch is provisioned by the analyst's own call")
+                .when(sfn.Condition.string_equals("$.launch", ADOPTED), save).otherwise(provision))
+    provision.next(save)
+    save.next(wait).next(issue)
+    route = (sfn.Choice(scope, "Which launch?")
+             .when(sfn.Condition.string_equals("$.launch", IGNORED), sfn.Succeed(scope, "Not a launch to adopt"))
+             .when(sfn.Condition.string_equals("$.launch", REFUSED), refuse_launch(scope, r))
+             .otherwise(find))
+    find.next(record).next(launched)
+    return validate.next(settings).next(route)
 
 
 def validate_request(scope: Construct, r: ProvisioningResources, invalid: sfn.Fail) -> tasks.LambdaInvoke:
@@ -88,6 +101,43 @@ def find_analyst(scope: Construct, invalid: sfn.Fail) -> tasks.CallAwsService:
         UNKNOWN_USER, sfn.JsonPath.string_at("$.user"))})
     find.add_catch(unknown.next(invalid), errors=["Iam.NoSuchEntityException"], result_path="$.error")
     return find
+
+
+def refuse_launch(scope: Construct, r: ProvisioningResources) -> sfn.Chain:
+    """A console launch the platform does not adopt: record FAILED with the reason (a live record keeps its notebook),
+    let Service Catalog settle the launch (bounded), terminate it, and end in ``LaunchRefused``."""
+    record = tasks.DynamoPutItem(
+        scope, "Record refused launch", table=r.table, result_path=sfn.JsonPath.DISCARD,
+        item={"environment_id": _string_at("$.environment_id"), "owner": _string_at("$.owner"),
+              "environment_type": _string_at("$.environment_type"), "request_id": _string_at("$.request_id"),
+              "status": _string(statuses.FAILED), "failure_reason": _string_at("$.error.Cause"),
+              "failure_error": _string_at("$.error.Error"), "created_at": _string_at("$$.State.EnteredTime"),
+              "execution_arn": _string_at("$$.Execution.Id")},
+        condition_expression="attribute_not_exists(environment_id) OR #s IN (:terminated, :failed)",
+        expression_attribute_names={"#s": "status"},
+        expression_attribute_values={":terminated": _string(statuses.TERMINATED), ":failed": _string(statuses.FAILED)})
+    check = _retry_throttling(tasks.CallAwsService(
+        scope, "Check refused launch", service="servicecatalog", action="describeRecord",
+        parameters={"Id.$": "$.provisioning.record_id"}, iam_resources=["*"],
+        result_selector={"status.$": "$.RecordDetail.Status"}, result_path="$.launched"), "servicecatalog")
+    terminate = _retry_throttling(tasks.CallAwsService(
+        scope, "Terminate refused launch", service="servicecatalog", action="terminateProvisionedProduct",
+        parameters={"ProvisionedProductId.$": "$.provisioning.provisioned_product_id", "TerminateToken.$": "$.provisioning.record_id"},
+        iam_resources=["*"], result_path=sfn.JsonPath.DISCARD), "servicecatalog")
+    refused = sfn.Fail(scope, "Launch refused", error=statuses.LAUNCH_REFUSED, cause_path="$.error.Cause")
+    terminate.add_catch(refused, errors=["ServiceCatalog.ResourceNotFoundException"], result_path="$.cleanup_error")
+    record.add_catch(check, errors=[CONDITION_FAILED], result_path="$.record_error")
+    count = sfn.Pass(scope, "Count launch check", parameters={
+        "polls.$": "States.MathAdd($.wait.polls, 1)", "max_polls.$": "$.wait.max_polls",
+        "poll_seconds.$": "$.wait.poll_seconds", "url_session_seconds.$": "$.wait.url_session_seconds"}, result_path="$.wait")
+    pause = sfn.Wait(scope, "Let the launch settle", time=sfn.WaitTime.seconds_path("$.wait.poll_seconds"))
+    in_progress = sfn.Condition.or_(*(sfn.Condition.string_equals("$.launched.status", status)
+                                      for status in ("CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")))
+    settled = (sfn.Choice(scope, "Launch settled?")
+               .when(sfn.Condition.and_(in_progress, sfn.Condition.number_less_than_json_path("$.wait.polls", "$.wait.max_polls")),
+                     count.next(pause).next(check))
+               .otherwise(terminate.next(refused)))
+    return record.next(check).next(settled)
 
 
 def apply_settings(scope: Construct, r: ProvisioningResources) -> sfn.Pass:

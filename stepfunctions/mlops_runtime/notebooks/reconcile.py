@@ -44,7 +44,7 @@ def reconcile(records: EnvironmentRecords, sagemaker: Any, env_type: Environment
     fixed = []
     for record in records.all():
         recorded = record.get("status", "")
-        if recorded in statuses.FINAL or record.get("environment_type") != env_type.name:
+        if statuses.is_closed(record) or record.get("environment_type") != env_type.name:
             continue
         try:
             notebook = sagemaker.describe_notebook_instance(NotebookInstanceName=record["environment_id"])

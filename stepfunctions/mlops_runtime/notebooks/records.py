@@ -75,7 +75,7 @@ class EnvironmentRecords:
         """
         for _ in range(attempts):
             record = self.get(environment_id)
-            if record is None or record.get("status") in statuses.FINAL:
+            if record is None or statuses.is_closed(record):
                 return None
             current = record.get("status", "")
             rules = alternates.get(current, {})

@@ -116,6 +116,25 @@ class NotebookService:
             result["notebook_status"] = None
         return result
 
+    def follow(self, user: str, timeout: float = 3600.0, progress: Progress = lambda _: None) -> dict[str, Any]:
+        """Wait for the user's notebook launched elsewhere (the Service Catalog console) to be adopted and ready: its
+        status, or :class:`ProvisioningFailed` with the recorded reason (a refused launch included)."""
+        environment_id, seen = self.env_type.resource_name(user), [""]
+
+        def observe() -> str:
+            status = str((self.records.get(environment_id) or {}).get("status", ""))
+            if status != seen[-1]:
+                seen.append(status)
+                progress(f"{environment_id}: {status or 'not adopted yet'}")
+            return status
+
+        ended = waiting.poll(observe, lambda status: status in (statuses.COMPLETED, statuses.FAILED), timeout=timeout, interval=0.5,
+                             on_timeout=lambda status: ProvisioningFailed(
+                                 f"{environment_id} is {status or 'not adopted'} after {timeout:.0f} s"))
+        if ended == statuses.FAILED:
+            raise ProvisioningFailed(f"{environment_id} FAILED: {(self.records.get(environment_id) or {}).get('failure_reason', '')}")
+        return self.status(user)
+
     def url(self, user: str) -> IssuedUrl:
         """A URL of the user's running notebook that can still be opened: the stored one while it is fresh, else a new
         one (a presigned notebook URL opens the notebook for five minutes after its issue)."""

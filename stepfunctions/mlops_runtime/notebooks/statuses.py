@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 PENDING = "PENDING"
 COMPLETED = "COMPLETED"
 STOPPING = "STOPPING"
@@ -18,3 +21,11 @@ READY = frozenset({COMPLETED})
 BROKEN = frozenset({FAILED, START_FAILED})
 #: Nothing moves an environment out of these.
 FINAL = frozenset({TERMINATED})
+#: The error of a console launch the platform refused (its record is FAILED with the reason).
+LAUNCH_REFUSED = "LaunchRefused"
+
+
+def is_closed(record: Mapping[str, Any]) -> bool:
+    """Whether no event moves the record any more: a final status, or a refused launch (its notebook, until Service
+    Catalog terminates it, is not the platform's)."""
+    return record.get("status") in FINAL or (record.get("status") == FAILED and record.get("failure_error") == LAUNCH_REFUSED)

@@ -51,6 +51,12 @@ def test_a_deployed_platform_is_healthy_and_a_lost_launch_path_is_named(aws: Emb
     assert (code, gap["check"]) == (1, "notebook provisioning launch path")
     assert gap["detail"].startswith(f"{machine_role} has no launch path to portfolio {outputs['NotebookPortfolioId']}")
 
+    aws.client("cloudtrail").stop_logging(Name="mlops-management")  # console launches would never be adopted
+    code, report = doctor()
+    assert {c["check"]: c["detail"] for c in report["checks"] if not c["ok"]}["trail for console launches"] == (
+        "no trail logs management write events in us-east-1: notebooks launched from the Service Catalog console are never "
+        "adopted (no URL); deploy with management_trail or start one")
+
 
 def test_an_existing_sagemaker_launch_role_that_cannot_launch_projects_is_a_gap(aws: EmbeddedAws,
                                                                                tmp_path_factory: pytest.TempPathFactory) -> None:

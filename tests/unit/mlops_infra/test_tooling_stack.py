@@ -24,7 +24,7 @@ def test_artifacts_bucket_is_kms_encrypted_versioned_and_private(tooling: Templa
 
 def test_every_bucket_denies_plain_http(tooling: Template) -> None:
     policies = tooling.find_resources("AWS::S3::BucketPolicy")
-    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 5
+    assert len(policies) == len(tooling.find_resources("AWS::S3::Bucket")) == 6
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
