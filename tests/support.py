@@ -29,6 +29,22 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 10.0, interval: flo
         time.sleep(interval)
 
 
+def event_queue(aws: EmbeddedAws, name: str, pattern: dict[str, Any]) -> str:
+    """A queue receiving the events ``pattern`` matches on the default bus (rule and queue named ``name``); its URL."""
+    sqs, events = aws.client("sqs"), aws.client("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
+    return str(url)
+
+
+def queued_events(aws: EmbeddedAws, url: str) -> list[dict[str, Any]]:
+    """The events waiting in the queue at ``url`` (up to ten), parsed."""
+    messages = aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
 def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 15.0) -> dict[str, Any]:
     """Return DescribeExecution once the execution has left RUNNING."""
 

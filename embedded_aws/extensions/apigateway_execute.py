@@ -25,11 +25,11 @@ from urllib.parse import parse_qsl
 from moto.apigateway.models import apigateway_backends
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.iam.models import iam_backends
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.lambda_runtime import invoke_function
+from embedded_aws.extensions.wsgi_routes import route_paths
 
 EXECUTE_PATH = re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$")
 LAMBDA_URI = re.compile(r"arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<function>arn:[^/]+)/invocations")
@@ -206,12 +206,4 @@ class ApiGatewayExecute(Extension):
     summary = "Deployed REST APIs answer at /restapis/<id>/<stage>/_user_request_/..., with IAM authorization and Lambda proxy"
 
     def install(self, patcher: Patcher) -> None:
-        original = DomainDispatcherApplication.__call__
-
-        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI application's __call__
-            found = EXECUTE_PATH.match(environ.get("PATH_INFO", ""))
-            if found:
-                return execute(environ, start_response, found)
-            return original(self, environ, start_response)
-
-        patcher.replace(DomainDispatcherApplication, "__call__", __call__)
+        route_paths(patcher, EXECUTE_PATH, execute)

@@ -31,10 +31,10 @@ import moto.cloudformation.parsing as cfn_parsing
 from moto.awslambda.models import get_backend as lambda_backend
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.lambda_runtime import invoke_function
+from embedded_aws.extensions.wsgi_routes import route_paths
 from embedded_aws.iam.evaluator import evaluate
 from embedded_aws.network.endpoints import network_of
 from embedded_aws.network.guard import NETWORK_HEADER
@@ -260,15 +260,7 @@ class CustomResources(Extension):
             return original_class(resource_type)
 
         patcher.replace(cfn_parsing, "resource_class_from_type", resource_class_from_type)
-        original_call = DomainDispatcherApplication.__call__
-
-        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI application's __call__
-            found = RESPONSE_PATH.match(environ.get("PATH_INFO", ""))
-            if found:
-                return _deliver(environ, start_response, found["request_id"])
-            return original_call(self, environ, start_response)
-
-        patcher.replace(DomainDispatcherApplication, "__call__", __call__)
+        route_paths(patcher, RESPONSE_PATH, lambda environ, start_response, found: _deliver(environ, start_response, found["request_id"]))
 
     def reset(self) -> None:
         ANSWERS.clear()

@@ -27,9 +27,9 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 from moto.core.exceptions import _RESTError as RESTError  # moto pinned exactly; its XML error base
 from moto.core.responses import BaseResponse
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.wsgi_routes import route_paths
 from embedded_aws.faults import FAULTS, THROTTLED
 
 PATH = re.compile(r"^/_embedded/faults(?:/(?P<kind>capacity|throttle|notebook-start))?/?$")
@@ -117,15 +117,7 @@ class FaultInjection(Extension):
     summary = "faults injected over HTTP on a running server (capacity, throttled operations, failed notebook starts)"
 
     def install(self, patcher: Patcher) -> None:
-        original_call = DomainDispatcherApplication.__call__
-
-        def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI application's __call__
-            found = PATH.match(environ.get("PATH_INFO", ""))
-            if found:
-                return serve(environ, start_response, found["kind"])
-            return original_call(self, environ, start_response)
-
-        patcher.replace(DomainDispatcherApplication, "__call__", __call__)
+        route_paths(patcher, PATH, lambda environ, start_response, found: serve(environ, start_response, found["kind"]))
         original_action = BaseResponse.call_action
 
         def call_action(self: BaseResponse) -> Any:

@@ -11,6 +11,7 @@ from mlops_platform.cli.options import open_accounts, platform_outputs, project_
 from mlops_platform.cli.output import console, emit_json, output_option, progress, table
 from mlops_runtime.notebooks.requests import NotebookRequest
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
+from mlops_runtime.notebooks.urls import IssuedUrl
 
 user_option = click.option("--user", required=True, help="Analyst (IAM user name) who owns the notebook.")
 
@@ -90,11 +91,7 @@ def status(user: str, project: str, output: str, **target: Any) -> None:
 def url(user: str, project: str, output: str, **target: Any) -> None:
     """Print a URL of USER's running notebook that can still be opened (the stored one while fresh, else a new one)."""
     issued = service(project, target).url(user)
-    if output == "json":
-        emit_json(issued.to_dict())
-    else:
-        console.print(issued.url, soft_wrap=True)
-        console.print(f"open it before {issued.expires_at.isoformat(timespec='seconds')} (sessions last {issued.session_seconds} s)")
+    _print_url(issued, output)
 
 
 @notebook.command("refresh")
@@ -105,6 +102,11 @@ def url(user: str, project: str, output: str, **target: Any) -> None:
 def refresh(user: str, project: str, output: str, **target: Any) -> None:
     """Issue a new URL for USER's running notebook, store it and print it (alias: connect)."""
     issued = service(project, target).refresh(user)
+    _print_url(issued, output)
+
+
+def _print_url(issued: IssuedUrl, output: str) -> None:
+    """The URL and until when it opens the notebook (or all of it as JSON)."""
     if output == "json":
         emit_json(issued.to_dict())
     else:

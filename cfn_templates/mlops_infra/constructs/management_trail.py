@@ -12,6 +12,8 @@ from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from mlops_infra.constructs.retained_bucket import retained_bucket
+
 
 class ManagementTrail(Construct):
     """Trail ``<project>-management`` (this region, write events) to bucket ``<project>-trail-<account>-<region>``."""
@@ -19,14 +21,9 @@ class ManagementTrail(Construct):
     def __init__(self, scope: Construct, id_: str, *, project: str, access_logs: s3.IBucket, retention_days: int,
                  removal_policy: cdk.RemovalPolicy) -> None:
         super().__init__(scope, id_)
-        self.bucket = s3.Bucket(
+        self.bucket = retained_bucket(
             self, "Bucket", bucket_name=f"{project}-trail-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
-            encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
-            versioned=True, server_access_logs_bucket=access_logs, server_access_logs_prefix="trail/",
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(retention_days),
-                                              noncurrent_version_expiration=cdk.Duration.days(7))],
-            removal_policy=removal_policy, auto_delete_objects=False,
-        )
+            access_logs=access_logs, log_prefix="trail/", retention_days=retention_days, removal_policy=removal_policy)
         self.trail = cloudtrail.Trail(
             self, "Trail", trail_name=f"{project}-management", bucket=self.bucket, is_multi_region_trail=False,
             include_global_service_events=False, management_events=cloudtrail.ReadWriteType.WRITE_ONLY,

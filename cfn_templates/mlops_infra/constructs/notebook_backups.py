@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from mlops_infra.constructs.retained_bucket import retained_bucket
 from mlops_infra.nag import logical_id, suppress
 
 
@@ -17,14 +18,9 @@ class NotebookBackups(Construct):
                  retention_days: int, removal_policy: cdk.RemovalPolicy) -> None:
         super().__init__(scope, id_)
         partition, region, account = cdk.Aws.PARTITION, cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID
-        self.bucket = s3.Bucket(
+        self.bucket = retained_bucket(
             self, "Bucket", bucket_name=f"{project}-notebook-backups-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
-            encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True,
-            versioned=True, server_access_logs_bucket=access_logs, server_access_logs_prefix="notebook-backups/",
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(retention_days),
-                                              noncurrent_version_expiration=cdk.Duration.days(7))],
-            removal_policy=removal_policy, auto_delete_objects=False,
-        )
+            access_logs=access_logs, log_prefix="notebook-backups/", retention_days=retention_days, removal_policy=removal_policy)
         notebook_arn = f"arn:{partition}:sagemaker:{region}:{account}:notebook-instance/*-notebook"
         for statement in (
             # the lifecycle scripts: backup and restore under the instance's own prefix

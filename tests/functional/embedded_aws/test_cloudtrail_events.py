@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws
 from embedded_aws.clients import credentials_client
-from support import wait_for
+from support import event_queue, queued_events, wait_for
 
 ACCOUNT = "123456789012"
 TEMPLATE = {"Parameters": {"UserName": {"Type": "String"}},
@@ -47,17 +47,7 @@ def _catalog(aws: EmbeddedAws) -> tuple[str, Any]:
 
 def _listening(aws: EmbeddedAws) -> str:
     """A queue receiving every Service Catalog API call event."""
-    sqs, events = aws.client("sqs"), aws.client("events")
-    queue = sqs.create_queue(QueueName="calls")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="calls", EventPattern=json.dumps({"source": ["aws.servicecatalog"], "detail-type": ["AWS API Call via CloudTrail"]}))
-    events.put_targets(Rule="calls", Targets=[{"Id": "q", "Arn": arn}])
-    return str(queue)
-
-
-def _received(aws: EmbeddedAws, queue: str) -> list[dict[str, Any]]:
-    messages = aws.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+    return event_queue(aws, "calls", {"source": ["aws.servicecatalog"], "detail-type": ["AWS API Call via CloudTrail"]})
 
 
 def _trail(aws: EmbeddedAws, policy: dict[str, Any] | None = TRAIL_BUCKET_POLICY, **selectors: Any) -> None:
@@ -82,7 +72,7 @@ def test_a_launch_reaches_eventbridge_with_the_caller_request_and_response(aws: 
     queue = _listening(aws)
     _trail(aws)
     record = _launch(as_ana, product_id)
-    [event] = wait_for(lambda: _received(aws, queue))
+    [event] = wait_for(lambda: queued_events(aws, queue))
     detail = event["detail"]
     assert (event["source"], event["detail-type"], detail["recipientAccountId"]) == (
         "aws.servicecatalog", "AWS API Call via CloudTrail", ACCOUNT)
@@ -109,7 +99,7 @@ def test_a_refused_call_is_recorded_with_its_error(aws: EmbeddedAws) -> None:
     as_bob = credentials_client(aws.endpoint_url, "servicecatalog", key["AccessKeyId"], key["SecretAccessKey"], region=aws.region)
     with pytest.raises(ClientError, match="No launch paths found"):
         _launch(lambda _: as_bob, product_id)
-    [event] = wait_for(lambda: _received(aws, queue))
+    [event] = wait_for(lambda: queued_events(aws, queue))
     detail = event["detail"]
     assert (detail["userIdentity"]["userName"], detail["errorCode"]) == ("bob", "ResourceNotFoundException")
     assert detail["errorMessage"] == f"No launch paths found for resource: {product_id}" and detail["responseElements"] is None
@@ -126,7 +116,7 @@ def test_without_a_trail_logging_management_writes_eventbridge_gets_nothing(aws:
         _trail(aws, EventSelectors=[{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}])
     record = _launch(as_ana, product_id)
     wait_for(lambda: aws.client("servicecatalog").describe_record(Id=record["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED")
-    assert _received(aws, queue) == []
+    assert queued_events(aws, queue) == []
 
 
 def test_a_trail_needs_a_bucket_policy_admitting_cloudtrail(aws: EmbeddedAws) -> None:

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws, extensions
 from embedded_aws.faults import FAULTS
-from support import wait_for
+from support import event_queue, queued_events, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/notebook"
 
@@ -24,17 +24,11 @@ def _until(sm: object, status: str, name: str = "nb") -> str:
 
 def _record_events(aws: EmbeddedAws) -> str:
     """Route the account's notebook state-change events to a queue; return its URL."""
-    sqs, events = aws.client("sqs"), aws.client("events")
-    url = sqs.create_queue(QueueName="notebook-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="nb", EventPattern=json.dumps({"source": ["aws.sagemaker"], "detail-type": ["SageMaker Notebook Instance State Change"]}))
-    events.put_targets(Rule="nb", Targets=[{"Id": "q", "Arn": arn}])
-    return url
+    return event_queue(aws, "notebook-events", {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Notebook Instance State Change"]})
 
 
 def _statuses_seen(aws: EmbeddedAws, url: str) -> list[str]:
-    messages = aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"])["detail"]["NotebookInstanceStatus"] for m in messages]
+    return [event["detail"]["NotebookInstanceStatus"] for event in queued_events(aws, url)]
 
 
 def test_lifecycle_takes_time_and_emits_each_state(aws: EmbeddedAws) -> None:
