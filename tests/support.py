@@ -45,6 +45,16 @@ def queued_events(aws: EmbeddedAws, url: str) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in messages]
 
 
+def sagemaker_role(aws: EmbeddedAws, name: str = "pipeline",
+                   actions: tuple[str, ...] = ("sagemaker:*", "s3:*", "iam:PassRole")) -> str:
+    """A role SageMaker may assume (pipelines and jobs alike), allowed ``actions`` on every resource; its ARN."""
+    iam = aws.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy("sagemaker.amazonaws.com"))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
+    return str(arn)
+
+
 def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 15.0) -> dict[str, Any]:
     """Return DescribeExecution once the execution has left RUNNING."""
 

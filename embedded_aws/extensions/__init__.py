@@ -53,8 +53,10 @@ from embedded_aws.extensions.organizations_members import OrganizationInvitation
 from embedded_aws.extensions.s3_secure_transport import S3SecureTransport
 from embedded_aws.extensions.sagemaker_blue_green import BlueGreenEndpoints
 from embedded_aws.extensions.sagemaker_domain_storage import DomainHomeStorage
+from embedded_aws.extensions.sagemaker_jobs import SageMakerJobs
 from embedded_aws.extensions.sagemaker_model_package_events import ModelPackageEvents
 from embedded_aws.extensions.sagemaker_notebooks import NotebookLifecycle
+from embedded_aws.extensions.sagemaker_pipelines import PipelineExecutions
 from embedded_aws.extensions.sagemaker_projects import SageMakerProjects
 from embedded_aws.extensions.sagemaker_registry_deletes import RegistryDeletes
 from embedded_aws.extensions.sagemaker_runtime_invoke import InvokeEndpoints
@@ -112,6 +114,8 @@ ALL: tuple[Extension, ...] = (
     CfnNotebookInstances(),
     RegistryDeletes(),
     ModelPackageEvents(),
+    SageMakerJobs(),
+    PipelineExecutions(),
     BlueGreenEndpoints(),
     InvokeEndpoints(),
     StudioProfiles(),

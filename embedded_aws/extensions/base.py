@@ -27,6 +27,12 @@ class Patcher:
         setattr(owner, name, value)
         return previous
 
+    def replace_methods(self, owner: Any, holder: type) -> None:
+        """Set every ``staticmethod`` defined on ``holder`` as the method of that name on ``owner``."""
+        for name, method in vars(holder).items():
+            if isinstance(method, staticmethod):
+                self.replace(owner, name, method.__func__)
+
     def on_undo(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the patches are undone (for registrations that are not attributes)."""
         self._undo_callbacks.append(callback)

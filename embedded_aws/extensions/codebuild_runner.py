@@ -42,12 +42,12 @@ from moto.s3.models import s3_backends
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
+from embedded_aws.extensions.background import BackgroundWork
 from embedded_aws.extensions.base import Extension, Patcher
 
 logger = logging.getLogger(__name__)
 PHASES = ("install", "pre_build", "build", "post_build")
-_builds: dict[str, tuple[threading.Thread, threading.Event]] = {}
-_builds_lock = threading.Lock()
+BUILDS = BackgroundWork("codebuild")
 
 
 class BuildFailed(Exception):
@@ -311,34 +311,21 @@ def start(backend: CodeBuildBackend, metadata: dict[str, Any], artifact_override
           variables_override: list[dict[str, str]] | None = None) -> None:
     project = backend.codebuild_projects[metadata["projectName"]]
     location = s3_location(artifact_override["location"]) if artifact_override and artifact_override.get("location") else None
-    cancel = threading.Event()
-    build = Build(backend, metadata, project, location, cancel, variables_override)
 
-    def work() -> None:
+    def work(cancel: threading.Event) -> None:
+        build = Build(backend, metadata, project, location, cancel, variables_override)
         try:
             build.run()
         except Exception as exc:  # an emulation bug must show as a failed build, not a hang
             logger.exception("build %s crashed", metadata["id"])
             build.finish("FAULT", f"embedded AWS error: {exc!r}")
-        finally:
-            with _builds_lock:
-                _builds.pop(metadata["id"], None)
 
-    thread = threading.Thread(target=work, name=f"codebuild-{metadata['id']}", daemon=True)
-    with _builds_lock:
-        _builds[metadata["id"]] = (thread, cancel)
-    thread.start()
+    BUILDS.start(metadata["id"], work, metadata["id"])
 
 
 def stop_all(timeout: float = 15.0) -> None:
     """Stop running builds (reset or shutdown of the embedded AWS)."""
-    with _builds_lock:
-        running = list(_builds.values())
-    for _, cancel in running:
-        cancel.set()
-    deadline = time.monotonic() + timeout
-    for thread, _ in running:
-        thread.join(max(0.0, deadline - time.monotonic()))
+    BUILDS.stop_all(timeout)
 
 
 class CodeBuildRunner(Extension):

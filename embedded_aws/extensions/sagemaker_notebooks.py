@@ -254,12 +254,8 @@ class NotebookLifecycle(Extension):
         # moto's constructor calls start(): that is the launch of a new instance
         patcher.replace(FakeSagemakerNotebookInstance, "start", _launch)
         patcher.replace(FakeSagemakerNotebookInstance, "validate_instance_type", validate_instance_type)
-        for name, method in vars(_Backend).items():
-            if isinstance(method, staticmethod):
-                patcher.replace(SageMakerModelBackend, name, method.__func__)
-        for name, method in vars(_Api).items():
-            if isinstance(method, staticmethod):
-                patcher.replace(SageMakerResponse, name, method.__func__)
+        patcher.replace_methods(SageMakerModelBackend, _Backend)
+        patcher.replace_methods(SageMakerResponse, _Api)
 
     def reset(self) -> None:
         cancel_pending_transitions()

@@ -255,9 +255,7 @@ class SageMakerProjects(Extension):
     requires = (ServiceCatalogProvisioning.name,)
 
     def install(self, patcher: Patcher) -> None:
-        for name, method in vars(_Api).items():
-            if isinstance(method, staticmethod):
-                patcher.replace(SageMakerResponse, name, method.__func__)
+        patcher.replace_methods(SageMakerResponse, _Api)
 
     def reset(self) -> None:
         WORKERS.stop_all()

@@ -116,6 +116,4 @@ class StudioProfiles(Extension):
     summary = "Studio user profiles (create/describe/list/delete) and CreatePresignedDomainUrl for an existing profile with checked expiries"
 
     def install(self, patcher: Patcher) -> None:
-        for name, method in vars(_Api).items():
-            if isinstance(method, staticmethod):
-                patcher.replace(SageMakerResponse, name, method.__func__)
+        patcher.replace_methods(SageMakerResponse, _Api)

@@ -382,9 +382,7 @@ class ServiceCatalogProvisioning(Extension):
     requires = (ServiceCatalogAdminApi.name,)
 
     def install(self, patcher: Patcher) -> None:
-        for name, method in vars(_Api).items():
-            if isinstance(method, staticmethod):
-                patcher.replace(ServiceCatalogResponse, name, method.__func__)
+        patcher.replace_methods(ServiceCatalogResponse, _Api)
 
     def reset(self) -> None:
         drain_workers()

@@ -62,15 +62,10 @@ def start_execution(sagemaker: Any, name: str, parameters: dict[str, Any] | None
 
 
 def execution_steps(sagemaker: Any, arn: str) -> list[dict[str, Any]]:
-    """The execution's steps (name, status, failure reason), oldest first; empty where the API offers none."""
-    try:
-        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn, SortOrder="Ascending")["PipelineExecutionSteps"]
-    except sagemaker.exceptions.ClientError as exc:
-        # An endpoint without this API (the embedded AWS answers 500/501) leaves the step list empty.
-        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in {500, 501}:
-            return []
-        raise
-    return [{"name": s["StepName"], "status": s["StepStatus"], "failure_reason": s.get("FailureReason")} for s in steps]
+    """The execution's steps (name, status, failure reason, start and end), oldest first."""
+    steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn, SortOrder="Ascending")["PipelineExecutionSteps"]
+    return [{"name": s["StepName"], "status": s["StepStatus"], "failure_reason": s.get("FailureReason"),
+             "started": s.get("StartTime"), "ended": s.get("EndTime")} for s in steps]
 
 
 def describe_execution(sagemaker: Any, arn: str) -> ExecutionResult:
@@ -81,9 +76,12 @@ def describe_execution(sagemaker: Any, arn: str) -> ExecutionResult:
 def wait_for_execution(sagemaker: Any, arn: str, poll_seconds: float = 30, timeout_seconds: float = 7200,
                        progress: Callable[[str], None] = lambda _: None, sleep: Callable[[float], None] = time.sleep,
                        clock: Callable[[], float] = time.monotonic) -> ExecutionResult:
-    """Poll until the execution ends; a timeout is a :class:`TimeoutError` naming the last status."""
+    """Poll until the execution ends; a timeout is a :class:`TimeoutError` naming the last status.
+
+    Polls start 2 s apart and back off to ``poll_seconds``, so a step that fails at once is reported at once."""
     deadline = clock() + timeout_seconds
     last = ""
+    interval = min(2.0, poll_seconds)
     while True:
         status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
         if status != last:
@@ -93,4 +91,5 @@ def wait_for_execution(sagemaker: Any, arn: str, poll_seconds: float = 30, timeo
             return describe_execution(sagemaker, arn)
         if clock() >= deadline:
             raise TimeoutError(f"execution {arn} still {status} after {timeout_seconds:.0f} s")
-        sleep(poll_seconds)
+        sleep(interval)
+        interval = min(poll_seconds, interval * 1.5)

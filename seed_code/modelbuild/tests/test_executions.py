@@ -26,7 +26,8 @@ class FakeSageMaker:
         return {"PipelineExecutionStatus": status, "FailureReason": self.reason}
 
     def list_pipeline_execution_steps(self, **request: Any) -> dict[str, Any]:
-        return {"PipelineExecutionSteps": [{"StepName": "Train", "StepStatus": "Failed", "FailureReason": "OOM"}]}
+        return {"PipelineExecutionSteps": [{"StepName": "Train", "StepStatus": "Failed", "FailureReason": "OOM",
+                                            "StartTime": "t0", "EndTime": "t1"}]}
 
 
 def test_reports_each_status_once_and_returns_the_failure() -> None:
@@ -35,7 +36,13 @@ def test_reports_each_status_once_and_returns_the_failure() -> None:
     result = wait_for_execution(client, "arn:x", poll_seconds=1, progress=seen.append, sleep=lambda _: None)
     assert seen == ["Executing", "Failed"] and not result.succeeded
     assert (result.status, result.failure_reason) == ("Failed", "Step failure: Train")
-    assert result.steps == [{"name": "Train", "status": "Failed", "failure_reason": "OOM"}]
+    assert result.steps == [{"name": "Train", "status": "Failed", "failure_reason": "OOM", "started": "t0", "ended": "t1"}]
+
+
+def test_polls_start_quick_and_back_off_to_the_poll_interval() -> None:
+    waits: list[float] = []
+    wait_for_execution(FakeSageMaker(["Executing"] * 8 + ["Succeeded"]), "arn:x", poll_seconds=10, sleep=waits.append)
+    assert waits == [2.0, 3.0, 4.5, 6.75, 10, 10, 10, 10]
 
 
 def test_timeout_names_the_last_status() -> None:

@@ -10,10 +10,11 @@ from embedded_aws import EmbeddedAws, extensions
 
 def test_json_protocol_action_is_named(aws: EmbeddedAws) -> None:
     with pytest.raises(ClientError) as raised:
-        aws.client("sagemaker").list_pipeline_execution_steps(PipelineExecutionArn="arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/x")
+        aws.client("sagemaker").retry_pipeline_execution(PipelineExecutionArn="arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/x",
+                                                         ClientRequestToken="x" * 32)
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert raised.value.response["Error"] == {
-        "Code": "NotImplemented", "Message": "ListPipelineExecutionSteps is not implemented by the embedded AWS"}
+        "Code": "NotImplemented", "Message": "RetryPipelineExecution is not implemented by the embedded AWS"}
 
 
 def test_query_protocol_action_is_named(aws: EmbeddedAws) -> None:

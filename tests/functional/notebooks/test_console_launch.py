@@ -35,7 +35,9 @@ def test_a_console_launch_is_adopted_and_its_url_lands_in_parameter_store(platfo
     ssm = platform.client("ssm")
     parameter = wait_for(lambda: ssm.get_parameters(Names=[PARAMETER.format("ana")])["Parameters"], timeout=60)
     assert parameter[0]["Type"] == "SecureString"
-    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=PARAMETER.format("ana"))["TagList"]
+    # the URL is stored, then tagged (PutParameter cannot tag a parameter it overwrites): wait for the tag
+    tags = wait_for(lambda: ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=PARAMETER.format("ana"))["TagList"],
+                    timeout=30)
     assert tags == [{"Key": "owner", "Value": "ana"}]
     status = wait_for(lambda: (s := platform.service.status("ana"))["status"] == "COMPLETED" and s, timeout=30)
     assert (status["owner"], status["request_id"], status["provisioned_product_id"]) == (

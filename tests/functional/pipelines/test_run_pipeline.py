@@ -14,12 +14,15 @@ KWARGS = json.dumps({"region": "us-east-1", "role": ROLE, "default_bucket": "art
 
 def test_creates_then_updates_and_starts_with_overrides(sdk_env: EmbeddedAws, capsys) -> None:  # type: ignore[no-untyped-def]
     sm = sdk_env.client("sagemaker")
-    args = ["--role-arn", ROLE, "--kwargs", KWARGS, "--tags", '{"team": "ds"}', "--parameters", '{"MinAccuracy": 0.8}', "--poll-seconds", "0"]
+    sm.create_model_package_group(ModelPackageGroupName="mlops-models")
+    args = ["--role-arn", ROLE, "--kwargs", KWARGS, "--tags", '{"team": "ds"}', "--parameters", '{"MinAccuracy": 0.8}', "--poll-seconds", "0.2"]
     assert main(args, sagemaker=sm) == 0
     assert main(args, sagemaker=sm) == 0
     out = capsys.readouterr().out
     assert "created arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-build" in out
     assert "updated arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-build" in out
+    assert out.count("  Register: Succeeded") == 2 and out.count("  Train: Succeeded") == 2  # each execution really ran
+    assert len(sm.list_model_packages(ModelPackageGroupName="mlops-models")["ModelPackageSummaryList"]) == 2
     described = sm.describe_pipeline(PipelineName="churn-build")
     assert described["RoleArn"] == ROLE
     assert [s["Name"] for s in json.loads(described["PipelineDefinition"])["Steps"]][:3] == ["Preprocess", "Train", "Evaluate"]

@@ -38,6 +38,11 @@ SKLEARN_VERSION = "1.2-1"
 PROCESSING = "/opt/ml/processing"
 
 
+def default_input_data_url(bucket: str, base_job_prefix: str = "mlops") -> str:
+    """Where the pipeline reads its labelled CSV unless ``InputDataUrl`` is given."""
+    return f"s3://{bucket}/{base_job_prefix}/data/data.csv"
+
+
 def _s3_output(name: str, bucket: str, prefix: str) -> ProcessingOutput:
     return ProcessingOutput(output_name=name, s3_output=ProcessingS3Output(
         s3_uri=f"s3://{bucket}/{prefix}/{name}", local_path=f"{PROCESSING}/{name}", s3_upload_mode="EndOfJob"))
@@ -82,7 +87,7 @@ def get_pipeline(
     session = sagemaker_session or PipelineSession(default_bucket=default_bucket)
     prefix = f"{base_job_prefix}/{pipeline_name}"
 
-    input_data = ParameterString(name="InputDataUrl", default_value=f"s3://{default_bucket}/{base_job_prefix}/data/data.csv")
+    input_data = ParameterString(name="InputDataUrl", default_value=default_input_data_url(default_bucket, base_job_prefix))
     processing_type = ParameterString(name="ProcessingInstanceType", default_value="ml.m5.xlarge")
     training_type = ParameterString(name="TrainingInstanceType", default_value="ml.m5.xlarge")
     n_estimators = ParameterInteger(name="NumberOfTrees", default_value=100)
