@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from mlops_infra.assets import seed_root
 from mlops_platform.accounts import LocalAccounts
+from mlops_platform.cli.demo_build import model_build_demo
 from mlops_platform.cli.demo_console import console_launch_demo
 from mlops_platform.cli.demo_deploy import model_deploy_demo
 from mlops_platform.cli.options import platform_config
@@ -17,6 +16,7 @@ from mlops_platform.cli.platform import synthesize
 from mlops_platform.deploy.platform import DeployedStack, deploy_platform, list_stacks
 from mlops_platform.local.state import LocalState
 from mlops_runtime.contracts import ToolingOutputs
+from mlops_runtime.errors import MlopsError
 from mlops_runtime.notebooks.requests import NotebookRequest
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 
@@ -30,43 +30,6 @@ def add_analyst(accounts: LocalAccounts, user: str, group: str) -> None:
     iam = accounts.client("iam")
     iam.create_user(UserName=user, Tags=[{"Key": "project", "Value": "mlops"}])
     iam.add_user_to_group(GroupName=group, UserName=user)
-
-
-def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: bool) -> dict[str, Any]:
-    """Model build twice: the step scripts on this machine, then a push that runs the CI (CodeBuild → run-pipeline)."""
-    import tempfile
-    from pathlib import Path
-
-    from mlops_platform.cli.pipeline import bundled_dataset
-    from mlops_platform.modelbuild.ci import wait_for_ci
-    from mlops_platform.modelbuild.registry import list_versions
-    from mlops_platform.modelbuild.source import push_and_start
-    from pipelines.local_run import run_locally
-
-    if text:
-        console.rule("5. Model build on this machine (real step scripts, registered PendingManualApproval)")
-    with tempfile.TemporaryDirectory() as folder, progress("Preprocess → Train → Evaluate → Gate → Register", enabled=text) as step:
-        local = run_locally(bundled_dataset(Path(folder)), accounts.client("s3"), accounts.client("sagemaker"),
-                            outputs.artifacts_bucket_name, outputs.model_package_group_name, accounts.region, progress=step)
-    versions = list_versions(accounts.client("sagemaker"), accounts.client("s3"), outputs.model_package_group_name)
-    if text:
-        table(f"Model registry: {outputs.model_package_group_name}", ["version", "status", "accuracy", "f1", "auc"],
-              [(v.version, v.status, *(f"{v.metrics.get(m, float('nan')):.3f}" for m in ("accuracy", "f1", "auc"))) for v in versions])
-        console.rule("6. git push of the model-build repository → CodePipeline → CodeBuild runs its buildspec")
-    codepipeline = accounts.client("codepipeline")
-    assert outputs.model_build_source_bucket_name and outputs.model_build_source_key  # the demo's platform builds from S3
-    pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
-                            key=outputs.model_build_source_key, folder=seed_root() / "modelbuild", pipeline=outputs.model_build_pipeline_name)
-    with progress(f"{pushed.pipeline} {pushed.execution_id}", enabled=text) as step:
-        ci = wait_for_ci(codepipeline, pushed.pipeline, pushed.execution_id, progress=step)
-    sagemaker_pipeline = accounts.client("sagemaker").describe_pipeline(PipelineName=outputs.sagemaker_pipeline_name)
-    if text:
-        table(f"CI run ({ci['trigger']}): {ci['status']}", ["stage", "action", "status", "summary"],
-              [(s["name"], a["name"], a["status"], a["summary"]) for s in ci["stages"] for a in s["actions"]])
-        console.print(f"SageMaker pipeline {sagemaker_pipeline['PipelineName']} upserted by the build "
-                      f"(run-pipeline); its steps: " + ", ".join(s["Name"] for s in json.loads(sagemaker_pipeline["PipelineDefinition"])["Steps"]))
-    return {"local_run": {"model_package_arn": local.model_package_arn, "passed": local.passed},
-            "registry": [v.to_dict() for v in versions], "ci": ci, "sagemaker_pipeline": sagemaker_pipeline["PipelineArn"]}
 
 
 def environment_demo(accounts: LocalAccounts, deployed: list[DeployedStack], stack_name: str, text: bool) -> dict[str, Any]:
@@ -148,7 +111,10 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
             console.rule("4. Analyst 'bo' launches the notebook product from the Service Catalog console")
         report["console_launch"] = console_launch_demo(accounts, outputs, notebooks, text)
         report["model_build"] = model_build_demo(accounts, outputs, text)
-        report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text)
+        registered = report["model_build"]["registered"]
+        if registered is None:
+            raise MlopsError("the model build registered no model version: see mlops pipeline status")
+        report["model_deploy"] = model_deploy_demo(accounts, outputs, config.project, text, version=registered["version"])
         if text:
             console.rule("Done")
     if output == "json":

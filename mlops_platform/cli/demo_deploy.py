@@ -78,22 +78,22 @@ def _show_stages(accounts: Any, outputs: ToolingOutputs, project: str) -> list[d
     return [s.to_dict() for s in stages]
 
 
-def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text: bool) -> dict[str, Any]:
+def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text: bool, version: int) -> dict[str, Any]:
     """Steps 6–7 of the demo; returns what happened for ``--output json``."""
     pipeline, group = outputs.model_deploy_pipeline_name, outputs.model_package_group_name
     codepipeline, sagemaker, s3 = accounts.client("codepipeline"), accounts.client("sagemaker"), accounts.client("s3")
     seed = seed_root() / "modeldeploy"
 
     if text:
-        console.rule("7. Model deploy: push the model-deploy repository, approve version 1 → staging → approval → prod")
+        console.rule(f"6. Model deploy: push the model-deploy repository, approve version {version} → staging → approval → prod")
     pushed = push_and_start(s3, codepipeline, bucket=outputs.model_deploy_source_bucket_name, key=outputs.model_deploy_source_key,
                             folder=seed, pipeline=pipeline, kind="model-deploy")
     unapproved = _follow_execution(codepipeline, pipeline, pushed.execution_id, text, "push with nothing approved yet")
     if text:
         console.print(f"push with nothing approved: {unapproved['status']} at the build, before anything deployed")
     known = execution_ids(codepipeline, pipeline)
-    set_approval(sagemaker, find_version(sagemaker, group, 1), "Approved", "demo: metrics above the gate")
-    staged = _follow(accounts, pipeline, known, text, "version 1 approved", stop_at_approval=True)
+    set_approval(sagemaker, find_version(sagemaker, group, version), "Approved", "demo: metrics above the gate")
+    staged = _follow(accounts, pipeline, known, text, f"version {version} approved", stop_at_approval=True)
     if text:
         _show_run(staged, "Deploy run waiting for the prod approval")
     decide_approval(codepipeline, pipeline, True, "staging verified: endpoint InService on the new config, smoke test answered")
@@ -103,8 +103,8 @@ def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text
     good = _show_stages(accounts, outputs, project) if text else [s.to_dict() for s in all_stages(accounts, outputs, project)]
 
     if text:
-        console.rule("8. A bad model: version 2 (inference regression) approved while clients call staging")
-    regressed = register_regressed_copy(s3, sagemaker, group, outputs.artifacts_bucket_name, 1)
+        console.rule(f"7. A bad model: version {version} with an inference regression, approved while clients call staging")
+    regressed = register_regressed_copy(s3, sagemaker, group, outputs.artifacts_bucket_name, version)
     known = execution_ids(codepipeline, pipeline)
     bodies = request_bodies((seed / "smoke-request.csv").read_text())
     with Traffic(accounts.client("sagemaker-runtime", "staging"), endpoint_name(project, "staging"), bodies, rate=20) as clients:

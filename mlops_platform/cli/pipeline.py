@@ -153,6 +153,26 @@ def push(source: str | None, project: str, output: str, **target: Any) -> None:
                       f"(follow it with: mlops pipeline status)")
 
 
+@pipeline.command("upload-data")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False),
+              help="Labelled CSV with a 'target' column (default: the bundled breast-cancer data).")
+@target_options
+@project_option
+@output_option
+def upload_data(data: str | None, project: str, output: str, **target: Any) -> None:
+    """Put the labelled data where the pipeline reads it by default (its InputDataUrl)."""
+    from mlops_platform.modelbuild.data import default_input_url, upload
+
+    accounts, outputs = _model_build(project, target)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(data) if data else bundled_dataset(Path(folder))
+        result = upload(accounts.client("s3"), source, default_input_url(outputs), outputs.artifacts_key_arn)
+    if output == "json":
+        emit_json(result)
+    else:
+        console.print(f"uploaded {result['rows']} rows to {result['url']} (the pipeline's default InputDataUrl)")
+
+
 @pipeline.command("definition")
 @click.option("--kwargs", "kwargs_text", help="JSON get_pipeline overrides, e.g. '{\"subnets\": [\"subnet-1\"]}'.")
 @click.option("--normalized", is_flag=True, help="Replace code hashes, timestamps and local paths by placeholders.")
@@ -214,24 +234,37 @@ def upsert(kwargs_text: str | None, start: bool, parameters: tuple[str, ...], pr
 
 
 @pipeline.command("status")
+@click.option("--wait/--no-wait", default=False, show_default=True, help="Wait for the latest execution to end, showing progress.")
+@click.option("--timeout", "timeout_seconds", type=click.FloatRange(1), default=7200, show_default=True, help="--wait: seconds to wait.")
 @target_options
 @project_option
 @output_option
-def status(project: str, output: str, **target: Any) -> None:
-    """The model-build CI run (push → build) and the SageMaker pipeline's latest executions."""
+def status(wait: bool, timeout_seconds: float, project: str, output: str, **target: Any) -> None:
+    """The model-build CI run (push → build), the SageMaker pipeline's latest executions and the steps of the newest."""
     from mlops_platform.modelbuild.ci import ci_status
-    from pipelines._executions import pipeline_exists
+    from mlops_platform.modelbuild.executions import latest_executions, step_rows
+    from pipelines._executions import describe_execution, wait_for_execution
 
     accounts, outputs = _model_build(project, target)
     ci = ci_status(accounts.client("codepipeline"), outputs.model_build_pipeline_name)
     sagemaker = accounts.client("sagemaker")
-    executions = []
-    if pipeline_exists(sagemaker, outputs.sagemaker_pipeline_name):
-        executions = [{"arn": e["PipelineExecutionArn"], "status": e["PipelineExecutionStatus"], "started": str(e["StartTime"])}
-                      for e in sagemaker.list_pipeline_executions(PipelineName=outputs.sagemaker_pipeline_name, SortBy="CreationTime",
-                                                                  SortOrder="Descending", MaxResults=5)["PipelineExecutionSummaries"]]
+    executions = latest_executions(sagemaker, outputs.sagemaker_pipeline_name)
+    latest = None
+    if executions:
+        if wait:
+            with progress(f"Execution {executions[0]['arn'].rsplit('/', 1)[-1]}", enabled=output == "text") as report:
+                try:
+                    latest = wait_for_execution(sagemaker, executions[0]["arn"], poll_seconds=5, timeout_seconds=timeout_seconds,
+                                                progress=report)
+                except TimeoutError as exc:
+                    raise MlopsError(str(exc)) from exc
+            executions = latest_executions(sagemaker, outputs.sagemaker_pipeline_name)
+        else:
+            latest = describe_execution(sagemaker, executions[0]["arn"])
     if output == "json":
-        emit_json({"ci": ci, "sagemaker_pipeline": outputs.sagemaker_pipeline_name, "executions": executions})
+        emit_json({"ci": ci, "sagemaker_pipeline": outputs.sagemaker_pipeline_name, "executions": executions,
+                   "latest": None if latest is None else {"arn": latest.arn, "status": latest.status,
+                                                           "failure_reason": latest.failure_reason, "steps": step_rows(latest.steps)}})
         return
     console.print(f"CI {ci['pipeline']}: {ci['status']}" + (f" — {ci['summary']}" if ci.get("summary") else ""))
     rows = [(stage["name"], action["name"], action["status"], action["summary"]) for stage in ci["stages"] for action in stage["actions"]]
@@ -239,6 +272,9 @@ def status(project: str, output: str, **target: Any) -> None:
         table("Model-build CI", ["stage", "action", "status", "summary"], rows)
     table(f"SageMaker pipeline {outputs.sagemaker_pipeline_name}", ["execution", "status", "started"],
           [(e["arn"].rsplit("/", 1)[-1], e["status"], e["started"]) for e in executions])
+    if latest is not None:
+        table(f"Steps of {latest.arn.rsplit('/', 1)[-1]} ({latest.status})", ["step", "status", "duration", "failure"],
+              [(s["name"], s["status"], s["duration"], s["failure_reason"] or "") for s in step_rows(latest.steps)])
 
 
 @pipeline.command("list-models")

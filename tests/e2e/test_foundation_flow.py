@@ -72,7 +72,12 @@ def test_demo_deploys_the_platform_and_gets_a_notebook_url(env: dict[str, str]) 
     assert notebook["placement"]["subnet_id"] == environment["tooling"]["private_subnet_ids"][0]
     assert notebook["placement"]["direct_internet_access"] == "Disabled"
     # model build and deploy run there too: the good model reaches prod, the bad one is rolled back at its canary
-    assert report["model_build"]["ci"]["status"] == "Succeeded"
+    built = report["model_build"]  # a push: CI ran the buildspec, whose run-pipeline ran every step of the SageMaker pipeline
+    assert built["ci"]["status"] == "Succeeded" and built["execution"]["status"] == "Succeeded"
+    assert {s["name"] for s in built["execution"]["steps"]} == {
+        "Preprocess", "Train", "Evaluate", "Register-RepackModel-Model", "AccuracyGate", "Register"}
+    assert (built["registered"]["version"], built["registered"]["status"]) == (1, "PendingManualApproval")
+    assert built["registered"]["metrics"]["accuracy"] >= 0.9  # from the evaluation step that ran
     assert [(s["stage"], s["endpoint"]["status"]) for s in report["model_deploy"]["good"]["stages"]] == [
         ("staging", "InService"), ("prod", "InService")]
     assert report["model_deploy"]["bad"]["pipeline"]["status"] == "Failed"

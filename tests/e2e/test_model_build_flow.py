@@ -26,6 +26,8 @@ def test_local_build_then_push_runs_the_seed_buildspec(tmp_path: Path) -> None:
     try:
         local = json.loads(mlops("pipeline", "run", "--local", "--output", "json").stdout)
         assert local["passed"] and local["metrics"]["accuracy"] >= 0.9
+        uploaded = json.loads(mlops("pipeline", "upload-data", "--output", "json").stdout)
+        assert uploaded == {"url": "s3://mlops-artifacts-123456789012-us-east-1/mlops/data/data.csv", "rows": 569}
         pushed = json.loads(mlops("pipeline", "push", "--output", "json").stdout)
         from mlops_platform.accounts import LocalAccounts
         from mlops_platform.local.state import running_state
@@ -45,7 +47,14 @@ def test_local_build_then_push_runs_the_seed_buildspec(tmp_path: Path) -> None:
         assert "created arn:aws:sagemaker:us-east-1:123456789012:pipeline/mlops-model-build" in lines
         assert len(status["executions"]) == 1 and status["executions"][0]["arn"].startswith(
             "arn:aws:sagemaker:us-east-1:123456789012:pipeline/mlops-model-build/execution/")
-        models = json.loads(mlops("pipeline", "list-models", "--output", "json").stdout)
-        assert models[0]["arn"] == local["model_package_arn"] and models[0]["metrics"]["accuracy"] == local["metrics"]["accuracy"]
+        # the SageMaker pipeline the build started really ran: every step, then the registration
+        latest = status["latest"]
+        assert (latest["arn"], latest["status"]) == (status["executions"][0]["arn"], "Succeeded")
+        assert [s["name"] for s in latest["steps"] if s["name"] != "Register-RepackModel-Model"] == [
+            "Preprocess", "Train", "Evaluate", "AccuracyGate", "Register"]
+        assert all(s["status"] == "Succeeded" and s["duration"] for s in latest["steps"])
+        built, local_version = json.loads(mlops("pipeline", "list-models", "--output", "json").stdout)
+        assert local_version["arn"] == local["model_package_arn"] and local_version["metrics"] == local["metrics"]
+        assert (built["version"], built["status"]) == (2, "PendingManualApproval") and built["metrics"]["accuracy"] >= 0.9
     finally:
         subprocess.run([MLOPS, "local", "down"], capture_output=True, text=True, env=env, timeout=120)

@@ -114,3 +114,39 @@ def test_approve_and_reject_versions_by_number(run: Run, platform: Platform) -> 
     assert (rejected["status"], rejected["description"]) == ("Rejected", "drift")
     missing = run("model", "approve", "--version", "999")
     assert missing.exit_code == 2 and missing.stderr.startswith("error: mlops-models has no version 999; versions: 1")
+
+
+def test_upload_data_refuses_a_file_without_a_target_column(run: Run, platform: Platform, tmp_path: Path) -> None:
+    unlabelled = tmp_path / "unlabelled.csv"
+    unlabelled.write_text("a,b\n" + "1,2\n" * 50)
+    result = run("pipeline", "upload-data", "--data", str(unlabelled))
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.splitlines()[-1] == f"error: {unlabelled} has no 'target' column in its header (the preprocessing step needs one)"
+    listed = platform.client("s3").list_objects_v2(Bucket=platform.outputs["ArtifactsBucketName"], Prefix="mlops/data/")
+    assert "Contents" not in listed
+
+
+def test_run_in_sagemaker_executes_every_step_as_the_platform_role(run: Run, platform: Platform) -> None:
+    uploaded = run("pipeline", "upload-data", "--output", "json")
+    assert uploaded.exit_code == 0, uploaded.stderr
+    assert json.loads(uploaded.stdout) == {"url": f"s3://{platform.outputs['ArtifactsBucketName']}/mlops/data/data.csv", "rows": 569}
+    result = run("pipeline", "run", "--output", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "Succeeded"
+    assert [s["name"] for s in summary["steps"] if s["name"] != "Register-RepackModel-Model"] == [
+        "Preprocess", "Train", "Evaluate", "AccuracyGate", "Register"]
+    status = json.loads(run("pipeline", "status", "--output", "json").stdout)
+    assert status["latest"]["arn"] == summary["execution_arn"] and status["latest"]["status"] == "Succeeded"
+    assert all(step["duration"] for step in status["latest"]["steps"])
+    newest = json.loads(run("pipeline", "list-models", "--output", "json").stdout)[0]
+    assert newest["status"] == "PendingManualApproval" and newest["metrics"]["accuracy"] >= 0.9
+
+
+def test_a_failing_execution_fails_the_command_naming_the_step(run: Run) -> None:
+    result = run("pipeline", "run", "--min-accuracy", "1")  # no model is that accurate: the gate takes the Fail branch
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "error: execution Failed: Step failure: One or multiple steps failed."
+    steps = json.loads(run("pipeline", "status", "--output", "json").stdout)["latest"]["steps"]
+    assert [(s["name"], s["status"], s["failure_reason"]) for s in steps][-2:] == [
+        ("AccuracyGate", "Succeeded", None), ("TooInaccurate", "Failed", "Accuracy below the MinAccuracy threshold")]
