@@ -69,11 +69,12 @@ def main(argv: list[str] | None = None) -> None:
         local_started = time.perf_counter()
         local = run_locally(data, s3, sagemaker, outputs.artifacts_bucket_name, outputs.model_package_group_name, accounts.region)
         local_seconds = time.perf_counter() - local_started
+        phases = build_phases(accounts.client("codebuild"), f"{config.project}-modelbuild")
 
     print(f"CI {ci['status']}; execution {execution.status}; registered version {version.version} "
           f"({version.status}, accuracy {version.metrics.get('accuracy', float('nan')):.3f}); local run passed: {local.passed}")
     print("\nCodeBuild phases (s):")
-    for phase, duration in build_phases(accounts.client("codebuild"), f"{config.project}-modelbuild"):
+    for phase, duration in phases:
         print(f"  {phase:<18} {duration:7.2f}")
     print("\nSageMaker pipeline steps (s):")
     for step in execution.steps:

@@ -15,7 +15,7 @@ TARGET = "target"
 
 def default_input_url(outputs: ToolingOutputs) -> str:
     """The pipeline's default ``InputDataUrl`` for this platform (in its artifacts bucket)."""
-    from pipelines.modelbuild.pipeline import default_input_data_url
+    from pipelines.modelbuild.defaults import default_input_data_url
 
     return default_input_data_url(outputs.artifacts_bucket_name)
 

@@ -33,14 +33,11 @@ from sagemaker.serve import ModelBuilder
 from sagemaker.train import ModelTrainer
 from sagemaker.train.configs import Compute, InputData, Networking, OutputDataConfig, SourceCode
 
+from pipelines.modelbuild.defaults import default_input_data_url
+
 HERE = Path(__file__).resolve().parent
 SKLEARN_VERSION = "1.2-1"
 PROCESSING = "/opt/ml/processing"
-
-
-def default_input_data_url(bucket: str, base_job_prefix: str = "mlops") -> str:
-    """Where the pipeline reads its labelled CSV unless ``InputDataUrl`` is given."""
-    return f"s3://{bucket}/{base_job_prefix}/data/data.csv"
 
 
 def _s3_output(name: str, bucket: str, prefix: str) -> ProcessingOutput:
