@@ -39,6 +39,7 @@ from embedded_aws.extensions.cfn_update_rollback import CfnUpdateRollback
 from embedded_aws.extensions.cloudtrail_events import CloudTrailEvents
 from embedded_aws.extensions.cloudwatch_alarm_evaluation import AlarmEvaluation
 from embedded_aws.extensions.codebuild_runner import CodeBuildRunner
+from embedded_aws.extensions.codecommit_git import CodeCommitGit
 from embedded_aws.extensions.codepipeline_execution import CodePipelineExecutions
 from embedded_aws.extensions.codepipeline_stacksets import CodePipelineStackSets
 from embedded_aws.extensions.events_targets import EventTargetsDelivery
@@ -89,6 +90,7 @@ ALL: tuple[Extension, ...] = (
     CloudTrailEvents(),
     CodeBuildProjectResource(),
     CodeBuildRunner(),
+    CodeCommitGit(),
     CodePipelineResource(),
     CodePipelineExecutions(),
     OrganizationInvitations(),

@@ -1,0 +1,176 @@
+"""CodeCommit repositories take ``git push`` and ``git clone``: Git smart HTTP on the embedded endpoint.
+
+moto 5.2.5 keeps CodeCommit repositories as names only: nothing can be pushed to them. Here each repository is a bare
+Git repository served by ``git http-backend`` at its ``cloneUrlHttp``,
+``http://127.0.0.1:<port>/codecommit/<region>/v1/repos/<name>``. As on CodeCommit, Git authenticates over HTTPS Basic
+and IAM authorizes ``codecommit:GitPull`` (fetch, clone) and ``codecommit:GitPush`` on the repository's ARN; the
+embedded AWS takes an IAM user's access key id and secret as the Git user name and password (where CodeCommit issues
+service-specific Git credentials or signs with the credential helper). A push that moves a branch or tag emits
+``CodeCommit Repository State Change`` (``referenceCreated``/``referenceUpdated``/``referenceDeleted``) to EventBridge,
+the event CodePipeline's CodeCommit source rule listens for.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from moto.codecommit.models import CodeCommit, CodeCommitBackend, codecommit_backends
+from moto.events.models import events_backends
+from moto.settings import moto_server_port
+
+from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.iam_authorization import AUTHORIZER
+from embedded_aws.extensions.wsgi_routes import route_paths
+from embedded_aws.git.http_backend import run_backend
+from embedded_aws.iam.actions import Authorization
+from embedded_aws.iam.principals import DIRECTORY, USER, credentials_of
+
+PATH = re.compile(r"^/codecommit/(?P<region>[a-z0-9-]+)/v1/repos/(?P<name>[\w.-]+?)(?:\.git)?(?P<rest>/.*)$")
+REALM = 'Basic realm="embedded CodeCommit"'
+
+
+def clone_url(region: str, name: str) -> str:
+    return f"http://127.0.0.1:{moto_server_port()}/codecommit/{region}/v1/repos/{name}"
+
+
+class BareRepositories:
+    """The bare repositories on disk, one per account/region/name, created on first use."""
+
+    def __init__(self) -> None:
+        self._root: Path | None = None
+        self._lock = threading.Lock()
+
+    def path(self, account: str, region: str, name: str) -> Path:
+        with self._lock:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="embedded-codecommit-"))
+            folder = self._root / account / region / f"{name}.git"
+            if not folder.exists():
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(folder)], check=True,
+                               capture_output=True)
+                subprocess.run(["git", "-C", str(folder), "config", "http.receivepack", "true"], check=True)
+            return folder
+
+    def remove(self, account: str, region: str, name: str) -> None:
+        with self._lock:
+            if self._root is not None:
+                shutil.rmtree(self._root / account / region / f"{name}.git", ignore_errors=True)
+
+    def forget(self) -> None:
+        with self._lock:
+            if self._root is not None:
+                shutil.rmtree(self._root, ignore_errors=True)
+                self._root = None
+
+
+REPOSITORIES = BareRepositories()
+
+
+def references(folder: Path) -> dict[str, str]:
+    """Ref name → commit of every branch and tag."""
+    listed = subprocess.run(["git", "-C", str(folder), "for-each-ref", "--format=%(refname) %(objectname)"],
+                            capture_output=True, text=True, check=True).stdout
+    pairs = (line.split(" ", 1) for line in listed.splitlines() if line)
+    return {ref: commit for ref, commit in pairs}
+
+
+def _answer(start_response: Any, status: str, text: str, headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), *(headers or [])])
+    return [text.encode()]
+
+
+def _basic_credentials(environ: dict[str, Any]) -> tuple[str, str] | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+def _announce(repository: CodeCommit, region: str, caller_arn: str, before: dict[str, str], after: dict[str, str]) -> None:
+    metadata = repository.repository_metadata
+    entries = []
+    for ref in sorted(set(before) | set(after)):
+        if before.get(ref) == after.get(ref):
+            continue
+        event = "referenceCreated" if ref not in before else "referenceDeleted" if ref not in after else "referenceUpdated"
+        kind = "branch" if ref.startswith("refs/heads/") else "tag" if ref.startswith("refs/tags/") else "reference"
+        detail = {"callerUserArn": caller_arn, "event": event, "referenceFullName": ref,
+                  "referenceName": ref.split("/", 2)[-1], "referenceType": kind, "repositoryId": metadata["repositoryId"],
+                  "repositoryName": metadata["repositoryName"]}
+        if ref in after:
+            detail["commitId"] = after[ref]
+        if ref in before:
+            detail["oldCommitId"] = before[ref]
+        entries.append({"Source": "aws.codecommit", "DetailType": "CodeCommit Repository State Change",
+                        "Resources": [metadata["Arn"]], "Detail": json.dumps(detail)})
+    if entries:
+        events_backends[metadata["accountId"]][region].put_events(entries)
+
+
+def serve(environ: dict[str, Any], start_response: Any, found: re.Match[str]) -> list[bytes]:
+    """Authenticate, authorize and hand the request to ``git http-backend``."""
+    region, name, rest = found["region"], found["name"], found["rest"]
+    credentials = _basic_credentials(environ)
+    issued = credentials_of(credentials[0]) if credentials else None
+    caller = DIRECTORY.caller(credentials[0]) if credentials else None
+    # Git credentials belong to an IAM user: a role session's key would need its token, which Git cannot send here
+    if credentials is None or issued is None or issued[0] != credentials[1] or caller is None or caller.kind != USER:
+        return _answer(start_response, "401 Unauthorized", "authentication required", [("WWW-Authenticate", REALM)])
+    repository = codecommit_backends[caller.account][region].repositories.get(name)
+    if repository is None:
+        return _answer(start_response, "404 Not Found", f"repository {name} does not exist in {caller.account} ({region})")
+    pushing = rest.endswith("/git-receive-pack") or "service=git-receive-pack" in environ.get("QUERY_STRING", "")
+    action = "codecommit:GitPush" if pushing else "codecommit:GitPull"
+    refusal = AUTHORIZER.check(credentials[0], Authorization(action, (repository.repository_metadata["Arn"],)))
+    if refusal is not None:
+        return _answer(start_response, "403 Forbidden", refusal.message)
+    folder = REPOSITORIES.path(caller.account, region, name)
+    receiving = pushing and environ.get("REQUEST_METHOD") == "POST"
+    before = references(folder) if receiving else {}
+    status, headers, body = run_backend(environ, folder.parent, f"/{folder.name}{rest}", caller.arn)
+    if receiving and status.startswith("200"):
+        _announce(repository, region, caller.arn, before, references(folder))
+    start_response(status, headers)
+    return [body]
+
+
+class CodeCommitGit(Extension):
+    name = "codecommit-git"
+    summary = ("CodeCommit repositories are served over Git smart HTTP (clone, push) with IAM GitPull/GitPush, and a push "
+               "emits CodeCommit Repository State Change events (moto keeps names only)")
+
+    def install(self, patcher: Patcher) -> None:
+        original_init = CodeCommit.__init__
+        original_delete = CodeCommitBackend.delete_repository
+
+        def __init__(self: CodeCommit, account_id: str, region: str, repository_description: str,  # noqa: N807 - moto's constructor
+                     repository_name: str) -> None:
+            original_init(self, account_id, region, repository_description, repository_name)
+            self.repository_metadata["cloneUrlHttp"] = clone_url(region, repository_name)
+
+        def delete_repository(self: Any, repository_name: str) -> str | None:
+            REPOSITORIES.remove(self.account_id, self.region_name, repository_name)
+            return original_delete(self, repository_name)
+
+        patcher.replace(CodeCommit, "__init__", __init__)
+        patcher.replace(CodeCommitBackend, "delete_repository", delete_repository)
+        route_paths(patcher, PATH, serve)
+
+    def reset(self) -> None:
+        REPOSITORIES.forget()
+
+    def shutdown(self) -> None:
+        REPOSITORIES.forget()

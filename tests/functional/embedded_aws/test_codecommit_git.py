@@ -1,0 +1,103 @@
+"""CodeCommit repositories take git push and git clone, with IAM GitPush/GitPull, and a push emits its event."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from embedded_aws import EmbeddedAws
+from support import event_queue, queued_events, wait_for
+
+PUSH_AND_PULL = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["codecommit:GitPull", "codecommit:GitPush"],
+     "Resource": "arn:aws:codecommit:us-east-1:123456789012:modelbuild"}]}
+
+
+def git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(cwd or Path.cwd()), "GIT_TERMINAL_PROMPT": "0",
+           "GIT_AUTHOR_NAME": "Ana", "GIT_AUTHOR_EMAIL": "ana@example.com", "GIT_COMMITTER_NAME": "Ana",
+           "GIT_COMMITTER_EMAIL": "ana@example.com"}
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def _user(aws: EmbeddedAws, name: str, policy: dict | None) -> tuple[str, str]:
+    iam = aws.client("iam")
+    iam.create_user(UserName=name)
+    if policy:
+        iam.put_user_policy(UserName=name, PolicyName="git", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def _authenticated(url: str, key: tuple[str, str]) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{quote(key[0], safe='')}:{quote(key[1], safe='')}@{rest}"
+
+
+@pytest.fixture
+def repository(aws: EmbeddedAws) -> str:
+    described = aws.client("codecommit").create_repository(repositoryName="modelbuild")["repositoryMetadata"]
+    assert described["cloneUrlHttp"] == f"{aws.endpoint_url.replace('localhost', '127.0.0.1')}/codecommit/us-east-1/v1/repos/modelbuild"
+    return str(described["cloneUrlHttp"])
+
+
+def _commit(folder: Path, text: str) -> str:
+    (folder / "README.md").write_text(text)
+    git("add", "README.md", cwd=folder)
+    git("commit", "-q", "-m", text, cwd=folder)
+    return git("rev-parse", "HEAD", cwd=folder).stdout.strip()
+
+
+def test_push_then_clone_and_the_push_is_announced(aws: EmbeddedAws, repository: str, tmp_path: Path) -> None:
+    key = _user(aws, "ana", PUSH_AND_PULL)
+    queue = event_queue(aws, "pushes", {"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"]})
+    work = tmp_path / "work"
+    git("init", "-q", "--initial-branch=main", str(work))
+    first = _commit(work, "first")
+    git("push", "-q", _authenticated(repository, key), "main", cwd=work)
+    second = _commit(work, "second")
+    git("push", "-q", _authenticated(repository, key), "main", cwd=work)
+
+    clone = tmp_path / "clone"
+    git("clone", "-q", _authenticated(repository, key), str(clone))
+    assert git("log", "--format=%H", cwd=clone).stdout.split() == [second, first]
+    events = wait_for(lambda: (found := queued_events(aws, queue)) and len(found) >= 2 and found, timeout=10)
+    details = [e["detail"] for e in events]
+    assert [(d["event"], d["referenceName"], d["commitId"], d.get("oldCommitId")) for d in details] == [
+        ("referenceCreated", "main", first, None), ("referenceUpdated", "main", second, first)]
+    assert details[0]["callerUserArn"] == "arn:aws:iam::123456789012:user/ana" and details[0]["referenceType"] == "branch"
+    assert events[0]["resources"] == ["arn:aws:codecommit:us-east-1:123456789012:modelbuild"]
+
+
+def test_push_needs_git_push_on_the_repository(aws: EmbeddedAws, repository: str, tmp_path: Path) -> None:
+    reader = _user(aws, "bo", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "codecommit:GitPull", "Resource": "*"}]})
+    work = tmp_path / "work"
+    git("init", "-q", "--initial-branch=main", str(work))
+    _commit(work, "first")
+    refused = git("push", "-q", _authenticated(repository, reader), "main", cwd=work, check=False)
+    assert refused.returncode != 0 and "403" in refused.stderr
+    git("clone", "-q", _authenticated(repository, reader), str(tmp_path / "clone"))  # pulling is allowed
+
+
+def test_wrong_secret_missing_repository_and_no_credentials_are_refused(aws: EmbeddedAws, repository: str, tmp_path: Path) -> None:
+    key = _user(aws, "ana", PUSH_AND_PULL)
+    wrong = git("ls-remote", _authenticated(repository, (key[0], "not-the-secret")), check=False)
+    assert wrong.returncode != 0 and "Authentication failed" in wrong.stderr
+    anonymous = git("ls-remote", repository, check=False)
+    assert anonymous.returncode != 0
+    missing = git("ls-remote", _authenticated(repository.replace("modelbuild", "nope"), key), check=False)
+    assert missing.returncode != 0 and "not found" in missing.stderr
+    assert git("ls-remote", _authenticated(repository, key)).stdout == ""  # empty until the first push
+    role = aws.client("iam").create_role(RoleName="builder", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    session = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="ci-build")["Credentials"]
+    as_session = git("ls-remote", _authenticated(repository, (session["AccessKeyId"], session["SecretAccessKey"])), check=False)
+    assert as_session.returncode != 0 and "Authentication failed" in as_session.stderr
