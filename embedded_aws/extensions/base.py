@@ -73,14 +73,39 @@ class Extension(abc.ABC):
 class Workers:
     """Background threads of one extension, keyed by what they work on, stopped together on reset or shutdown.
 
-    A worker checks :attr:`stopping` between steps and ends when it is set.
+    A worker checks :attr:`stopping` between steps and ends when it is set; one started with :meth:`start_cancellable`
+    watches its own event instead, set by :meth:`stop` (one item, e.g. StopBuild) or :meth:`stop_all`.
     """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.stopping = threading.Event()
         self._threads: dict[str, threading.Thread] = {}
+        self._cancels: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def start_cancellable(self, key: str, work: Callable[[threading.Event], None]) -> threading.Thread:
+        """Run ``work(cancel)`` like :meth:`start`; ``cancel`` is set when this item or every item is stopped."""
+        cancel = threading.Event()
+        with self._lock:
+            self._cancels[key] = cancel
+
+        def run() -> None:
+            try:
+                work(cancel)
+            finally:
+                with self._lock:
+                    if self._cancels.get(key) is cancel:
+                        del self._cancels[key]
+
+        return self.start(key, run)
+
+    def stop(self, key: str) -> None:
+        """Ask the item ``key`` (started with :meth:`start_cancellable`) to stop."""
+        with self._lock:
+            cancel = self._cancels.get(key)
+        if cancel is not None:
+            cancel.set()
 
     def start(self, key: str, target: Callable[[], None]) -> threading.Thread:
         """Run ``target`` in a daemon thread registered under ``key`` until it returns."""
@@ -109,6 +134,8 @@ class Workers:
         self.stopping.set()
         with self._lock:
             running = list(self._threads.values())
+            for cancel in self._cancels.values():
+                cancel.set()
         deadline = time.monotonic() + timeout
         for thread in running:
             thread.join(max(0.0, deadline - time.monotonic()))

@@ -42,12 +42,11 @@ from moto.s3.models import s3_backends
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
-from embedded_aws.extensions.background import BackgroundWork
-from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.base import Extension, Patcher, Workers
 
 logger = logging.getLogger(__name__)
 PHASES = ("install", "pre_build", "build", "post_build")
-BUILDS = BackgroundWork("codebuild")
+BUILDS = Workers("codebuild")
 
 
 class BuildFailed(Exception):
@@ -320,7 +319,7 @@ def start(backend: CodeBuildBackend, metadata: dict[str, Any], artifact_override
             logger.exception("build %s crashed", metadata["id"])
             build.finish("FAULT", f"embedded AWS error: {exc!r}")
 
-    BUILDS.start(metadata["id"], work, metadata["id"])
+    BUILDS.start_cancellable(metadata["id"], work)
 
 
 def stop_all(timeout: float = 15.0) -> None:

@@ -28,8 +28,7 @@ from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 from moto.settings import moto_server_port
 
-from embedded_aws.extensions.background import BackgroundWork
-from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.sfn_task_credentials import RoleSessions
 from embedded_aws.iam.principals import trusts_service
 from embedded_aws.jobs import container as containers
@@ -46,7 +45,7 @@ KINDS = {
     "training": {"jobs": "training_jobs", "name": "TrainingJobName", "status": "training_job_status",
                  "log_group": "/aws/sagemaker/TrainingJobs", "detail_type": "SageMaker Training Job State Change"},
 }
-JOBS = BackgroundWork("sagemaker")
+JOBS = Workers("sagemaker-job")
 
 
 class InUse(ValidationError):
@@ -173,7 +172,7 @@ def launch(kind: str, backend: SageMakerModelBackend, job: Any, request: dict[st
             setattr(job, KINDS[kind]["status"], "Failed")
             job.failure_reason = f"InternalServerError: embedded AWS error: {exc!r}"
 
-    JOBS.start(job.arn, work, f"{kind}-{request[KINDS[kind]['name']]}")
+    JOBS.start_cancellable(job.arn, work)
 
 
 def _created(kind: str, response: Any, original: Any) -> ActionResult:
