@@ -5,6 +5,8 @@ PutApprovalResult. Here an execution starts ``InProgress`` and a worker runs it:
 
 * ``Source/S3`` reads the object version from the source bucket and writes it into the artifact store;
   a missing object fails the action, as in CodePipeline.
+* ``Source/CodeCommit`` zips the tip of the branch (``CODE_ZIP``) of a repository the action's role may read
+  (``codecommit:GetBranch``, ``GetCommit``, ``UploadArchive``); the summary is the commit's subject.
 * ``Build/CodeBuild`` starts a build of the project on the input artifact (with the action's
   ``EnvironmentVariables`` over the project's) and follows it to its end.
 * ``Approval/Manual`` waits for PutApprovalResult with the action's token; ``Rejected`` fails the stage.
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.codebuild.models import codebuild_backends
+from moto.codecommit.models import codecommit_backends
 from moto.codepipeline.models import CodePipelineBackend, PipelineExecution
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
@@ -30,6 +33,9 @@ from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
 from moto.s3.models import s3_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
+from embedded_aws.extensions.codecommit_git import archive
+from embedded_aws.extensions.iam_authorization import AUTHORIZER
+from embedded_aws.iam.actions import Authorization
 
 POLL_SECONDS = 0.05
 WORKERS = Workers("codepipeline")
@@ -118,6 +124,32 @@ def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
     return f"Amazon S3 version id: {source.version_id}"
 
 
+def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
+    """The branch tip as a zip (``CODE_ZIP``), read with the action's role (or the pipeline's), as CodePipeline does."""
+    config = action["configuration"]
+    name, branch = config["RepositoryName"], config["BranchName"]
+    if config.get("OutputArtifactFormat", "CODE_ZIP") != "CODE_ZIP":
+        raise ActionFailed(f"OutputArtifactFormat {config['OutputArtifactFormat']} is not emulated (CODE_ZIP is)")
+    repository = codecommit_backends[run.account][run.region].repositories.get(name)
+    if repository is None:
+        raise ActionFailed(f"The repository {name} does not exist in the account {run.account}")
+    role = action.get("roleArn") or run.declaration["roleArn"]
+    for permission in ("codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive"):
+        refusal = AUTHORIZER.check_as_role(role, "codepipeline-source", Authorization(permission, (repository.repository_metadata["Arn"],)))
+        if refusal is not None:
+            raise ActionFailed(f"The service role or action role doesn't have the permissions required to access the AWS CodeCommit "
+                               f"repository named {name}. Update the IAM role permissions, and then try again. Error: {refusal.message}")
+    try:
+        commit, subject, body = archive(run.account, run.region, name, branch)
+    except LookupError as exc:
+        raise ActionFailed(f"The branch {branch} does not exist in the repository {name} (push a commit to it first)") from exc
+    for output in action.get("outputArtifacts", []):
+        run.new_artifact(output["name"], body)
+        run.revisions.append({"name": output["name"], "revisionId": commit, "created": iso_8601_datetime_with_milliseconds(utcnow())})
+    state.external_id = commit
+    return subject
+
+
 def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str:
     project = action["configuration"]["ProjectName"]
     backend = codebuild_backends[run.account][run.region]
@@ -157,6 +189,7 @@ def manual_approval(run: Run, action: dict[str, Any], state: ActionState) -> str
 
 EXECUTORS: dict[tuple[str, str, str], Callable[[Run, dict[str, Any], ActionState], str]] = {
     ("Source", "AWS", "S3"): s3_source,
+    ("Source", "AWS", "CodeCommit"): codecommit_source,
     ("Build", "AWS", "CodeBuild"): codebuild_build,
     ("Approval", "AWS", "Manual"): manual_approval,
 }
@@ -263,7 +296,8 @@ def drain(timeout: float = 10.0) -> None:
 
 class CodePipelineExecutions(Extension):
     name = "codepipeline-execution"
-    summary = "Pipeline executions run their stages (S3 source, CodeBuild, manual approval) instead of succeeding at once"
+    summary = ("Pipeline executions run their stages (S3 or CodeCommit source, CodeBuild, manual approval) instead of "
+               "succeeding at once")
 
     def install(self, patcher: Patcher) -> None:
         original_start = CodePipelineBackend.start_pipeline_execution

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from embedded_aws import EmbeddedAws
-from support import event_queue, queued_events, wait_for
+from support import event_queue, queued_events, trust_policy, wait_for
 
 PUSH_AND_PULL = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["codecommit:GitPull", "codecommit:GitPush"],
@@ -101,3 +102,59 @@ def test_wrong_secret_missing_repository_and_no_credentials_are_refused(aws: Emb
     session = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="ci-build")["Credentials"]
     as_session = git("ls-remote", _authenticated(repository, (session["AccessKeyId"], session["SecretAccessKey"])), check=False)
     assert as_session.returncode != 0 and "Authentication failed" in as_session.stderr
+
+
+def _source_pipeline(aws: EmbeddedAws) -> Any:
+    """Pipeline ``model-build``: the repository's main branch, then a manual approval; a push starts it (EventBridge)."""
+    iam, cp, events = aws.client("iam"), aws.client("codepipeline"), aws.client("events")
+    role = iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))["Role"]["Arn"]
+    aws.client("s3").create_bucket(Bucket="artifacts")
+    source = {"name": "Code", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"},
+              "configuration": {"RepositoryName": "modelbuild", "BranchName": "main", "PollForSourceChanges": "false"},
+              "outputArtifacts": [{"name": "SourceOutput"}]}
+    approve = {"name": "Approve", "actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}
+    cp.create_pipeline(pipeline={"name": "model-build", "roleArn": role, "artifactStore": {"type": "S3", "location": "artifacts"},
+                                 "stages": [{"name": "Source", "actions": [source]}, {"name": "Release", "actions": [approve]}]})
+    events.put_rule(Name="on-push", EventPattern=json.dumps({
+        "source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
+        "resources": ["arn:aws:codecommit:us-east-1:123456789012:modelbuild"],
+        "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"], "referenceName": ["main"]}}))
+    events.put_targets(Rule="on-push", Targets=[{"Id": "pipeline", "Arn": "arn:aws:codepipeline:us-east-1:123456789012:model-build",
+                                                 "RoleArn": role}])
+    return cp
+
+
+def _source_action(cp: Any, executions: int, status: str) -> dict[str, Any]:
+    """The source action of the ``executions``-th run, once it is ``status``."""
+    wait_for(lambda: len(cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]) == executions,
+             timeout=10)
+
+    def latest() -> dict[str, Any]:
+        return dict(cp.get_pipeline_state(name="model-build")["stageStates"][0]["actionStates"][0].get("latestExecution", {}))
+
+    return wait_for(lambda: (found := latest()).get("status") == status and found, timeout=10)
+
+
+def test_a_push_starts_the_pipeline_whose_source_is_the_branch_tip(aws: EmbeddedAws, repository: str, tmp_path: Path) -> None:
+    key = _user(aws, "ana", PUSH_AND_PULL)
+    cp = _source_pipeline(aws)
+    work = tmp_path / "work"
+    git("init", "-q", "--initial-branch=main", str(work))
+    _commit(work, "first")
+    git("push", "-q", _authenticated(repository, key), "main", cwd=work)
+    refused = _source_action(cp, 1, "Failed")  # the pipeline role may not read the repository yet
+    assert refused["summary"].startswith("The service role or action role doesn't have the permissions required to access the AWS "
+                                         "CodeCommit repository named modelbuild.")
+    assert "is not authorized to perform: codecommit:GetBranch" in refused["summary"]
+
+    aws.client("iam").put_role_policy(RoleName="pipeline", PolicyName="source", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive"],
+             "Resource": "arn:aws:codecommit:us-east-1:123456789012:modelbuild"},
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::artifacts/*"}]}))
+    second = _commit(work, "train with more trees")
+    git("push", "-q", _authenticated(repository, key), "main", cwd=work)
+    source = _source_action(cp, 2, "Succeeded")
+    assert (source["status"], source["summary"], source["externalExecutionId"]) == ("Succeeded", "train with more trees", second)
+    [latest, _] = cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
+    assert latest["sourceRevisions"] == [{"actionName": "SourceOutput", "revisionId": second}]
