@@ -7,7 +7,7 @@ and IAM authorizes ``codecommit:GitPull`` (fetch, clone) and ``codecommit:GitPus
 embedded AWS takes an IAM user's access key id and secret as the Git user name and password (where CodeCommit issues
 service-specific Git credentials or signs with the credential helper). A push that moves a branch or tag emits
 ``CodeCommit Repository State Change`` (``referenceCreated``/``referenceUpdated``/``referenceDeleted``) to EventBridge,
-the event CodePipeline's CodeCommit source rule listens for.
+the event CodePipeline's CodeCommit source rule listens for. ``AWS::CodeCommit::Repository`` is created through the API.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from moto.cloudformation.exceptions import ValidationError
 from moto.codecommit.models import CodeCommit, CodeCommitBackend, codecommit_backends
 from moto.events.models import events_backends
 from moto.settings import moto_server_port
 
 from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.cfn_resource import ApiResource, register_resource_types
 from embedded_aws.extensions.iam_authorization import AUTHORIZER
 from embedded_aws.extensions.wsgi_routes import route_paths
 from embedded_aws.git.http_backend import run_backend
@@ -161,6 +163,29 @@ def serve(environ: dict[str, Any], start_response: Any, found: re.Match[str]) ->
     return [body]
 
 
+class RepositoryResource(ApiResource):
+    TYPE = "AWS::CodeCommit::Repository"
+    SERVICE = "codecommit"
+    NAME_PROPERTY = "RepositoryName"
+    ATTRIBUTES = ("Arn", "CloneUrlHttp", "CloneUrlSsh", "Name")
+
+    @classmethod
+    def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if properties.get("Code") or properties.get("Triggers"):
+            raise ValidationError(message=f"{name} ({cls.TYPE}): the embedded AWS creates repositories without Code or Triggers")
+        request: dict[str, Any] = {"repositoryName": name}
+        if properties.get("RepositoryDescription"):
+            request["repositoryDescription"] = properties["RepositoryDescription"]
+        described = client.create_repository(**request)["repositoryMetadata"]
+        repository_id = described["repositoryId"]
+        return repository_id, {"Arn": described["Arn"], "CloneUrlHttp": described["cloneUrlHttp"],
+                               "CloneUrlSsh": described["cloneUrlSsh"], "Name": name}
+
+    @classmethod
+    def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:
+        client.delete_repository(repositoryName=properties["RepositoryName"])  # Ref is the id; the name is required
+
+
 class CodeCommitGit(Extension):
     name = "codecommit-git"
     summary = ("CodeCommit repositories are served over Git smart HTTP (clone, push) with IAM GitPull/GitPush, and a push "
@@ -182,6 +207,7 @@ class CodeCommitGit(Extension):
         patcher.replace(CodeCommit, "__init__", __init__)
         patcher.replace(CodeCommitBackend, "delete_repository", delete_repository)
         route_paths(patcher, PATH, serve)
+        register_resource_types(patcher, RepositoryResource)
 
     def reset(self) -> None:
         REPOSITORIES.forget()

@@ -403,6 +403,8 @@ RESOURCES: dict[str, Resolver] = {
                                                       "PutApprovalResult", "StopPipelineExecution",
                                                       "RetryStageExecution")},
     **{f"codebuild:{op}": _CB_PROJECT for op in ("StartBuild",)},
+    **{f"codecommit:{op}": arns("codecommit", "{}", "repositoryName")
+       for op in ("CreateRepository", "GetRepository", "DeleteRepository", "GetBranch", "TagResource")},
     "codebuild:CreateProject": arns("codebuild", "project/{}", "name"),
     "codebuild:UpdateProject": arns("codebuild", "project/{}", "name"),
     "codebuild:DeleteProject": arns("codebuild", "project/{}", "name"),

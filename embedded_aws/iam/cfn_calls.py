@@ -211,6 +211,7 @@ CREATE: dict[str, Callable[[Target], list[Call]]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _one("s3", "PutBucketPolicy", lambda t: {"Bucket": t.properties.get("Bucket")}),
     "AWS::CloudTrail::Trail": lambda t: [("cloudtrail", op, {"Name": t.name}) for op in ("CreateTrail", "StartLogging")],
+    "AWS::CodeCommit::Repository": _one("codecommit", "CreateRepository", lambda t: {"repositoryName": t.name}),
     "AWS::KMS::Key": _key,
     "AWS::KMS::Alias": _one("kms", "CreateAlias", lambda t: {"AliasName": t.properties.get("AliasName"),
                                                              "TargetKeyId": t.properties.get("TargetKeyId")}),
@@ -257,6 +258,7 @@ DELETE: dict[str, Callable[[Target], list[Call]]] = {
     "AWS::S3::Bucket": _one("s3", "DeleteBucket", lambda t: {"Bucket": t.name}),
     "AWS::S3::BucketPolicy": _one("s3", "DeleteBucketPolicy", lambda t: {"Bucket": t.properties.get("Bucket")}),
     "AWS::CloudTrail::Trail": _one("cloudtrail", "DeleteTrail", lambda t: {"Name": t.name}),
+    "AWS::CodeCommit::Repository": _one("codecommit", "DeleteRepository", lambda t: {"repositoryName": t.name}),
     "AWS::KMS::Alias": _one("kms", "DeleteAlias", lambda t: {"AliasName": t.properties.get("AliasName"),
                                                              "TargetKeyId": t.properties.get("TargetKeyId")}),
     "AWS::Lambda::Function": _one("lambda", "DeleteFunction", lambda t: {"FunctionName": t.name}),
@@ -307,7 +309,7 @@ NAME_PROPERTIES = {
     "AWS::SageMaker::ModelPackageGroup": "ModelPackageGroupName", "AWS::SageMaker::Model": "ModelName",
     "AWS::SageMaker::EndpointConfig": "EndpointConfigName", "AWS::SageMaker::Endpoint": "EndpointName",
     "AWS::CloudWatch::Alarm": "AlarmName", "AWS::SSM::Parameter": "Name", "AWS::EC2::SecurityGroup": "GroupName",
-    "AWS::CloudTrail::Trail": "TrailName",
+    "AWS::CloudTrail::Trail": "TrailName", "AWS::CodeCommit::Repository": "RepositoryName",
 }
 
 def _kind(resource_type: str) -> str:

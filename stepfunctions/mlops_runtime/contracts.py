@@ -60,6 +60,9 @@ class ToolingOutputs:
     #: with the S3 source (not a CodeConnections repository)
     model_build_source_bucket_name: str | None = None
     model_build_source_key: str | None = None
+    #: with the CodeCommit source (``PlatformConfig.modelbuild_source``)
+    model_build_repository_name: str | None = None
+    model_build_repository_clone_url: str | None = None
     #: with ``studio_domain``
     studio_domain_id: str | None = None
     #: with ``studio_token_issuer``

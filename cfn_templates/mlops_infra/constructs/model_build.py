@@ -2,10 +2,11 @@
 
     push ──▶ Source (S3 object via EventBridge, or CodeConnections) ──▶ Build (CodeBuild: run-pipeline) ──▶ model registry
 
-The S3 source is the default (it also works on the embedded AWS): uploading ``modelbuild.zip`` to the
-source bucket is the push. With ``connection_arn`` the source is a CodeConnections repository (GitHub,
-GitLab, Bitbucket) and a V2 pipeline trigger filters pushes to the branch. CodeCommit is not offered: it
-is closed to new customers.
+The S3 source is the default: uploading ``modelbuild.zip`` to the source bucket is the push. With
+``connection_arn`` the source is a CodeConnections repository (GitHub, GitLab, Bitbucket) and a V2 pipeline trigger
+filters pushes to the branch. With ``use_codecommit`` the platform creates the CodeCommit repository
+``<project>-modelbuild`` and a push to the branch starts the pipeline through CodeCommit's state-change event (for
+accounts that have CodeCommit, which is closed to new customers; the embedded AWS serves it for ``git push``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_iam as iam
@@ -46,7 +48,7 @@ class ModelBuild(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey,
                  access_logs: s3.IBucket, model_package_group_name: str, removal_policy: cdk.RemovalPolicy,
-                 repository: RepositorySource | None = None) -> None:
+                 repository: RepositorySource | None = None, use_codecommit: bool = False, branch: str = "main") -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.pipeline_name = f"{project}-model-build"
@@ -86,14 +88,23 @@ class ModelBuild(Construct):
         source_output = codepipeline.Artifact("SourceOutput")
         self.source_bucket: s3.Bucket | None = None
         self.source: SourceBucket | None = None
-        if repository is None:
+        self.codecommit_repository: codecommit.Repository | None = None
+        if use_codecommit and repository is None:
+            self.codecommit_repository = codecommit.Repository(
+                self, "Repository", repository_name=f"{project}-modelbuild",
+                description=f"{project}: the model-build repository (pipeline code, step scripts, buildspec)")
+            self.codecommit_repository.apply_removal_policy(removal_policy)
+            source: codepipeline.IAction = actions.CodeCommitSourceAction(
+                action_name="Code", repository=self.codecommit_repository, branch=branch, output=source_output,
+                trigger=actions.CodeCommitTrigger.EVENTS)
+        elif repository is None:
             self.source = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
                 object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push",
                 access_log_prefix="modelbuild-source/",
                 removal_policy=removal_policy)
             self.source_bucket = self.source.bucket
-            source: codepipeline.IAction = self.source.source_action(source_output)
+            source = self.source.source_action(source_output)
             self.push_rule = self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
         else:
             source = actions.CodeStarConnectionsSourceAction(

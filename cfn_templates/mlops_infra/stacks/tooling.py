@@ -101,7 +101,8 @@ class ToolingStack(cdk.Stack):
                       if config.modelbuild_connection_arn else None)
         model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,
                                  access_logs=store.access_logs, model_package_group_name=config.model_package_group_name,
-                                 removal_policy=removal, repository=repository)
+                                 removal_policy=removal, repository=repository,
+                                 use_codecommit=config.modelbuild_source == "codecommit", branch=config.modelbuild_branch)
         administration = StackSetAdministrationRole(
             self, "StackSetAdministration",
             role_name=config.stackset_administration_role_name,
@@ -198,3 +199,6 @@ class ToolingStack(cdk.Stack):
         if model_build.source_bucket is not None:
             cdk.CfnOutput(self, "ModelBuildSourceBucketName", value=model_build.source_bucket.bucket_name)
             cdk.CfnOutput(self, "ModelBuildSourceKey", value=SOURCE_KEY)
+        if model_build.codecommit_repository is not None:
+            cdk.CfnOutput(self, "ModelBuildRepositoryName", value=model_build.codecommit_repository.repository_name)
+            cdk.CfnOutput(self, "ModelBuildRepositoryCloneUrl", value=model_build.codecommit_repository.repository_clone_url_http)

@@ -117,3 +117,32 @@ def test_codeconnections_source_triggers_on_pushes_to_the_branch(tmp_path) -> No
 def test_codeconnections_source_needs_a_repository() -> None:
     with pytest.raises(ValueError, match="a CodeConnections source needs modelbuild_repository as owner/name, got 'churn'"):
         PlatformConfig(modelbuild_connection_arn="arn:aws:codeconnections:us-east-1:1:connection/x", modelbuild_repository="churn")
+
+
+def test_codecommit_source_is_a_repository_whose_push_event_starts_the_pipeline(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = PlatformConfig(modelbuild_source="codecommit", modelbuild_branch="release")
+    template = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
+    [(repository_id, repository)] = template.find_resources("AWS::CodeCommit::Repository").items()
+    assert repository["Properties"]["RepositoryName"] == "mlops-modelbuild"
+    [source] = _stage_actions(template)["Source"]
+    assert source["ActionTypeId"]["Provider"] == "CodeCommit"
+    assert source["Configuration"] == {"RepositoryName": {"Fn::GetAtt": [repository_id, "Name"]}, "BranchName": "release",
+                                       "PollForSourceChanges": False}
+    [rule] = [r for r in template.find_resources("AWS::Events::Rule").values()
+              if r["Properties"].get("EventPattern", {}).get("source") == ["aws.codecommit"]]
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["detail-type"] == ["CodeCommit Repository State Change"]
+    assert pattern["detail"]["referenceName"] == ["release"]
+    outputs = template.to_json()["Outputs"]
+    assert outputs["ModelBuildRepositoryCloneUrl"]["Value"] == {"Fn::GetAtt": [repository_id, "CloneUrlHttp"]}
+    assert "ModelBuildSourceBucketName" not in outputs
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"modelbuild_source": "git"}, "modelbuild_source must be 's3' or 'codecommit', got 'git'"),
+    ({"modelbuild_source": "codecommit", "modelbuild_connection_arn": "arn:aws:codeconnections:us-east-1:1:connection/x",
+      "modelbuild_repository": "acme/churn"}, "modelbuild_source 'codecommit' and modelbuild_connection_arn exclude each other"),
+])
+def test_model_build_source_settings_are_checked(settings: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PlatformConfig(**settings)
