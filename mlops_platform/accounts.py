@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import boto3
 import botocore.exceptions
@@ -26,6 +27,8 @@ class AccountClients(Protocol):
     def account_id(self, account: str) -> str: ...
 
     def sdk_environment(self) -> dict[str, str]: ...
+
+    def git_remote(self, clone_url: str) -> tuple[str, list[str]]: ...
 
 
 class LocalAccounts:
@@ -54,6 +57,12 @@ class LocalAccounts:
         keys = self._keys("tooling")
         return {"AWS_ENDPOINT_URL": self.state.endpoint_url, "AWS_ACCESS_KEY_ID": keys["access_key_id"],
                 "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"], "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+
+    def git_remote(self, clone_url: str) -> tuple[str, list[str]]:
+        """The tooling admin's Git credentials for an embedded CodeCommit repository (its key id and secret)."""
+        keys = self._keys("tooling")
+        scheme, rest = clone_url.split("://", 1)
+        return f"{scheme}://{quote(keys['access_key_id'], safe='')}:{quote(keys['secret_access_key'], safe='')}@{rest}", []
 
     def _keys(self, account: str) -> dict[str, str]:
         if account not in self.state.accounts:
@@ -89,6 +98,12 @@ class AwsAccounts:
         if self.session.profile_name and self.session.profile_name != "default":
             values["AWS_PROFILE"] = self.session.profile_name
         return values
+
+    def git_remote(self, clone_url: str) -> tuple[str, list[str]]:
+        """The clone URL as it is, with the AWS CLI's CodeCommit credential helper for this session's profile."""
+        profile = f" --profile {self.session.profile_name}" if self.session.profile_name and self.session.profile_name != "default" else ""
+        return clone_url, ["-c", "credential.helper=", "-c", f"credential.helper=!aws{profile} codecommit credential-helper $@",
+                           "-c", "credential.UseHttpPath=true"]
 
     def account_id(self, account: str) -> str:
         if account == "tooling":

@@ -129,27 +129,35 @@ def _kwargs(text: str | None) -> dict[str, Any]:
 
 @pipeline.command("push")
 @click.option("--source", "source", type=click.Path(file_okay=False), help="Model-build repository folder (default: seed_code/modelbuild).")
+@click.option("--branch", default="main", show_default=True, help="CodeCommit source: the branch the pipeline builds.")
 @target_options
 @project_option
 @output_option
-def push(source: str | None, project: str, output: str, **target: Any) -> None:
-    """Push the model-build repository (S3 source): the upload starts the model-build CI pipeline."""
+def push(source: str | None, branch: str, project: str, output: str, **target: Any) -> None:
+    """Push the model-build repository (git push to the CodeCommit source, or the zip to the S3 source): CI starts."""
+    from mlops_platform.modelbuild import git_source
     from mlops_platform.modelbuild.source import push_and_start
 
     accounts, outputs = _model_build(project, target)
-    if outputs.model_build_source_bucket_name is None or outputs.model_build_source_key is None:
-        raise ConfigError("this platform builds from a CodeConnections repository: push with git")
+    folder = Path(source) if source else seed_root() / "modelbuild"
+    codepipeline = accounts.client("codepipeline")
     try:
-        pushed = push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=outputs.model_build_source_bucket_name,
-                                key=outputs.model_build_source_key, folder=Path(source) if source else seed_root() / "modelbuild",
-                                pipeline=outputs.model_build_pipeline_name)
+        if outputs.model_build_repository_clone_url:
+            remote, git_args = accounts.git_remote(outputs.model_build_repository_clone_url)
+            pushed = git_source.push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch,
+                                               pipeline=outputs.model_build_pipeline_name)
+        elif outputs.model_build_source_bucket_name and outputs.model_build_source_key:
+            pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
+                                    key=outputs.model_build_source_key, folder=folder, pipeline=outputs.model_build_pipeline_name)
+        else:
+            raise ConfigError("this platform builds from a CodeConnections repository: push with git")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()
     if output == "json":
         emit_json(result)
     else:
-        console.print(f"pushed version {pushed.source_version}; {pushed.pipeline} execution {pushed.execution_id} started "
+        console.print(f"pushed {pushed.source_version}; {pushed.pipeline} execution {pushed.execution_id} started "
                       f"(follow it with: mlops pipeline status)")
 
 

@@ -72,8 +72,10 @@ def test_demo_deploys_the_platform_and_gets_a_notebook_url(env: dict[str, str]) 
     assert notebook["placement"]["subnet_id"] == environment["tooling"]["private_subnet_ids"][0]
     assert notebook["placement"]["direct_internet_access"] == "Disabled"
     # model build and deploy run there too: the good model reaches prod, the bad one is rolled back at its canary
-    built = report["model_build"]  # a push: CI ran the buildspec, whose run-pipeline ran every step of the SageMaker pipeline
+    built = report["model_build"]  # a git push: CI ran the buildspec, whose run-pipeline ran every step of the SageMaker pipeline
     assert built["ci"]["status"] == "Succeeded" and built["execution"]["status"] == "Succeeded"
+    source = built["ci"]["stages"][0]["actions"][0]  # CodePipeline's CodeCommit source: the pushed commit
+    assert (source["name"], source["status"], source["summary"]) == ("Code", "Succeeded", "Model build: first version")
     assert {s["name"] for s in built["execution"]["steps"]} == {
         "Preprocess", "Train", "Evaluate", "Register-RepackModel-Model", "AccuracyGate", "Register"}
     assert (built["registered"]["version"], built["registered"]["status"]) == (1, "PendingManualApproval")

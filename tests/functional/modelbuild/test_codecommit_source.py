@@ -79,3 +79,23 @@ def test_git_push_runs_ci_which_runs_the_pipeline_and_registers_a_version(platfo
     sagemaker = platform.client("sagemaker")
     [package] = sagemaker.list_model_packages(ModelPackageGroupName=outputs.model_package_group_name)["ModelPackageSummaryList"]
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
+
+
+def test_mlops_pipeline_push_commits_the_folder_to_the_branch_and_follows_ci(run, platform: Platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bare = tmp_path / "empty"
+    bare.mkdir()
+    refused = run("pipeline", "push", "--source", str(bare))
+    assert refused.exit_code == 2 and refused.stderr.splitlines()[-1] == f"error: {bare} is not a model-build repository: buildspec.yml missing"
+
+    result = run("pipeline", "push", "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    pushed = json.loads(result.stdout)
+    assert len(pushed["source_version"]) == 40 and pushed["pipeline"] == "mlops-modelbuild"
+    codepipeline = platform.client("codepipeline")
+    ci = wait_for_ci(codepipeline, pushed["pipeline"], pushed["execution_id"], timeout=600)
+    assert ci["status"] == "Succeeded" and ci["stages"][0]["actions"][0]["summary"] == "mlops pipeline push"
+    clone = tmp_path / "clone"
+    remote = platform.accounts.git_remote(platform.outputs["ModelBuildRepositoryCloneUrl"])[0]
+    subprocess.run(["git", "clone", "-q", remote, str(clone)], check=True, capture_output=True, timeout=60)
+    assert git("log", "--format=%H %s", cwd=clone).splitlines()[0] == f"{pushed['source_version']} mlops pipeline push"
+    assert (clone / "buildspec.yml").read_bytes() == (seed_root() / "modelbuild" / "buildspec.yml").read_bytes()
