@@ -7,24 +7,28 @@ and IAM authorizes ``codecommit:GitPull`` (fetch, clone) and ``codecommit:GitPus
 embedded AWS takes an IAM user's access key id and secret as the Git user name and password (where CodeCommit issues
 service-specific Git credentials or signs with the credential helper). A push that moves a branch or tag emits
 ``CodeCommit Repository State Change`` (``referenceCreated``/``referenceUpdated``/``referenceDeleted``) to EventBridge,
-the event CodePipeline's CodeCommit source rule listens for. ``AWS::CodeCommit::Repository`` is created through the API.
+the event CodePipeline's CodeCommit source rule listens for. ``AWS::CodeCommit::Repository`` is created through the API,
+its ``Code`` (a zip in S3) committed as the first commit of its branch.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import shutil
 import subprocess
 import tempfile
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.codecommit.models import CodeCommit, CodeCommitBackend, codecommit_backends
 from moto.events.models import events_backends
+from moto.s3.models import s3_backends
 from moto.settings import moto_server_port
 
 from embedded_aws.extensions.base import Extension, Patcher
@@ -163,6 +167,27 @@ def serve(environ: dict[str, Any], start_response: Any, found: re.Match[str]) ->
     return [body]
 
 
+def initial_commit(account: str, region: str, name: str, code: dict[str, Any]) -> str:
+    """The repository's first commit from the zip at ``Code.S3`` on ``Code.BranchName`` (``main``); its id."""
+    source = code["S3"]
+    found = s3_backends[account]["global"].get_object(source["Bucket"], source["Key"], version_id=source.get("ObjectVersion"))
+    if found is None:
+        raise LookupError(f"Code: no object s3://{source['Bucket']}/{source['Key']}")
+    branch = code.get("BranchName") or "main"
+    folder = REPOSITORIES.path(account, region, name)
+    with tempfile.TemporaryDirectory(prefix="embedded-codecommit-code-") as work:
+        with zipfile.ZipFile(io.BytesIO(found.value)) as archive:
+            archive.extractall(work)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": work, "GIT_AUTHOR_NAME": "AWS CloudFormation",
+               "GIT_AUTHOR_EMAIL": "cloudformation@amazonaws.com", "GIT_COMMITTER_NAME": "AWS CloudFormation",
+               "GIT_COMMITTER_EMAIL": "cloudformation@amazonaws.com"}
+        for args in (["init", "-q", f"--initial-branch={branch}", "."], ["add", "-A"], ["commit", "-q", "--allow-empty", "-m", "Initial commit"],
+                     ["push", "-q", str(folder), f"HEAD:refs/heads/{branch}"]):
+            subprocess.run(["git", *args], cwd=work, env=env, capture_output=True, check=True)
+        subprocess.run(["git", "-C", str(folder), "symbolic-ref", "HEAD", f"refs/heads/{branch}"], check=True)
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
 class RepositoryResource(ApiResource):
     TYPE = "AWS::CodeCommit::Repository"
     SERVICE = "codecommit"
@@ -171,15 +196,23 @@ class RepositoryResource(ApiResource):
 
     @classmethod
     def create(cls, client: Any, name: str, properties: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        if properties.get("Code") or properties.get("Triggers"):
-            raise ValidationError(message=f"{name} ({cls.TYPE}): the embedded AWS creates repositories without Code or Triggers")
+        if properties.get("Triggers"):
+            raise ValidationError(message=f"{name} ({cls.TYPE}): the embedded AWS creates repositories without Triggers")
+        code = properties.get("Code")
+        if code is not None and not (code.get("S3") or {}).get("Bucket"):
+            raise ValidationError(message=f"{name} ({cls.TYPE}): Code needs S3 with Bucket and Key")
         request: dict[str, Any] = {"repositoryName": name}
         if properties.get("RepositoryDescription"):
             request["repositoryDescription"] = properties["RepositoryDescription"]
         described = client.create_repository(**request)["repositoryMetadata"]
-        repository_id = described["repositoryId"]
-        return repository_id, {"Arn": described["Arn"], "CloneUrlHttp": described["cloneUrlHttp"],
-                               "CloneUrlSsh": described["cloneUrlSsh"], "Name": name}
+        if code is not None:
+            try:
+                initial_commit(described["accountId"], client.meta.region_name, name, code)
+            except (LookupError, zipfile.BadZipFile) as exc:
+                client.delete_repository(repositoryName=name)
+                raise ValidationError(message=f"{name} ({cls.TYPE}): {exc}") from exc
+        return described["repositoryId"], {"Arn": described["Arn"], "CloneUrlHttp": described["cloneUrlHttp"],
+                                           "CloneUrlSsh": described["cloneUrlSsh"], "Name": name}
 
     @classmethod
     def remove(cls, client: Any, physical_id: str, properties: dict[str, Any]) -> None:

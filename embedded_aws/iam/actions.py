@@ -256,6 +256,10 @@ def _bucket(params: Params, scope: Scope) -> list[str]:
     return [f"arn:aws:s3:::{b}" for b in value(params, "Bucket")]
 
 
+def _object(params: Params, scope: Scope) -> list[str]:
+    return [f"arn:aws:s3:::{b}/{k}" for b in value(params, "Bucket") for k in value(params, "Key")]
+
+
 def _kms_alias(params: Params, scope: Scope) -> list[str]:
     """CreateAlias/DeleteAlias are authorized on the alias and on its key."""
     aliases = [f"arn:aws:kms:{scope.region}:{scope.account}:{a}" for a in value(params, "AliasName")]
@@ -410,7 +414,8 @@ RESOURCES: dict[str, Resolver] = {
     "codebuild:DeleteProject": arns("codebuild", "project/{}", "name"),
     "codebuild:BatchGetBuilds": _codebuild_builds, "codebuild:StopBuild": _codebuild_builds,
     "codebuild:BatchGetProjects": arns("codebuild", "project/{}", "names[]"),
-    # S3 buckets (objects are authorized through the S3 request path)
+    # S3 buckets (objects are authorized through the S3 request path; GetObject here is a service reading for its caller)
+    "s3:GetObject": _object,
     **{f"s3:{op}": _bucket for op in ("CreateBucket", "DeleteBucket", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketTagging",
                                        "PutBucketEncryption", "PutBucketVersioning", "PutPublicAccessBlock",
                                        "PutBucketLifecycleConfiguration", "PutBucketLogging", "PutBucketNotification",

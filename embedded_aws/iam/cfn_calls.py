@@ -211,7 +211,10 @@ CREATE: dict[str, Callable[[Target], list[Call]]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _one("s3", "PutBucketPolicy", lambda t: {"Bucket": t.properties.get("Bucket")}),
     "AWS::CloudTrail::Trail": lambda t: [("cloudtrail", op, {"Name": t.name}) for op in ("CreateTrail", "StartLogging")],
-    "AWS::CodeCommit::Repository": _one("codecommit", "CreateRepository", lambda t: {"repositoryName": t.name}),
+    "AWS::CodeCommit::Repository": lambda t: [
+        ("codecommit", "CreateRepository", {"repositoryName": t.name}),
+        *([("s3", "GetObject", {"Bucket": t.properties["Code"]["S3"].get("Bucket"), "Key": t.properties["Code"]["S3"].get("Key")})]
+          if (t.properties.get("Code") or {}).get("S3") else [])],
     "AWS::KMS::Key": _key,
     "AWS::KMS::Alias": _one("kms", "CreateAlias", lambda t: {"AliasName": t.properties.get("AliasName"),
                                                              "TargetKeyId": t.properties.get("TargetKeyId")}),

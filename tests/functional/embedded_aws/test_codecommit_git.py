@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws
 from support import event_queue, queued_events, trust_policy, wait_for
@@ -158,3 +159,41 @@ def test_a_push_starts_the_pipeline_whose_source_is_the_branch_tip(aws: Embedded
     assert (source["status"], source["summary"], source["externalExecutionId"]) == ("Succeeded", "train with more trees", second)
     [latest, _] = cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
     assert latest["sourceRevisions"] == [{"actionName": "SourceOutput", "revisionId": second}]
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_stack_creates_the_repository_with_its_initial_code(aws: EmbeddedAws, tmp_path: Path) -> None:
+    s3, cfn = aws.client("s3"), aws.client("cloudformation")
+    s3.create_bucket(Bucket="seeds")
+    s3.put_object(Bucket="seeds", Key="modelbuild.zip", Body=_zip({"buildspec.yml": "version: 0.2\n", "pipelines/a.py": "x = 1\n"}))
+    template = {"Resources": {"Repo": {"Type": "AWS::CodeCommit::Repository", "Properties": {
+        "RepositoryName": "seeded", "Code": {"S3": {"Bucket": "seeds", "Key": "modelbuild.zip"}, "BranchName": "main"}}}},
+        "Outputs": {"Url": {"Value": {"Fn::GetAtt": ["Repo", "CloneUrlHttp"]}}}}
+    cfn.create_stack(StackName="repo", TemplateBody=json.dumps(template))
+    [stack] = cfn.describe_stacks(StackName="repo")["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+    key = _user(aws, "ana", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "codecommit:GitPull", "Resource": "*"}]})
+    clone = tmp_path / "clone"
+    git("clone", "-q", _authenticated(stack["Outputs"][0]["OutputValue"], key), str(clone))
+    assert (clone / "buildspec.yml").read_text() == "version: 0.2\n" and (clone / "pipelines" / "a.py").read_text() == "x = 1\n"
+    assert git("log", "--format=%an %s", cwd=clone).stdout.strip() == "AWS CloudFormation Initial commit"
+
+    template["Resources"]["Repo"]["Properties"].update(RepositoryName="missing", Code={"S3": {"Bucket": "seeds", "Key": "nope.zip"}})
+    cfn.create_stack(StackName="broken", TemplateBody=json.dumps(template))
+    [broken] = cfn.describe_stacks(StackName="broken")["Stacks"]
+    assert broken["StackStatus"] in ("CREATE_FAILED", "ROLLBACK_COMPLETE")
+    reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="broken")["StackEvents"]]
+    assert any("Code: no object s3://seeds/nope.zip" in reason for reason in reasons), reasons
+    with pytest.raises(ClientError) as gone:  # the repository created before the code failed is removed again
+        aws.client("codecommit").get_repository(repositoryName="missing")
+    assert gone.value.response["Error"]["Code"] == "RepositoryDoesNotExistException"
