@@ -66,7 +66,7 @@ def wait_for_execution(sfn: Any, execution_arn: str, timeout: float = 15.0) -> d
 
 
 def zip_module(files: dict[str, str]) -> bytes:
-    """A Lambda deployment package holding ``files`` (path -> source)."""
+    """A zip holding ``files`` (path -> text): a Lambda deployment package, a repository's initial code."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, source in files.items():

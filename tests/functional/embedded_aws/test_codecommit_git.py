@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from embedded_aws import EmbeddedAws
-from support import event_queue, queued_events, trust_policy, wait_for
+from support import event_queue, queued_events, trust_policy, wait_for, zip_module
 
 PUSH_AND_PULL = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["codecommit:GitPull", "codecommit:GitPush"],
@@ -161,21 +161,10 @@ def test_a_push_starts_the_pipeline_whose_source_is_the_branch_tip(aws: Embedded
     assert latest["sourceRevisions"] == [{"actionName": "SourceOutput", "revisionId": second}]
 
 
-def _zip(files: dict[str, str]) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 def test_a_stack_creates_the_repository_with_its_initial_code(aws: EmbeddedAws, tmp_path: Path) -> None:
     s3, cfn = aws.client("s3"), aws.client("cloudformation")
     s3.create_bucket(Bucket="seeds")
-    s3.put_object(Bucket="seeds", Key="modelbuild.zip", Body=_zip({"buildspec.yml": "version: 0.2\n", "pipelines/a.py": "x = 1\n"}))
+    s3.put_object(Bucket="seeds", Key="modelbuild.zip", Body=zip_module({"buildspec.yml": "version: 0.2\n", "pipelines/a.py": "x = 1\n"}))
     template = {"Resources": {"Repo": {"Type": "AWS::CodeCommit::Repository", "Properties": {
         "RepositoryName": "seeded", "Code": {"S3": {"Bucket": "seeds", "Key": "modelbuild.zip"}, "BranchName": "main"}}}},
         "Outputs": {"Url": {"Value": {"Fn::GetAtt": ["Repo", "CloneUrlHttp"]}}}}
