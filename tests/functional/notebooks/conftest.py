@@ -10,8 +10,9 @@ from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.notebooks.service import NotebookPlatform, NotebookService
 from support import Platform, deployed_platform
 
-# The poll fallback waits 5 s: long enough that a loaded test machine still releases the token by the event.
-CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=5, notebook_max_polls=12)
+# The poll fallback waits 10 s: long enough that a loaded test machine (pipelines run their jobs in parallel modules)
+# still releases the token by the event.
+CONFIG = PlatformConfig(retain_data=False, notebook_poll_seconds=10, notebook_max_polls=6)
 USERS = ("ana", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy")
 
 
