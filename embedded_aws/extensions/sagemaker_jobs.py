@@ -14,23 +14,23 @@ import logging
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from moto.core.responses import ActionResult, EmptyResult
 from moto.events.models import events_backends
 from moto.logs.models import logs_backends
 from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
+from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.settings import moto_server_port
 
+from embedded_aws.clients import credentials_client
 from embedded_aws.extensions.base import Extension, Patcher, Workers
-from embedded_aws.extensions.sfn_task_credentials import RoleSessions
-from embedded_aws.iam.principals import trusts_service
+from embedded_aws.iam.principals import role_credentials, trusts_service
 from embedded_aws.jobs import container as containers
 from embedded_aws.jobs.container import Container
 from embedded_aws.jobs.processing import run_processing_job
@@ -38,7 +38,7 @@ from embedded_aws.jobs.training import run_training_job
 
 logger = logging.getLogger(__name__)
 SERVICE_PRINCIPAL = "sagemaker.amazonaws.com"
-SESSIONS = RoleSessions("SageMaker")
+SESSION_NAME = "SageMaker"
 KINDS = {
     "processing": {"jobs": "processing_jobs", "name": "ProcessingJobName", "status": "processing_job_status",
                    "log_group": "/aws/sagemaker/ProcessingJobs", "detail_type": "SageMaker Processing Job State Change"},
@@ -58,18 +58,23 @@ def endpoint_url() -> str:
     return f"http://localhost:{moto_server_port()}"
 
 
-def role_credentials(role_arn: str, region: str) -> dict[str, str]:
-    """A session of ``role_arn`` as the job's process environment."""
-    session = SESSIONS.credentials(role_arn, region)
-    return {"AWS_ACCESS_KEY_ID": session.access_key_id, "AWS_SECRET_ACCESS_KEY": session.secret_access_key,
-            "AWS_SESSION_TOKEN": session.session_token}
+@dataclass(frozen=True)
+class RoleSession:
+    """A session SageMaker holds of a job's or pipeline's role: clients for its calls, environment for its process."""
 
+    region: str
+    keys: tuple[str, str, str]  # access key id, secret, session token
 
-def role_s3(credentials: dict[str, str], region: str) -> Any:
-    return boto3.client("s3", region_name=region, endpoint_url=endpoint_url(),
-                        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-                        aws_session_token=credentials["AWS_SESSION_TOKEN"], config=Config(retries={"max_attempts": 2}))
+    @classmethod
+    def of(cls, role_arn: str, region: str) -> RoleSession:
+        return cls(region, role_credentials(role_arn, SESSION_NAME, region))
+
+    def client(self, service: str) -> Any:
+        return credentials_client(endpoint_url(), service, *self.keys, region=self.region, config=Config(retries={"max_attempts": 2}))
+
+    def environment(self) -> dict[str, str]:
+        key, secret, token = self.keys
+        return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token}
 
 
 def check_role(role_arn: str) -> None:
@@ -138,9 +143,9 @@ def _run(kind: str, backend: SageMakerModelBackend, job: Any, request: dict[str,
     with tempfile.TemporaryDirectory(prefix=f"embedded-{kind}-") as work:
         box = Container(Path(work) / "opt-ml")
         box.root.mkdir()
-        credentials = role_credentials(request["RoleArn"], backend.region_name)
-        env = containers.environment({}, credentials, backend.region_name, endpoint_url())
-        s3 = role_s3(credentials, backend.region_name)
+        session = RoleSession.of(request["RoleArn"], backend.region_name)
+        env = containers.environment({}, session.environment(), backend.region_name, endpoint_url())
+        s3 = session.client("s3")
         if kind == "processing":
             result = run_processing_job(request, box, s3, env, log, cancel)
             log.flush()
@@ -235,10 +240,6 @@ _ORIGINAL = {"create_processing_job": SageMakerResponse.create_processing_job,
              "create_training_job": SageMakerResponse.create_training_job}
 
 
-def job_backend(account: str, region: str) -> SageMakerModelBackend:
-    return sagemaker_backends[account][region]
-
-
 class SageMakerJobs(Extension):
     name = "sagemaker-jobs"
     summary = ("Processing and training jobs run their entrypoint on this machine with the container conventions "
@@ -249,7 +250,6 @@ class SageMakerJobs(Extension):
 
     def reset(self) -> None:
         JOBS.stop_all()
-        SESSIONS.forget()
 
     def shutdown(self) -> None:
         JOBS.stop_all()

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core.responses import ActionResult
 from moto.events.models import events_backends
@@ -29,7 +27,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn, get_pipeline_from_name
 
 from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.extensions.sagemaker_jobs import check_role, endpoint_url, role_credentials
+from embedded_aws.extensions.sagemaker_jobs import RoleSession, check_role
 from embedded_aws.jobs.s3_data import DataError, read_text
 from embedded_aws.pipeline_engine.api_shapes import request_for
 from embedded_aws.pipeline_engine.executor import PipelineRun, StepOutcome, StepRecord
@@ -48,11 +46,8 @@ class SageMakerStepRunner:
     """Steps as the pipeline's role: jobs created and followed through the SageMaker API, packages registered."""
 
     def __init__(self, role_arn: str, region: str, cancel: threading.Event) -> None:
-        credentials = role_credentials(role_arn, region)
-        settings = {"region_name": region, "endpoint_url": endpoint_url(), "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
-                    "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
-                    "aws_session_token": credentials["AWS_SESSION_TOKEN"], "config": Config(retries={"max_attempts": 2})}
-        self.sagemaker, self.s3 = boto3.client("sagemaker", **settings), boto3.client("s3", **settings)
+        session = RoleSession.of(role_arn, region)
+        self.sagemaker, self.s3 = session.client("sagemaker"), session.client("s3")
         self.cancel = cancel
 
     def run_job(self, kind: str, request: dict[str, Any]) -> StepOutcome:
@@ -96,10 +91,6 @@ class SageMakerStepRunner:
 def _client_error(exc: ClientError) -> str:
     error = exc.response.get("Error", {})
     return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}"
-
-
-def _millis(moment: datetime | None) -> int | None:
-    return int(moment.timestamp() * 1000) if moment else None
 
 
 @dataclass

@@ -41,8 +41,7 @@ SESSION_SECONDS = 3600
 class RoleSessions:
     """One live session per role (renewed before it expires), so repeated tasks do not pile up sessions."""
 
-    def __init__(self, session_name: str = "states-task") -> None:
-        self.session_name = session_name
+    def __init__(self) -> None:
         self._sessions: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
@@ -53,7 +52,7 @@ class RoleSessions:
                 return found[1]
         account = role_arn.split(":")[4]
         session = sts_backends[account]["aws"].assume_role(
-            region_name=region, role_session_name=self.session_name, role_arn=role_arn, policy="", duration=SESSION_SECONDS,
+            region_name=region, role_session_name="states-task", role_arn=role_arn, policy="", duration=SESSION_SECONDS,
             external_id="")
         with self._lock:
             self._sessions[role_arn] = (time.monotonic() + SESSION_SECONDS - 300, session)
