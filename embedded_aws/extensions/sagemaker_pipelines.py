@@ -14,7 +14,6 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,7 +25,7 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn, get_pipeline_from_name
 
-from embedded_aws.extensions.base import Extension, Patcher
+from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.sagemaker_jobs import RoleSession, check_role
 from embedded_aws.jobs.s3_data import DataError, read_text
 from embedded_aws.pipeline_engine.api_shapes import request_for
@@ -93,16 +92,10 @@ def _client_error(exc: ClientError) -> str:
     return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}"
 
 
-@dataclass
-class Running:
-    """An execution the engine runs, and what ListPipelineExecutionSteps shows of it."""
-
-    run: PipelineRun | None
-    thread: threading.Thread | None = None
-
-
-EXECUTIONS: dict[str, Running] = {}
+#: Runs by execution ARN (what ListPipelineExecutionSteps shows); their threads are :data:`WORKERS`'.
+RUNS: dict[str, PipelineRun] = {}
 _lock = threading.Lock()
+WORKERS = Workers("pipeline")
 
 
 class _ExecutionEvents:
@@ -162,40 +155,30 @@ def start(backend: SageMakerModelBackend, pipeline: Any, execution: Any) -> None
     except (ExpressionError, ValueError, KeyError) as exc:
         _finish(execution, events, "Failed", f"ClientError: the pipeline definition cannot run: {exc}")
         return
-    cancel = threading.Event()
     variables = {"PipelineExecutionId": execution.arn.rsplit("/", 1)[-1], "PipelineExecutionArn": execution.arn,
                  "PipelineName": pipeline.pipeline_name, "PipelineArn": pipeline.arn,
                  "StartDateTime": execution.start_time.isoformat(), "CurrentDateTime": datetime.now(timezone.utc).isoformat()}
     parallelism = int((execution.parallelism_configuration or {}).get("MaxParallelExecutionSteps") or 50)
-    run = PipelineRun(graph, parameters, variables, SageMakerStepRunner(pipeline.role_arn, backend.region_name, cancel),
-                      on_change=events.step, parallelism=parallelism)
-    run.stop_requested = cancel
 
-    def work() -> None:
+    def work(cancel: threading.Event) -> None:
         try:
+            run = PipelineRun(graph, parameters, variables, SageMakerStepRunner(pipeline.role_arn, backend.region_name, cancel),
+                              on_change=events.step, parallelism=parallelism, stop_requested=cancel)
+            with _lock:
+                RUNS[execution.arn] = run
             status, reason = run.run()
         except Exception as exc:
             logger.exception("pipeline execution %s crashed", execution.arn)
             status, reason = "Failed", f"InternalServerError: embedded AWS error: {exc!r}"
         _finish(execution, events, status, reason)
 
-    thread = threading.Thread(target=work, name=f"pipeline-{variables['PipelineExecutionId']}", daemon=True)
-    with _lock:
-        EXECUTIONS[execution.arn] = Running(run, thread)
-    thread.start()
+    WORKERS.start_cancellable(execution.arn, work)
 
 
 def stop_all(timeout: float = 30.0) -> None:
+    WORKERS.stop_all(timeout)
     with _lock:
-        running = list(EXECUTIONS.values())
-        EXECUTIONS.clear()
-    for item in running:
-        if item.run:
-            item.run.stop_requested.set()
-    deadline = time.monotonic() + timeout
-    for item in running:
-        if item.thread:
-            item.thread.join(max(0.0, deadline - time.monotonic()))
+        RUNS.clear()
 
 
 def _step_row(record: StepRecord) -> dict[str, Any]:
@@ -248,8 +231,8 @@ class _Api:
             raise ValidationError(message=f"1 validation error detected: Value '{order}' at 'sortOrder' failed to satisfy "
                                           "constraint: Member must satisfy enum value set: [Ascending, Descending]")
         with _lock:
-            running = EXECUTIONS.get(arn)
-        records = list(running.run.records) if running and running.run else []
+            run = RUNS.get(arn)
+        records = list(run.records) if run else []
         rows = sorted((_step_row(r) for r in records), key=lambda row: row["StartTime"], reverse=order == "Descending")
         return ActionResult({"PipelineExecutionSteps": rows})
 
@@ -257,11 +240,9 @@ class _Api:
     def stop_pipeline_execution(self: Any) -> ActionResult:
         arn = self._get_param("PipelineExecutionArn")
         execution = get_pipeline_execution_from_arn(self.sagemaker_backend.pipelines, arn)
-        with _lock:
-            running = EXECUTIONS.get(arn)
-        if execution.pipeline_execution_status == "Executing" and running and running.run:
+        if execution.pipeline_execution_status == "Executing" and WORKERS.running(arn):
             execution.pipeline_execution_status = "Stopping"
-            running.run.stop_requested.set()
+            WORKERS.stop(arn)
         return ActionResult({"PipelineExecutionArn": arn})
 
 

@@ -70,13 +70,14 @@ class PipelineRun:
     """Runs ``graph`` once with ``parameters``; ``on_change`` hears every step and execution status change."""
 
     def __init__(self, graph: Graph, parameters: dict[str, Any], execution: dict[str, Any], runner: StepRunner,
-                 on_change: Callable[[StepRecord | None], None] = lambda _: None, parallelism: int = 50) -> None:
+                 on_change: Callable[[StepRecord | None], None] = lambda _: None, parallelism: int = 50,
+                 stop_requested: threading.Event | None = None) -> None:
         self.graph, self.runner, self.on_change, self.parallelism = graph, runner, on_change, parallelism
         self.execution_id = str(execution.get("PipelineExecutionId", uuid.uuid4().hex[:12]))
         self.scope = Scope(parameters=parameters, execution=execution, read_property_file=self._property_file,
                            read_s3=runner.read_s3)
         self.records: list[StepRecord] = []
-        self.stop_requested = threading.Event()
+        self.stop_requested = stop_requested or threading.Event()
         self._lock = threading.Lock()
 
     # -- the execution ------------------------------------------------------------------------
