@@ -25,13 +25,20 @@ class LogSink:
         self.group, self.stream = group, stream
 
     def write(self, line: str) -> None:
+        self.write_lines([line.rstrip("\n")])
+
+    def write_lines(self, lines: list[str]) -> None:
+        """Append ``lines`` as one batch of events (now); nothing when empty. Never raises: logging must not break the work."""
+        if not lines:
+            return
         try:
             if self.group not in self.backend.groups:
                 self.backend.create_log_group(self.group, {})
             self.backend.ensure_log_stream(self.group, self.stream)
-            self.backend.put_log_events(self.group, self.stream, [{"timestamp": int(time.time() * 1000), "message": line.rstrip("\n")}])
-        except Exception:  # logging must never break an invocation
-            logger.debug("could not store a log line of %s", self.group, exc_info=True)
+            now = int(time.time() * 1000)
+            self.backend.put_log_events(self.group, self.stream, [{"timestamp": now, "message": line} for line in lines])
+        except Exception:
+            logger.debug("could not store log lines of %s", self.group, exc_info=True)
 
 
 class ReplyTimeout(Exception):

@@ -37,12 +37,12 @@ from typing import Any
 import yaml
 from moto.codebuild.models import CodeBuildBackend
 from moto.core.utils import iso_8601_datetime_with_milliseconds
-from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
+from embedded_aws.json_line_process import LogSink
 
 logger = logging.getLogger(__name__)
 PHASES = ("install", "pre_build", "build", "post_build")
@@ -155,17 +155,8 @@ class Build:
                              endTime=iso_8601_datetime_with_milliseconds())
 
     def log(self, text: str) -> None:
-        backend = logs_backends[self.backend.account_id][self.backend.region_name]
-        try:
-            if self.log_group not in backend.groups:
-                backend.create_log_group(self.log_group, {})
-            backend.ensure_log_stream(self.log_group, self.log_stream)
-            lines = [line for line in text.splitlines() if line.strip()]
-            if lines:
-                now = int(time.time() * 1000)
-                backend.put_log_events(self.log_group, self.log_stream, [{"timestamp": now, "message": line} for line in lines])
-        except Exception:  # logging never breaks a build
-            logger.debug("could not store build log lines", exc_info=True)
+        LogSink(self.backend.account_id, self.backend.region_name, self.log_group, self.log_stream).write_lines(
+            [line for line in text.splitlines() if line.strip()])
 
     # -- the build ------------------------------------------------------------------------
     def run(self) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 from botocore.config import Config
 from moto.core.responses import ActionResult, EmptyResult
 from moto.events.models import events_backends
-from moto.logs.models import logs_backends
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
@@ -35,6 +34,7 @@ from embedded_aws.jobs import container as containers
 from embedded_aws.jobs.container import Container
 from embedded_aws.jobs.processing import run_processing_job
 from embedded_aws.jobs.training import run_training_job
+from embedded_aws.json_line_process import LogSink
 
 logger = logging.getLogger(__name__)
 SERVICE_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -87,27 +87,18 @@ class JobLog:
     """The job's output in CloudWatch Logs, stream ``<job>/algo-1-<epoch>``, flushed in batches."""
 
     def __init__(self, account: str, region: str, group: str, job_name: str) -> None:
-        self.backend = logs_backends[account][region]
-        self.group, self.stream = group, f"{job_name}/algo-1-{int(time.time())}"
-        self.pending: list[dict[str, Any]] = []
+        self.sink = LogSink(account, region, group, f"{job_name}/algo-1-{int(time.time())}")
+        self.pending: list[str] = []
 
     def __call__(self, line: str) -> None:
         if line.strip():
-            self.pending.append({"timestamp": int(time.time() * 1000), "message": line})
+            self.pending.append(line)
         if len(self.pending) >= 50:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        events, self.pending = self.pending, []
-        try:
-            if self.group not in self.backend.groups:
-                self.backend.create_log_group(self.group, {})
-            self.backend.ensure_log_stream(self.group, self.stream)
-            self.backend.put_log_events(self.group, self.stream, events)
-        except Exception:
-            logger.debug("could not store job log lines", exc_info=True)
+        lines, self.pending = self.pending, []
+        self.sink.write_lines(lines)
 
 
 def _announce(kind: str, backend: SageMakerModelBackend, job: Any) -> None:
