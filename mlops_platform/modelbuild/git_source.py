@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_platform.modelbuild.ci import execution_ids, wait_for_new_execution
-from mlops_platform.modelbuild.source import EXCLUDED_PARTS, EXCLUDED_SUFFIXES, REQUIRED, Push
+from mlops_platform.modelbuild.source import Push, repository_files
 from mlops_runtime.errors import ConfigError, MlopsError
 
 IDENTITY = {"GIT_AUTHOR_NAME": "mlops", "GIT_AUTHOR_EMAIL": "mlops@localhost", "GIT_COMMITTER_NAME": "mlops",
@@ -28,23 +28,9 @@ def _git(args: list[str], cwd: Path, git_args: list[str], check: bool = True) ->
     return result
 
 
-def _copy_tree(folder: Path, target: Path) -> None:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder)
-        if EXCLUDED_PARTS & set(relative.parts) or path.suffix in EXCLUDED_SUFFIXES or any(
-                part.endswith(".egg-info") for part in relative.parts):
-            continue
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target / relative)
-
-
 def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, message: str) -> str:
     """Commit ``folder``'s files as the new tip of ``branch`` on ``remote`` (created if missing) and push; the commit id."""
-    if not folder.is_dir():
-        raise ConfigError(f"{folder} is not a folder")
-    missing = [name for name in REQUIRED if not (folder / name).is_file()]
-    if missing:
-        raise ConfigError(f"{folder} is not a model-build repository: {', '.join(missing)} missing")
+    files = repository_files(folder)
     with tempfile.TemporaryDirectory(prefix="mlops-push-") as work:
         checkout = Path(work)
         _git(["init", "-q", f"--initial-branch={branch}", "."], checkout, [])
@@ -54,7 +40,9 @@ def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, mes
         elif "couldn't find remote ref" not in fetched.stderr:
             lines = [line for line in fetched.stderr.splitlines() if line.strip()]
             raise MlopsError(f"cannot reach the model-build repository: {lines[-1] if lines else 'git fetch failed'}")
-        _copy_tree(folder, checkout)
+        for path, relative in files:
+            (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, checkout / relative)
         _git(["add", "-A"], checkout, [])
         _git(["commit", "-q", "--allow-empty", "-m", message], checkout, [])
         _git(["push", "-q", remote, f"HEAD:refs/heads/{branch}"], checkout, git_args)

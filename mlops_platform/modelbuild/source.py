@@ -18,21 +18,30 @@ EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
 REQUIRED = ("buildspec.yml",)
 
 
-def package_source(folder: Path, kind: str = "model-build") -> bytes:
-    """``folder`` as a zip (sorted entries, fixed timestamps: the same tree gives the same bytes)."""
+def repository_files(folder: Path, kind: str = "model-build") -> list[tuple[Path, Path]]:
+    """``(path, path relative to folder)`` of the repository's files, sorted, without caches, builds and Git's own
+    folder; a clear error when ``folder`` is not a repository of ``kind``."""
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise ConfigError(f"{folder} is not a {kind} repository: {', '.join(missing)} missing")
+    files = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(folder)
+        if EXCLUDED_PARTS & set(relative.parts) or path.suffix in EXCLUDED_SUFFIXES or any(
+                part.endswith(".egg-info") for part in relative.parts):
+            continue
+        files.append((path, relative))
+    return files
+
+
+def package_source(folder: Path, kind: str = "model-build") -> bytes:
+    """``folder`` as a zip (sorted entries, fixed timestamps: the same tree gives the same bytes)."""
+    files = repository_files(folder, kind)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            relative = path.relative_to(folder)
-            if EXCLUDED_PARTS & set(relative.parts) or path.suffix in EXCLUDED_SUFFIXES or relative.name.endswith(".egg-info"):
-                continue
-            if any(part.endswith(".egg-info") for part in relative.parts):
-                continue
+        for path, relative in files:
             info = zipfile.ZipInfo(relative.as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (path.stat().st_mode & 0o777) << 16
             archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
