@@ -15,12 +15,11 @@ from mlops_runtime.contracts import ToolingOutputs
 def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: bool) -> dict[str, Any]:
     """Data in place, push → CodePipeline → CodeBuild ``run-pipeline`` → the SageMaker pipeline runs → a version registered."""
     from mlops_platform.cli.pipeline import bundled_dataset
-    from mlops_platform.modelbuild import git_source
     from mlops_platform.modelbuild.ci import wait_for_ci
     from mlops_platform.modelbuild.data import default_input_url, upload
     from mlops_platform.modelbuild.executions import latest_executions, step_rows
+    from mlops_platform.modelbuild.git_source import push_model_build
     from mlops_platform.modelbuild.registry import list_versions
-    from mlops_platform.modelbuild.source import push_and_start
     from pipelines._executions import describe_execution
 
     if text:
@@ -30,17 +29,10 @@ def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: boo
         data = upload(s3, bundled_dataset(Path(scratch)), default_input_url(outputs), outputs.artifacts_key_arn)
     if text:
         console.print(f"training data: {data['rows']} labelled rows at {data['url']}")
-    repository = seed_root() / "modelbuild"
-    if outputs.model_build_repository_clone_url:  # the demo's platform builds from CodeCommit: a real git push
-        remote, git_args = accounts.git_remote(outputs.model_build_repository_clone_url)
-        pushed = git_source.push_and_start(codepipeline, remote=remote, git_args=git_args, folder=repository, branch="main",
-                                           pipeline=outputs.model_build_pipeline_name, message="Model build: first version")
-        if text:
-            console.print(f"git push to {outputs.model_build_repository_clone_url} (main): commit {pushed.source_version[:12]}")
-    else:
-        assert outputs.model_build_source_bucket_name and outputs.model_build_source_key
-        pushed = push_and_start(s3, codepipeline, bucket=outputs.model_build_source_bucket_name, key=outputs.model_build_source_key,
-                                folder=repository, pipeline=outputs.model_build_pipeline_name)
+    # the demo's platform builds from CodeCommit: a real git push
+    pushed = push_model_build(accounts, outputs, seed_root() / "modelbuild", message="Model build: first version")
+    if text and outputs.model_build_repository_clone_url:
+        console.print(f"git push to {outputs.model_build_repository_clone_url} (main): commit {pushed.source_version[:12]}")
     with progress(f"{pushed.pipeline} {pushed.execution_id}: tests, then run-pipeline", enabled=text) as step:
         ci = wait_for_ci(codepipeline, pushed.pipeline, pushed.execution_id, timeout=900, progress=step)
     executions = latest_executions(sagemaker, outputs.sagemaker_pipeline_name, limit=1)

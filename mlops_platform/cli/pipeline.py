@@ -135,22 +135,11 @@ def _kwargs(text: str | None) -> dict[str, Any]:
 @output_option
 def push(source: str | None, branch: str, project: str, output: str, **target: Any) -> None:
     """Push the model-build repository (git push to the CodeCommit source, or the zip to the S3 source): CI starts."""
-    from mlops_platform.modelbuild import git_source
-    from mlops_platform.modelbuild.source import push_and_start
+    from mlops_platform.modelbuild.git_source import push_model_build
 
     accounts, outputs = _model_build(project, target)
-    folder = Path(source) if source else seed_root() / "modelbuild"
-    codepipeline = accounts.client("codepipeline")
     try:
-        if outputs.model_build_repository_clone_url:
-            remote, git_args = accounts.git_remote(outputs.model_build_repository_clone_url)
-            pushed = git_source.push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch,
-                                               pipeline=outputs.model_build_pipeline_name)
-        elif outputs.model_build_source_bucket_name and outputs.model_build_source_key:
-            pushed = push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
-                                    key=outputs.model_build_source_key, folder=folder, pipeline=outputs.model_build_pipeline_name)
-        else:
-            raise ConfigError("this platform builds from a CodeConnections repository: push with git")
+        pushed = push_model_build(accounts, outputs, Path(source) if source else seed_root() / "modelbuild", branch)
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()

@@ -1,4 +1,6 @@
-"""A repository folder pushed to a Git source (the model-build CodeCommit repository): its content becomes the branch tip."""
+"""A repository folder pushed to a Git source (the model-build CodeCommit repository): its content becomes the branch tip.
+
+:func:`push_model_build` pushes to whichever source the platform has (CodeCommit or the S3 bucket)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 
 from mlops_platform.modelbuild.ci import execution_ids, wait_for_new_execution
 from mlops_platform.modelbuild.source import Push, repository_files
+from mlops_platform.modelbuild.source import push_and_start as s3_push_and_start
+from mlops_runtime.contracts import ToolingOutputs
 from mlops_runtime.errors import ConfigError, MlopsError
 
 IDENTITY = {"GIT_AUTHOR_NAME": "mlops", "GIT_AUTHOR_EMAIL": "mlops@localhost", "GIT_COMMITTER_NAME": "mlops",
@@ -55,3 +59,19 @@ def push_and_start(codepipeline: Any, *, remote: str, git_args: list[str], folde
     known = execution_ids(codepipeline, pipeline)
     commit = push_folder(folder, remote, git_args, branch, message)
     return Push(commit, pipeline, wait_for_new_execution(codepipeline, pipeline, known, timeout))
+
+
+def push_model_build(accounts: Any, outputs: ToolingOutputs, folder: Path, branch: str = "main",
+                     message: str = "mlops pipeline push") -> Push:
+    """Push the model-build repository the way the platform's source takes it — ``git push`` to its CodeCommit
+    repository, or the zip to its S3 source bucket — and return the CI execution the push started."""
+    codepipeline = accounts.client("codepipeline")
+    pipeline = outputs.model_build_pipeline_name
+    if outputs.model_build_repository_clone_url:
+        remote, git_args = accounts.git_remote(outputs.model_build_repository_clone_url)
+        return push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch, pipeline=pipeline,
+                              message=message)
+    if outputs.model_build_source_bucket_name and outputs.model_build_source_key:
+        return s3_push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
+                                 key=outputs.model_build_source_key, folder=folder, pipeline=pipeline)
+    raise ConfigError("this platform builds from a CodeConnections repository: push with git")
