@@ -46,7 +46,7 @@ def build_phases(codebuild: Any, project: str) -> list[tuple[str, float]]:
 
 def main(argv: list[str] | None = None) -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    config = PlatformConfig(retain_data=False, modelbuild_source="codecommit")
+    config = PlatformConfig(retain_data=False, repository_source="codecommit")
     with EmbeddedAws() as aws, tempfile.TemporaryDirectory() as folder:
         accounts = LocalAccounts(LocalState.from_dict(aws.describe()))
         outputs = ToolingOutputs.from_stack_outputs(deploy_platform(accounts, config, synthesize(config))[0].outputs)

@@ -16,6 +16,7 @@ from embedded_aws.extensions.cfn_apigateway_stage import ApiGatewayStageResource
 from embedded_aws.extensions.cfn_cloudwatch_alarm import CloudWatchAlarmResource
 from embedded_aws.extensions.cfn_codebuild import CodeBuildProjectResource
 from embedded_aws.extensions.cfn_codepipeline import CodePipelineResource
+from embedded_aws.extensions.cfn_create_order import CfnCreateOrder
 from embedded_aws.extensions.cfn_custom_resources import CustomResources
 from embedded_aws.extensions.cfn_delete_order import CfnDeleteOrder
 from embedded_aws.extensions.cfn_ec2_network import Ec2NetworkResources
@@ -102,6 +103,7 @@ ALL: tuple[Extension, ...] = (
     KmsKeyResource(),
     SsmParameterTags(),
     Ec2NetworkResources(),
+    CfnCreateOrder(),
     CfnDeleteOrder(),
     CfnUpdateRollback(),
     CfnFailedOperations(),

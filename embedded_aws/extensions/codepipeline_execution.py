@@ -1,7 +1,9 @@
 """CodePipeline runs its executions: stages in order, actions by run order, each with a real outcome.
 
-moto 5.2.5 marks every execution ``Succeeded`` the moment it starts and has no GetPipelineState or
-PutApprovalResult. Here an execution starts ``InProgress`` and a worker runs it:
+moto 5.2.5 marks every execution ``Succeeded`` the moment it starts, never starts one when a pipeline is
+created, and has no GetPipelineState or PutApprovalResult. Here, as in CodePipeline, creating a pipeline
+starts its first execution (trigger ``CreatePipeline``), and an execution starts ``InProgress`` and a worker
+runs it:
 
 * ``Source/S3`` reads the object version from the source bucket and writes it into the artifact store;
   a missing object fails the action, as in CodePipeline.
@@ -297,16 +299,22 @@ def drain(timeout: float = 10.0) -> None:
 class CodePipelineExecutions(Extension):
     name = "codepipeline-execution"
     summary = ("Pipeline executions run their stages (S3 or CodeCommit source, CodeBuild, manual approval) instead of "
-               "succeeding at once")
+               "succeeding at once; creating a pipeline starts its first execution")
 
     def install(self, patcher: Patcher) -> None:
-        original_start = CodePipelineBackend.start_pipeline_execution
+        original_start, original_create = CodePipelineBackend.start_pipeline_execution, CodePipelineBackend.create_pipeline
         original_to_dict, original_summary = PipelineExecution.to_dict, PipelineExecution.to_summary_dict
 
         def start_pipeline_execution(self: CodePipelineBackend, name: str, variables: Any) -> str:
             execution_id = original_start(self, name, variables)
             start(self, name, execution_id)
             return execution_id
+
+        def create_pipeline(self: CodePipelineBackend, pipeline: dict[str, Any], tags: Any) -> Any:
+            created = original_create(self, pipeline, tags)
+            execution_id = original_start(self, pipeline["name"], None)
+            start(self, pipeline["name"], execution_id, {"triggerType": "CreatePipeline", "triggerDetail": ""})
+            return created
 
         def to_dict(self: PipelineExecution) -> dict[str, Any]:
             result = original_to_dict(self)
@@ -322,6 +330,7 @@ class CodePipelineExecutions(Extension):
             return result
 
         patcher.replace(CodePipelineBackend, "start_pipeline_execution", start_pipeline_execution)
+        patcher.replace(CodePipelineBackend, "create_pipeline", create_pipeline)
         patcher.replace(PipelineExecution, "to_dict", to_dict)
         patcher.replace(PipelineExecution, "to_summary_dict", to_summary_dict)
         for name in ("get_pipeline_state", "put_approval_result"):

@@ -213,6 +213,7 @@ CREATE: dict[str, Callable[[Target], list[Call]]] = {
     "AWS::CloudTrail::Trail": lambda t: [("cloudtrail", op, {"Name": t.name}) for op in ("CreateTrail", "StartLogging")],
     "AWS::CodeCommit::Repository": lambda t: [
         ("codecommit", "CreateRepository", {"repositoryName": t.name}),
+        *([("codecommit", "TagResource", {"repositoryName": t.name})] if t.tags else []),
         *([("s3", "GetObject", {"Bucket": t.properties["Code"]["S3"].get("Bucket"), "Key": t.properties["Code"]["S3"].get("Key")})]
           if (t.properties.get("Code") or {}).get("S3") else [])],
     "AWS::KMS::Key": _key,

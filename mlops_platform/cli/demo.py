@@ -67,7 +67,7 @@ def demo(port: int, network_cidr: str, without_environment: bool, output: str) -
     URL, build a model and deploy it through staging to prod."""
     from embedded_aws import EmbeddedAws
 
-    config = platform_config("mlops", None if without_environment else network_cidr, modelbuild_source="codecommit")
+    config = platform_config("mlops", None if without_environment else network_cidr, repository_source="codecommit")
     text = output == "text"
     report: dict[str, Any] = {}
     with EmbeddedAws(port=port) as aws:

@@ -18,7 +18,7 @@ def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: boo
     from mlops_platform.modelbuild.ci import wait_for_ci
     from mlops_platform.modelbuild.data import default_input_url, upload
     from mlops_platform.modelbuild.executions import latest_executions, step_rows
-    from mlops_platform.modelbuild.git_source import push_model_build
+    from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
     from mlops_platform.modelbuild.registry import list_versions
     from pipelines._executions import describe_execution
 
@@ -30,7 +30,8 @@ def model_build_demo(accounts: LocalAccounts, outputs: ToolingOutputs, text: boo
     if text:
         console.print(f"training data: {data['rows']} labelled rows at {data['url']}")
     # the demo's platform builds from CodeCommit: a real git push
-    pushed = push_model_build(accounts, outputs, seed_root() / "modelbuild", message="Model build: first version")
+    pushed = push_repository(accounts, RepositorySource.of(outputs, "model-build"), seed_root() / "modelbuild",
+                             message="Model build: first version")
     if text and outputs.model_build_repository_clone_url:
         console.print(f"git push to {outputs.model_build_repository_clone_url} (main): commit {pushed.source_version[:12]}")
     with progress(f"{pushed.pipeline} {pushed.execution_id}: tests, then run-pipeline", enabled=text) as step:

@@ -10,7 +10,7 @@ from typing import Any
 from mlops_infra.assets import seed_root
 from mlops_platform.cli.output import console, progress, table
 from mlops_platform.modelbuild.ci import decide_approval, execution_ids, wait_for_ci, wait_for_new_execution
-from mlops_platform.modelbuild.source import push_and_start
+from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
 from mlops_platform.modeldeploy.deployments import all_stages, stage_deployment
 from mlops_platform.modeldeploy.endpoints import endpoint_name
 from mlops_platform.modeldeploy.packages import find_version, set_approval
@@ -86,8 +86,9 @@ def model_deploy_demo(accounts: Any, outputs: ToolingOutputs, project: str, text
 
     if text:
         console.rule(f"6. Model deploy: push the model-deploy repository, approve version {version} → staging → approval → prod")
-    pushed = push_and_start(s3, codepipeline, bucket=outputs.model_deploy_source_bucket_name, key=outputs.model_deploy_source_key,
-                            folder=seed, pipeline=pipeline, kind="model-deploy")
+    pushed = push_repository(accounts, RepositorySource.of(outputs, "model-deploy"), seed, message="Model deploy: first version")
+    if text and outputs.model_deploy_repository_clone_url:
+        console.print(f"git push to {outputs.model_deploy_repository_clone_url} (main): commit {pushed.source_version[:12]}")
     unapproved = _follow_execution(codepipeline, pipeline, pushed.execution_id, text, "push with nothing approved yet")
     if text:
         console.print(f"push with nothing approved: {unapproved['status']} at the build, before anything deployed")

@@ -49,14 +49,14 @@ network_options = _compose(
 )
 
 
-def platform_config(project: str, network_cidr: str | None = None, network_nat: bool = False, modelbuild_source: str = "s3") -> Any:
+def platform_config(project: str, network_cidr: str | None = None, network_nat: bool = False, repository_source: str = "s3") -> Any:
     """``PlatformConfig`` for ``project`` (inside a secure ML environment when ``network_cidr`` is given); bad values are a
     :class:`ConfigError`."""
     from mlops_runtime.config import PlatformConfig
 
     try:
         return PlatformConfig(project=project, network_cidr=network_cidr or None, network_nat=network_nat,
-                              modelbuild_source=modelbuild_source)
+                              repository_source=repository_source)
     except ValueError as exc:
         option = "--network-cidr" if "network_cidr" in str(exc) else "--project"
         raise ConfigError(f"{option}: {exc}") from exc

@@ -135,11 +135,12 @@ def _kwargs(text: str | None) -> dict[str, Any]:
 @output_option
 def push(source: str | None, branch: str, project: str, output: str, **target: Any) -> None:
     """Push the model-build repository (git push to the CodeCommit source, or the zip to the S3 source): CI starts."""
-    from mlops_platform.modelbuild.git_source import push_model_build
+    from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
 
     accounts, outputs = _model_build(project, target)
     try:
-        pushed = push_model_build(accounts, outputs, Path(source) if source else seed_root() / "modelbuild", branch)
+        pushed = push_repository(accounts, RepositorySource.of(outputs, "model-build"), Path(source) if source else seed_root() / "modelbuild",
+                                 branch, message="mlops pipeline push")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()

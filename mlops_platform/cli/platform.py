@@ -54,15 +54,15 @@ def synth(outdir: str, export_templates: bool, project: str, network_cidr: str |
 @click.option("--through-execution-role", is_flag=True,
               help="CloudFormation acts as the environment's <project>-cloudformation-execution role in each account (what the "
                    "platform-admin persona must do; the environment stacks are created first, as you).")
-@click.option("--modelbuild-source", type=click.Choice(["s3", "codecommit"]), default="s3", show_default=True,
-              help="Where the model-build CI reads its repository: the S3 source bucket, or a CodeCommit repository (git push; "
-                   "accounts that have CodeCommit, and the embedded AWS).")
+@click.option("--repository-source", type=click.Choice(["s3", "codecommit"]), default="s3", show_default=True,
+              help="Where the model-build and model-deploy repositories live (the platform's and its projects'): S3 source "
+                   "buckets, or CodeCommit repositories (git push; accounts that have CodeCommit, and the embedded AWS).")
 @output_option
-def deploy(project: str, network_cidr: str | None, network_nat: bool, through_execution_role: bool, modelbuild_source: str, output: str,
+def deploy(project: str, network_cidr: str | None, network_nat: bool, through_execution_role: bool, repository_source: str, output: str,
            **target: Any) -> None:
     """Deploy the platform: the secure ML environment in each account (with --network-cidr), the tooling stack, then the
     target-account stack in staging and prod."""
-    config = platform_config(project, network_cidr, network_nat, modelbuild_source)
+    config = platform_config(project, network_cidr, network_nat, repository_source)
     if through_execution_role and not config.network_cidr:
         raise ConfigError("--through-execution-role: the execution role comes with the secure ML environment; give --network-cidr")
     accounts = open_accounts(**target)

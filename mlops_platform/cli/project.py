@@ -36,9 +36,10 @@ def _platform(platform: str, target: dict[str, Any]) -> tuple[Any, ProjectClient
 
 def _print(project: Project) -> None:
     console.print(f"{project.name} ({project.id}): {project.status}" + (f" — {project.reason}" if project.reason else ""))
-    for key in ("ModelBuildPipelineName", "ModelDeployPipelineName", "ModelPackageGroupName", "ModelBuildSourceBucketName"):
+    for key in ("ModelBuildPipelineName", "ModelDeployPipelineName", "ModelPackageGroupName", "ModelBuildRepositoryCloneUrl",
+                "ModelDeployRepositoryCloneUrl", "ModelBuildSourceBucketName", "ModelDeploySourceBucketName"):
         if key in project.outputs:
-            console.print(f"  {key}: {project.outputs[key]}")
+            console.print(f"  {key}: {project.outputs[key]}", soft_wrap=True)  # URLs stay whole, to copy
 
 
 @project_group.command("create")
@@ -52,7 +53,8 @@ def _print(project: Project) -> None:
 @output_option
 def create(name: str, staging_account_id: str | None, prod_account_id: str | None, staging_ou: str | None, prod_ou: str | None,
            project: str, output: str, **target: Any) -> None:
-    """Launch the project template for NAME, as Studio does (the template seeds both repositories, starting both pipelines).
+    """Launch the project template for NAME, as Studio does: both repositories start with the seed code, which both
+    pipelines' first executions build. With CodeCommit repositories, prints their clone URLs (git push starts CI).
 
     Stages are accounts (default: the platform's staging and prod) or, with --staging-ou/--prod-ou,
     organizational units: launch from the organization's management or delegated-administrator account.

@@ -1,6 +1,7 @@
-"""A repository folder pushed to a Git source (the model-build CodeCommit repository): its content becomes the branch tip.
+"""A repository folder pushed to a Git source (a CodeCommit repository): its content becomes the branch tip.
 
-:func:`push_model_build` pushes to whichever source the platform has (CodeCommit or the S3 bucket)."""
+:func:`push_repository` pushes the model-build or model-deploy repository to whichever source the platform has
+(CodeCommit or the S3 bucket)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ IDENTITY = {"GIT_AUTHOR_NAME": "mlops", "GIT_AUTHOR_EMAIL": "mlops@localhost", "
 
 def _git(args: list[str], cwd: Path, git_args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
     if shutil.which("git") is None:
-        raise ConfigError("git is not installed: the model-build source is a Git repository")
+        raise ConfigError("git is not installed: the platform's repositories are Git repositories")
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **{k: os.environ.get(k, v) for k, v in IDENTITY.items()}}
     result = subprocess.run(["git", *git_args, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
@@ -43,7 +45,7 @@ def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, mes
             _git(["reset", "-q", "--soft", "FETCH_HEAD"], checkout, [])
         elif "couldn't find remote ref" not in fetched.stderr:
             lines = [line for line in fetched.stderr.splitlines() if line.strip()]
-            raise MlopsError(f"cannot reach the model-build repository: {lines[-1] if lines else 'git fetch failed'}")
+            raise MlopsError(f"cannot reach the repository: {lines[-1] if lines else 'git fetch failed'}")
         for path, relative in files:
             (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, checkout / relative)
@@ -61,17 +63,37 @@ def push_and_start(codepipeline: Any, *, remote: str, git_args: list[str], folde
     return Push(commit, pipeline, wait_for_new_execution(codepipeline, pipeline, known, timeout))
 
 
-def push_model_build(accounts: Any, outputs: ToolingOutputs, folder: Path, branch: str = "main",
-                     message: str = "mlops pipeline push") -> Push:
-    """Push the model-build repository the way the platform's source takes it — ``git push`` to its CodeCommit
-    repository, or the zip to its S3 source bucket — and return the CI execution the push started."""
+@dataclass(frozen=True)
+class RepositorySource:
+    """Where one of the platform's repositories is pushed: its CodeCommit clone URL or its S3 object, and its pipeline."""
+
+    kind: str  # model-build | model-deploy
+    pipeline: str
+    clone_url: str | None
+    bucket: str | None
+    key: str | None
+
+    @classmethod
+    def of(cls, outputs: ToolingOutputs, kind: str) -> RepositorySource:
+        """The ``model-build`` or ``model-deploy`` repository of a deployed platform."""
+        if kind == "model-build":
+            return cls(kind, outputs.model_build_pipeline_name, outputs.model_build_repository_clone_url,
+                       outputs.model_build_source_bucket_name, outputs.model_build_source_key)
+        if kind == "model-deploy":
+            return cls(kind, outputs.model_deploy_pipeline_name, outputs.model_deploy_repository_clone_url,
+                       outputs.model_deploy_source_bucket_name, outputs.model_deploy_source_key)
+        raise ValueError(f"kind must be model-build or model-deploy, got {kind!r}")
+
+
+def push_repository(accounts: Any, source: RepositorySource, folder: Path, branch: str = "main", message: str = "mlops push") -> Push:
+    """Push the repository the way the platform's source takes it — ``git push`` to its CodeCommit repository, or the
+    zip to its S3 source bucket — and return the CI execution the push started."""
     codepipeline = accounts.client("codepipeline")
-    pipeline = outputs.model_build_pipeline_name
-    if outputs.model_build_repository_clone_url:
-        remote, git_args = accounts.git_remote(outputs.model_build_repository_clone_url)
-        return push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch, pipeline=pipeline,
+    if source.clone_url:
+        remote, git_args = accounts.git_remote(source.clone_url)
+        return push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch, pipeline=source.pipeline,
                               message=message)
-    if outputs.model_build_source_bucket_name and outputs.model_build_source_key:
-        return s3_push_and_start(accounts.client("s3"), codepipeline, bucket=outputs.model_build_source_bucket_name,
-                                 key=outputs.model_build_source_key, folder=folder, pipeline=pipeline)
-    raise ConfigError("this platform builds from a CodeConnections repository: push with git")
+    if source.bucket and source.key:
+        return s3_push_and_start(accounts.client("s3"), codepipeline, bucket=source.bucket, key=source.key, folder=folder,
+                                 pipeline=source.pipeline, kind=source.kind)
+    raise ConfigError(f"this platform builds from a CodeConnections repository: push the {source.kind} repository with git")

@@ -136,7 +136,7 @@ def list_projects(clients: ProjectClients, product_ids: Iterable[str]) -> list[P
 def create_project(clients: ProjectClients, product_id: str, name: str, staging: str, prod: str, tags: dict[str, str],
                    progress: Progress = lambda _: None, timeout: float = 1800.0,
                    sleep: Callable[[float], None] = time.sleep, platform: str = DEFAULT_PLATFORM) -> Project:
-    """Launch the template for ``name`` as Studio does and wait for it; the template seeds both sources."""
+    """Launch the template for ``name`` as Studio does and wait for it; the template seeds both repositories."""
     validate(name, staging, prod, platform=platform)
     try:
         clients.sagemaker.create_project(
@@ -150,9 +150,10 @@ def create_project(clients: ProjectClients, product_id: str, name: str, staging:
     if project.status != "CreateCompleted":
         raise ProjectError(f"project {name}: {project.status}: {project.reason}")
     for kind in SEED_KINDS:
-        bucket = project.outputs.get(f"{kind}SourceBucketName")
-        if bucket:
-            progress(f"project {name}: {kind} seeded in s3://{bucket}/{project.outputs[f'{kind}SourceKey']} (starts its pipeline)")
+        clone_url, bucket = project.outputs.get(f"{kind}RepositoryCloneUrl"), project.outputs.get(f"{kind}SourceBucketName")
+        where = f"git repository {clone_url}" if clone_url else f"s3://{bucket}/{project.outputs[f'{kind}SourceKey']}" if bucket else None
+        if where:
+            progress(f"project {name}: {kind} seed code in {where} (its pipeline's first execution builds it)")
     return project
 
 

@@ -52,10 +52,12 @@ class PlatformConfig:
     #: Service Catalog launches the platform adopts (notebooks launched from the console); false when the account
     #: already has a trail logging management write events here (an organization trail counts).
     management_trail: bool = True
-    #: Model build: the CodeConnections connection, ``owner/name`` repository and branch of the model-build
-    #: repository; without a connection the source is ``modelbuild_source``: the platform's S3 source bucket (``s3``)
-    #: or a CodeCommit repository ``<project>-modelbuild`` the platform creates (``codecommit``, where the account has it).
-    modelbuild_source: str = "s3"
+    #: Where the model-build and model-deploy repositories live, the platform's and every project's: S3 source buckets
+    #: whose zip upload is the push (``s3``), or CodeCommit repositories ``<name>-modelbuild``/``<name>-modeldeploy``
+    #: that ``git push`` reaches (``codecommit``, where the account has CodeCommit; projects' are seeded with the seed code).
+    repository_source: str = "s3"
+    #: The platform's model build from a CodeConnections repository instead: the connection, ``owner/name`` repository
+    #: and branch (the branch of the CodeCommit repositories too).
     modelbuild_connection_arn: str | None = None
     modelbuild_repository: str | None = None
     modelbuild_branch: str = "main"
@@ -96,10 +98,10 @@ class PlatformConfig:
                              f"got {self.project!r}")
         if not self.owner.strip():
             raise ValueError("owner must not be empty")
-        if self.modelbuild_source not in ("s3", "codecommit"):
-            raise ValueError(f"modelbuild_source must be 's3' or 'codecommit', got {self.modelbuild_source!r}")
-        if self.modelbuild_connection_arn and self.modelbuild_source == "codecommit":
-            raise ValueError("modelbuild_source 'codecommit' and modelbuild_connection_arn exclude each other: pick one source")
+        if self.repository_source not in ("s3", "codecommit"):
+            raise ValueError(f"repository_source must be 's3' or 'codecommit', got {self.repository_source!r}")
+        if self.modelbuild_connection_arn and self.repository_source == "codecommit":
+            raise ValueError("repository_source 'codecommit' and modelbuild_connection_arn exclude each other: pick one source")
         if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):
             raise ValueError(f"a CodeConnections source needs modelbuild_repository as owner/name, got {self.modelbuild_repository!r}")
         if self.studio_domain_vpc_id and not _VPC.match(self.studio_domain_vpc_id):

@@ -46,8 +46,6 @@ class ToolingOutputs:
     model_build_pipeline_name: str
     model_build_project_name: str
     model_deploy_pipeline_name: str
-    model_deploy_source_bucket_name: str
-    model_deploy_source_key: str
     staging_stack_set_name: str
     prod_stack_set_name: str
     project_portfolio_id: str
@@ -60,9 +58,14 @@ class ToolingOutputs:
     #: with the S3 source (not a CodeConnections repository)
     model_build_source_bucket_name: str | None = None
     model_build_source_key: str | None = None
-    #: with the CodeCommit source (``PlatformConfig.modelbuild_source``)
+    #: with the CodeCommit source (``PlatformConfig.repository_source``)
     model_build_repository_name: str | None = None
     model_build_repository_clone_url: str | None = None
+    #: the model-deploy repository: an S3 source, or (``repository_source="codecommit"``) a CodeCommit repository
+    model_deploy_source_bucket_name: str | None = None
+    model_deploy_source_key: str | None = None
+    model_deploy_repository_name: str | None = None
+    model_deploy_repository_clone_url: str | None = None
     #: with ``studio_domain``
     studio_domain_id: str | None = None
     #: with ``studio_token_issuer``

@@ -5,8 +5,9 @@
 The S3 source is the default: uploading ``modelbuild.zip`` to the source bucket is the push. With
 ``connection_arn`` the source is a CodeConnections repository (GitHub, GitLab, Bitbucket) and a V2 pipeline trigger
 filters pushes to the branch. With ``use_codecommit`` the platform creates the CodeCommit repository
-``<project>-modelbuild`` and a push to the branch starts the pipeline through CodeCommit's state-change event (for
-accounts that have CodeCommit, which is closed to new customers; the embedded AWS serves it for ``git push``).
+``<project>-modelbuild`` (``seed``: holding the seed code) and a push to the branch starts the pipeline through
+CodeCommit's state-change event (for accounts that have CodeCommit, which is closed to new customers; the embedded
+AWS serves it for ``git push``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
-from aws_cdk import aws_codecommit as codecommit
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_iam as iam
@@ -25,6 +25,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from mlops_infra.constructs.code_repository import CodeRepository, SeedCode
+from mlops_infra.constructs.first_execution import after_action_policies
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import logical_id, suppress
@@ -48,7 +50,8 @@ class ModelBuild(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey,
                  access_logs: s3.IBucket, model_package_group_name: str, removal_policy: cdk.RemovalPolicy,
-                 repository: RepositorySource | None = None, use_codecommit: bool = False, branch: str = "main") -> None:
+                 repository: RepositorySource | None = None, use_codecommit: bool = False, branch: str = "main",
+                 seed: SeedCode | None = None) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.pipeline_name = f"{project}-model-build"
@@ -88,15 +91,13 @@ class ModelBuild(Construct):
         source_output = codepipeline.Artifact("SourceOutput")
         self.source_bucket: s3.Bucket | None = None
         self.source: SourceBucket | None = None
-        self.codecommit_repository: codecommit.Repository | None = None
+        self.code_repository: CodeRepository | None = None
         if use_codecommit and repository is None:
-            self.codecommit_repository = codecommit.Repository(
-                self, "Repository", repository_name=f"{project}-modelbuild",
+            self.code_repository = CodeRepository(
+                self, "Repository", name=f"{project}-modelbuild", branch=branch, removal_policy=removal_policy, seed=seed,
                 description=f"{project}: the model-build repository (pipeline code, step scripts, buildspec)")
-            self.codecommit_repository.apply_removal_policy(removal_policy)
-            source: codepipeline.IAction = actions.CodeCommitSourceAction(
-                action_name="Code", repository=self.codecommit_repository, branch=branch, output=source_output,
-                trigger=actions.CodeCommitTrigger.EVENTS)
+            source: codepipeline.IAction = self.code_repository.source_action(source_output)
+            self.push_rule = self.code_repository.trigger(self.pipeline, f"A push to {branch} starts the model-build pipeline")
         elif repository is None:
             self.source = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
@@ -114,6 +115,7 @@ class ModelBuild(Construct):
         self.pipeline.add_stage(stage_name="Source", actions=[source])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="RunPipeline", project=self.build_project, input=source_output)])
+        after_action_policies(self.pipeline)
         if repository is not None:
             self.pipeline.add_trigger(provider_type=codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
                                       git_configuration=codepipeline.GitConfiguration(

@@ -1,7 +1,7 @@
 """CD for models: an approved model package goes to staging, then — after a person approves — to prod.
 
-    Approved (this group only) ─┐
-    push of modeldeploy.zip ────┴▶ Source ▶ Build (build.py: latest approved, configs validated)
+    Approved (this group only) ────────────┐
+    push (modeldeploy.zip, or git push) ───┴▶ Source ▶ Build (build.py: latest approved, configs validated)
         ▶ Staging: StackSet <project>-staging ▶ Verify (endpoint InService on the new config)
         ▶ ApproveProd (manual) ▶ Prod: StackSet <project>-prod ▶ Verify
 
@@ -30,6 +30,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from mlops_infra.constructs.code_repository import CodeRepository, SeedCode
+from mlops_infra.constructs.first_execution import after_action_policies
 from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import logical_id, suppress
 from mlops_runtime.contracts import approval_event_pattern
@@ -75,14 +77,23 @@ class ModelDeploy(Construct):
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey, access_logs: s3.IBucket,
                  model_package_group_name: str, stages: list[DeployStage], administration_role_arn: str,
                  execution_role_name: str, verifier_role_name: str, verify_role_name: str,
-                 removal_policy: cdk.RemovalPolicy, platform: str, shared_verify_role: bool = False) -> None:
+                 removal_policy: cdk.RemovalPolicy, platform: str, shared_verify_role: bool = False, use_codecommit: bool = False,
+                 branch: str = "main", seed: SeedCode | None = None) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
-        self.source = SourceBucket(
-            self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
-            object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modeldeploy-on-push",
-            access_log_prefix="modeldeploy-source/",
-            removal_policy=removal_policy)
+        self.source: SourceBucket | None = None
+        self.code_repository: CodeRepository | None = None
+        if use_codecommit:
+            self.code_repository = CodeRepository(
+                self, "Repository", name=f"{project}-modeldeploy", branch=branch, removal_policy=removal_policy, seed=seed,
+                description=f"{project}: the model-deploy repository (model selection, endpoint template, stage configs)")
+            origin: CodeRepository | SourceBucket = self.code_repository
+        else:
+            self.source = origin = SourceBucket(
+                self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
+                object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modeldeploy-on-push",
+                access_log_prefix="modeldeploy-source/",
+                removal_policy=removal_policy)
         log_group = logs.LogGroup(self, "BuildLogs", log_group_name=f"/aws/codebuild/{project}-modeldeploy",
                                   retention=logs.RetentionDays.THREE_MONTHS, removal_policy=cdk.RemovalPolicy.DESTROY)
         environment = codebuild.BuildEnvironment(build_image=codebuild.LinuxBuildImage.STANDARD_7_0, compute_type=codebuild.ComputeType.SMALL)
@@ -111,7 +122,7 @@ class ModelDeploy(Construct):
             self, "Pipeline", pipeline_name=f"{project}-modeldeploy", pipeline_type=codepipeline.PipelineType.V2,
             artifact_bucket=bucket, restart_execution_on_update=False)
         source_output, build_output = codepipeline.Artifact("SourceOutput"), codepipeline.Artifact("BuildOutput")
-        self.pipeline.add_stage(stage_name="Source", actions=[self.source.source_action(source_output)])
+        self.pipeline.add_stage(stage_name="Source", actions=[origin.source_action(source_output)])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="SelectModel", project=self.build_project, input=source_output, outputs=[build_output])])
         administration = iam.Role.from_role_arn(self, "StackSetAdministration", administration_role_arn, mutable=False)
@@ -143,7 +154,9 @@ class ModelDeploy(Construct):
                         "VERIFIER_ROLE_NAME": codebuild.BuildEnvironmentVariable(value=verifier_role_name)}),
             ])
 
-        self.push_rule = self.source.trigger(self.pipeline, "A new modeldeploy.zip in the source bucket starts the deploy")
+        after_action_policies(self.pipeline)
+        self.push_rule = origin.trigger(self.pipeline, f"A push to {branch} starts the deploy" if self.code_repository
+                                        else "A new modeldeploy.zip in the source bucket starts the deploy")
         self.approval_rule = events.Rule(
             self, "OnApproval", rule_name=f"{project}-modeldeploy-on-approval",
             description=f"A model package of {model_package_group_name} becoming Approved (nothing else) starts the deploy",
@@ -158,7 +171,7 @@ class ModelDeploy(Construct):
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",
                              "Action::s3:List*", "Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
                              f"Resource::<{logical_id(bucket)}.Arn>/*",
-                             f"Resource::<{logical_id(self.source.bucket)}.Arn>/*",
+                             *([f"Resource::<{logical_id(self.source.bucket)}.Arn>/*"] if self.source else []),
                              *(f"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stackset/{s.stack_set_name}:*"
                                for s in stages),
                              *(f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{logical_id(p)}>:*"

@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from mlops_infra.constructs.code_repository import SeedCode
 from mlops_infra.constructs.provisioned_stacks import PRODUCT_TEMPLATES_REASON, PROVISIONED_STACKS_EVIDENCE, product_templates, provisioned_stacks
 from mlops_infra.nag import suppress
 from mlops_runtime.projects.names import LAUNCH_ROLE_NAME, STUDIO_VISIBILITY_TAG
@@ -38,9 +39,10 @@ class ProjectCatalog(Construct):
     """Portfolio ``<platform> MLOps projects`` with the project products, shared with the Studio execution roles."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, products: Sequence[ProjectProduct],
-                 studio_roles: Sequence[iam.IRole], create_launch_role: cdk.CfnCondition, verify_role_name: str) -> None:
+                 studio_roles: Sequence[iam.IRole], create_launch_role: cdk.CfnCondition, verify_role_name: str,
+                 seed_code: Sequence[SeedCode] = ()) -> None:
         super().__init__(scope, id_)
-        self.launch_role = self._launch_role(project, verify_role_name)
+        self.launch_role = self._launch_role(project, verify_role_name, seed_code)
         role_resource = self.launch_role.node.default_child
         assert isinstance(role_resource, iam.CfnRole)
         role_resource.cfn_options.condition = create_launch_role
@@ -82,7 +84,7 @@ class ProjectCatalog(Construct):
                 return child
         raise LookupError(f"the portfolio has no association with {product.node.id}")
 
-    def _launch_role(self, project: str, verify_role_name: str) -> iam.Role:
+    def _launch_role(self, project: str, verify_role_name: str, seed_code: Sequence[SeedCode]) -> iam.Role:
         account, partition, region = cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION, cdk.Aws.REGION
         named = f"{project}-*"
 
@@ -112,8 +114,6 @@ class ProjectCatalog(Construct):
                 # (the S3-stored template option)
                 resources=[f"arn:{partition}:iam::{account}:role/{named}", f"arn:{partition}:iam::{account}:role/SC-{account}-pp-*",
                            f"arn:{partition}:iam::{account}:role/SageMaker-p-*"]),
-            iam.PolicyStatement(sid="SeedProjects", actions=["lambda:InvokeFunction"],  # CloudFormation calls Custom::ProjectSeed as this role
-                                resources=[arn("lambda", f"function:{project}-project-seed")]),
             iam.PolicyStatement(sid="ShareVerifyRole", actions=["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy"],
                                 resources=[f"arn:{partition}:iam::{account}:role/{verify_role_name}"]),
             iam.PolicyStatement(sid="ProjectPipelines", actions=[
@@ -127,6 +127,16 @@ class ProjectCatalog(Construct):
                 resources=[arn("codebuild", f"project/{named}"), arn("codepipeline", named), arn("events", f"rule/{named}"),
                            arn("logs", f"log-group:/aws/codebuild/{named}"), arn("sagemaker", f"model-package-group/{named}")]),
         ]
+        if not seed_code:  # S3 sources: CloudFormation calls Custom::ProjectSeed as this role
+            statements.append(iam.PolicyStatement(sid="SeedProjects", actions=["lambda:InvokeFunction"],
+                                                  resources=[arn("lambda", f"function:{project}-project-seed")]))
+        else:  # projects' repositories in CodeCommit, created holding the seed code (CloudFormation reads it as this role)
+            statements += [
+                iam.PolicyStatement(sid="ProjectRepositories", resources=[arn("codecommit", named)], actions=[
+                    "codecommit:CreateRepository", "codecommit:DeleteRepository", "codecommit:GetRepository", "codecommit:CreateCommit",
+                    "codecommit:UpdateRepositoryDescription", "codecommit:TagResource", "codecommit:UntagResource"]),
+                iam.PolicyStatement(sid="ReadSeedCode", actions=["s3:GetObject"],
+                                    resources=[f"arn:{partition}:s3:::{seed.bucket}/{seed.key}" for seed in seed_code])]
         role = iam.Role(self, "LaunchRole", role_name=LAUNCH_ROLE_NAME, path="/service-role/",
                         # Service Catalog assumes it to launch the product; CloudFormation assumes it as the stack role of
                         # the S3-stored template option (CreateProject TemplateProviders RoleARN)
@@ -151,5 +161,6 @@ class ProjectCatalog(Construct):
                              f"Resource::arn:<AWS::Partition>:codepipeline:<AWS::Region>:<AWS::AccountId>:{named}",
                              f"Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/{named}",
                              f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/{named}",
-                             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package-group/{named}"])
+                             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:model-package-group/{named}",
+                             f"Resource::arn:<AWS::Partition>:codecommit:<AWS::Region>:<AWS::AccountId>:{named}"])
         return role

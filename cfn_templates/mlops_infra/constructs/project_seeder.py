@@ -1,9 +1,10 @@
-"""The function behind every project template's ``Custom::ProjectSeed``: seeds a new project's source buckets.
+"""The seed repositories of new projects, and the function behind the project template's ``Custom::ProjectSeed``.
 
 The two seed repositories (``seed_code/modelbuild``, ``seed_code/modeldeploy``) are file assets of the
-tooling stack, zipped and uploaded by ``mlops deploy``. Project stacks find the function by its name,
-``<platform>-project-seed``, and let its role (same name) encrypt with their key; the role may write
-only the two source objects of ``<platform>-*`` projects.
+tooling stack, zipped and uploaded by ``mlops deploy``. Projects with CodeCommit repositories are created
+holding them (``seeds``: the repository's ``Code``). Projects with S3 sources have them copied in by the
+function: project stacks find it by its name, ``<platform>-project-seed``, and let its role (same name)
+encrypt with their key; the role may write only the two source objects of ``<platform>-*`` projects.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from mlops_infra.assets import seed_root as default_seed_root
+from mlops_infra.constructs.code_repository import SeedCode
 from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
 from mlops_infra.constructs.platform_function import PlatformFunction
@@ -32,13 +34,21 @@ def seeder_name(platform: str) -> str:
 
 
 class ProjectSeeder(Construct):
-    """Seed assets and the ``<platform>-project-seed`` function that copies them into a new project's source buckets."""
+    """Seed assets and (``with_function``, for S3 sources) the ``<platform>-project-seed`` function that copies them into a
+    new project's source buckets."""
 
-    def __init__(self, scope: Construct, id_: str, *, project: str, seed_root: Path | None = None) -> None:
+    def __init__(self, scope: Construct, id_: str, *, project: str, seed_root: Path | None = None, with_function: bool = True) -> None:
         super().__init__(scope, id_)
         seed_root = seed_root or default_seed_root()
         self.build_seed = s3_assets.Asset(self, "ModelBuildSeed", path=str(seed_root / "modelbuild"), exclude=SEED_EXCLUDES)
         self.deploy_seed = s3_assets.Asset(self, "ModelDeploySeed", path=str(seed_root / "modeldeploy"), exclude=SEED_EXCLUDES)
+        self.seeds = {"ModelBuild": SeedCode(self.build_seed.s3_bucket_name, self.build_seed.s3_object_key),
+                      "ModelDeploy": SeedCode(self.deploy_seed.s3_bucket_name, self.deploy_seed.s3_object_key)}
+        if with_function:
+            self._function(project)
+
+    def _function(self, project: str) -> None:
+        """The seeding function; its role reads the two seeds and writes only projects' source objects."""
         self.function = PlatformFunction(
             self, "Function", project=project, name=FUNCTION_NAME, handler_module="project_seed", role_name=seeder_name(project),
             description="Custom::ProjectSeed: copies the seed repositories into a new project's empty source buckets",

@@ -1,15 +1,19 @@
 """The MLOps project template: what one SageMaker project gets when a data scientist picks it in Studio.
 
     SageMakerProjectName/Id, StagingAccountId + ProdAccountId (or Staging/ProdOrganizationalUnitId)
-        ▶ artifacts bucket + key ▶ model build (source bucket ▶ CodeBuild ▶ SageMaker pipeline, model group)
+        ▶ artifacts bucket + key ▶ model build (source ▶ CodeBuild ▶ SageMaker pipeline, model group)
         ▶ model deploy (approval rule ▶ build ▶ staging StackSet ▶ verify ▶ approval ▶ prod StackSet ▶ verify)
-        ▶ Custom::ProjectSeed (the platform's seed repositories copied into both source buckets: the first push)
 
 Every physical name starts with ``<platform>-<project name>``, so the platform's stack-set execution
 and verifier roles in staging and prod (scoped to ``<platform>-*``) serve every project, and the
-project's stack sets go through the platform's administration role. The seed code reaches the two
-source buckets when the stack is created, whether the project was launched from Studio or the CLI:
-the platform's ``<platform>-project-seed`` function copies it (each copy starts its pipeline).
+project's stack sets go through the platform's administration role.
+
+The two repositories start with the platform's seed code, whether the project was launched from Studio
+or the CLI, and each pipeline's first execution (CodePipeline starts one when it creates a pipeline)
+builds it: with ``repository_source="codecommit"`` the CodeCommit repositories ``<prefix>-modelbuild`` and
+``<prefix>-modeldeploy`` are created holding the seed zips (``Code``), and ``git push`` to them starts the
+pipelines; with S3 sources ``Custom::ProjectSeed`` (the platform's ``<platform>-project-seed`` function)
+copies the zips into the source buckets before the pipelines are created.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from mlops_infra.constructs.artifact_store import ArtifactStore
+from mlops_infra.constructs.code_repository import SeedCode
 from mlops_infra.constructs.model_build import SOURCE_KEY as BUILD_SOURCE_KEY
 from mlops_infra.constructs.model_build import ModelBuild
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as DEPLOY_SOURCE_KEY
@@ -43,10 +48,11 @@ class ProjectTemplate(servicecatalog.ProductStack):
     account launches it; the target-account stack must be in each member account).
     """
 
-    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, targets: str = "accounts") -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: PlatformConfig, seeds: dict[str, SeedCode], targets: str = "accounts") -> None:
         super().__init__(scope, id_)
         if targets not in TARGET_KINDS:
             raise ValueError(f"targets must be one of {TARGET_KINDS}, got {targets!r}")
+        in_codecommit = config.repository_source == "codecommit"
         # SageMaker allows 32 characters; the project's bucket names (S3: 63) must fit after the platform prefix in every region
         longest = max_project_name_length(config.project)
         name = cdk.CfnParameter(self, "SageMakerProjectName", allowed_pattern=project_name_pattern(config.project),
@@ -60,7 +66,8 @@ class ProjectTemplate(servicecatalog.ProductStack):
         store = ArtifactStore(self, "Artifacts", project=prefix, removal_policy=removal)
         group = f"{prefix}-models"
         build = ModelBuild(self, "ModelBuild", project=prefix, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
-                           model_package_group_name=group, removal_policy=removal)
+                           model_package_group_name=group, removal_policy=removal, use_codecommit=in_codecommit,
+                           branch=config.modelbuild_branch, seed=seeds["ModelBuild"] if in_codecommit else None)
         partition, account = cdk.Aws.PARTITION, cdk.Aws.ACCOUNT_ID
         deploy = ModelDeploy(
             self, "ModelDeploy", project=prefix, bucket=store.bucket, key=store.key, access_logs=store.access_logs,
@@ -69,20 +76,28 @@ class ProjectTemplate(servicecatalog.ProductStack):
                     else DeployStage(stage, target, f"{prefix}-{stage}") for stage, target in stage_targets.items()],
             administration_role_arn=f"arn:{partition}:iam::{account}:role/{config.stackset_administration_role_name}",
             execution_role_name=config.stackset_execution_role_name, verifier_role_name=config.deploy_verifier_role_name,
-            verify_role_name=config.modeldeploy_verify_role_name, platform=config.project, shared_verify_role=True, removal_policy=removal)
-        assert build.source_bucket is not None
-        self._seed(config.project, store, build.source_bucket.bucket_name, deploy.source.bucket.bucket_name).node.add_dependency(build, deploy)
+            verify_role_name=config.modeldeploy_verify_role_name, platform=config.project, shared_verify_role=True, removal_policy=removal,
+            use_codecommit=in_codecommit, branch=config.modelbuild_branch, seed=seeds["ModelDeploy"] if in_codecommit else None)
+        if build.source is not None and deploy.source is not None:
+            # seeded before the pipelines exist: their first execution builds the seed, and no push rule sees the copy
+            seed = self._seed(config.project, store, build.source.bucket.bucket_name, deploy.source.bucket.bucket_name)
+            for pipeline in (build.pipeline, deploy.pipeline):
+                pipeline.node.add_dependency(seed)
         cdk.Tags.of(self).add("sagemaker:project-name", name.value_as_string)
         cdk.Tags.of(self).add("sagemaker:project-id", project_id.value_as_string)
 
         outputs = {
             "ArtifactsBucketName": store.bucket.bucket_name, "ModelPackageGroupName": group,
             "SageMakerPipelineName": build.pipeline_name, "SageMakerPipelineRoleArn": build.pipeline_role.role_arn,
-            "ModelBuildPipelineName": build.pipeline.pipeline_name, "ModelBuildSourceBucketName": build.source_bucket.bucket_name,
-            "ModelBuildSourceKey": BUILD_SOURCE_KEY, "ModelDeployPipelineName": deploy.pipeline.pipeline_name,
-            "ModelDeploySourceBucketName": deploy.source.bucket.bucket_name, "ModelDeploySourceKey": DEPLOY_SOURCE_KEY,
+            "ModelBuildPipelineName": build.pipeline.pipeline_name, "ModelDeployPipelineName": deploy.pipeline.pipeline_name,
             "StagingStackSetName": f"{prefix}-staging", "ProdStackSetName": f"{prefix}-prod",
         }
+        for kind, source, code, source_key in (("ModelBuild", build.source, build.code_repository, BUILD_SOURCE_KEY),
+                                               ("ModelDeploy", deploy.source, deploy.code_repository, DEPLOY_SOURCE_KEY)):
+            if code is not None:
+                outputs.update({f"{kind}RepositoryName": code.name, f"{kind}RepositoryCloneUrl": code.clone_url})
+            if source is not None:
+                outputs.update({f"{kind}SourceBucketName": source.bucket.bucket_name, f"{kind}SourceKey": source_key})
         for key, value in outputs.items():
             cdk.CfnOutput(self, key, value=value)
 
@@ -105,8 +120,10 @@ class ProjectTemplate(servicecatalog.ProductStack):
             sid="SeedSources", principals=[iam.ArnPrincipal(f"arn:{partition}:iam::{account}:role/{seeder_name(platform)}")],
             actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=["*"],
             conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
-        return cdk.CustomResource(
+        seed = cdk.CustomResource(
             self, "Seed", resource_type="Custom::ProjectSeed",
             service_token=f"arn:{partition}:lambda:{region}:{account}:function:{seeder_name(platform)}",
             properties={"ModelBuildSourceBucket": build_bucket, "ModelBuildSourceKey": BUILD_SOURCE_KEY,
                         "ModelDeploySourceBucket": deploy_bucket, "ModelDeploySourceKey": DEPLOY_SOURCE_KEY})
+        seed.node.add_dependency(store.key)  # the key policy admits the seeder
+        return seed

@@ -102,7 +102,7 @@ class ToolingStack(cdk.Stack):
         model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,
                                  access_logs=store.access_logs, model_package_group_name=config.model_package_group_name,
                                  removal_policy=removal, repository=repository,
-                                 use_codecommit=config.modelbuild_source == "codecommit", branch=config.modelbuild_branch)
+                                 use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch)
         administration = StackSetAdministrationRole(
             self, "StackSetAdministration",
             role_name=config.stackset_administration_role_name,
@@ -117,7 +117,7 @@ class ToolingStack(cdk.Stack):
                     DeployStage("prod", prod.value_as_string, config.stage_stack_set_name("prod"))],
             administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name, platform=config.project,
-            removal_policy=removal)
+            removal_policy=removal, use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch)
 
         studio_roles: list[iam.IRole] = [iam.Role.from_role_arn(self, f"StudioRole{index}", arn, mutable=False)
                                          for index, arn in enumerate(config.studio_execution_role_arns)]
@@ -132,18 +132,20 @@ class ToolingStack(cdk.Stack):
                 user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
-        ProjectSeeder(self, "ProjectSeeder", project=config.project)
+        in_codecommit = config.repository_source == "codecommit"
+        seeder = ProjectSeeder(self, "ProjectSeeder", project=config.project, with_function=not in_codecommit)
         products = [
             ProjectProduct("Product", f"{config.project} model build and deploy",
                            "Model build (push → SageMaker pipeline → registry) and model deploy (approval → staging → prod, blue/green) "
-                           "to a staging and a prod account", ProjectTemplate(self, "ProjectTemplate", config=config)),
+                           "to a staging and a prod account", ProjectTemplate(self, "ProjectTemplate", config=config, seeds=seeder.seeds)),
             ProjectProduct("UnitsProduct", f"{config.project} model build and deploy to organizational units",
                            "The same, deploying each stage to every member account of an organizational unit (service-managed "
                            "stack sets; launch from the management or delegated-administrator account)",
-                           ProjectTemplate(self, "ProjectUnitsTemplate", config=config, targets="units"))]
+                           ProjectTemplate(self, "ProjectUnitsTemplate", config=config, seeds=seeder.seeds, targets="units"))]
         projects = ProjectCatalog(
             self, "ProjectCatalog", project=config.project, products=products,
             studio_roles=studio_roles, verify_role_name=config.modeldeploy_verify_role_name,
+            seed_code=list(seeder.seeds.values()) if in_codecommit else [],
             create_launch_role=cdk.CfnCondition(self, "CreatesProjectLaunchRole",
                                                 expression=cdk.Fn.condition_equals(create_launch_role.value_as_string, "true")))
         # CreateProject needs a launch path: the platform admin's, beside the Studio execution roles
@@ -192,13 +194,15 @@ class ToolingStack(cdk.Stack):
         cdk.CfnOutput(self, "ModelBuildPipelineName", value=model_build.pipeline.pipeline_name)
         cdk.CfnOutput(self, "ModelBuildProjectName", value=model_build.build_project.project_name)
         cdk.CfnOutput(self, "ModelDeployPipelineName", value=model_deploy.pipeline.pipeline_name)
-        cdk.CfnOutput(self, "ModelDeploySourceBucketName", value=model_deploy.source.bucket.bucket_name)
-        cdk.CfnOutput(self, "ModelDeploySourceKey", value=SOURCE_KEY_DEPLOY)
+        if model_deploy.source is not None:
+            cdk.CfnOutput(self, "ModelDeploySourceBucketName", value=model_deploy.source.bucket.bucket_name)
+            cdk.CfnOutput(self, "ModelDeploySourceKey", value=SOURCE_KEY_DEPLOY)
         cdk.CfnOutput(self, "StagingStackSetName", value=config.stage_stack_set_name("staging"))
         cdk.CfnOutput(self, "ProdStackSetName", value=config.stage_stack_set_name("prod"))
         if model_build.source_bucket is not None:
             cdk.CfnOutput(self, "ModelBuildSourceBucketName", value=model_build.source_bucket.bucket_name)
             cdk.CfnOutput(self, "ModelBuildSourceKey", value=SOURCE_KEY)
-        if model_build.codecommit_repository is not None:
-            cdk.CfnOutput(self, "ModelBuildRepositoryName", value=model_build.codecommit_repository.repository_name)
-            cdk.CfnOutput(self, "ModelBuildRepositoryCloneUrl", value=model_build.codecommit_repository.repository_clone_url_http)
+        for kind, code in (("ModelBuild", model_build.code_repository), ("ModelDeploy", model_deploy.code_repository)):
+            if code is not None:
+                cdk.CfnOutput(self, f"{kind}RepositoryName", value=code.name)
+                cdk.CfnOutput(self, f"{kind}RepositoryCloneUrl", value=code.clone_url)

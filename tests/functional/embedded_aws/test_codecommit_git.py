@@ -122,6 +122,7 @@ def _source_pipeline(aws: EmbeddedAws) -> Any:
         "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"], "referenceName": ["main"]}}))
     events.put_targets(Rule="on-push", Targets=[{"Id": "pipeline", "Arn": "arn:aws:codepipeline:us-east-1:123456789012:model-build",
                                                  "RoleArn": role}])
+    _source_action(cp, 1, "Failed")  # the run creating the pipeline starts: the repository is empty (and unreadable) yet
     return cp
 
 
@@ -143,7 +144,7 @@ def test_a_push_starts_the_pipeline_whose_source_is_the_branch_tip(aws: Embedded
     git("init", "-q", "--initial-branch=main", str(work))
     _commit(work, "first")
     git("push", "-q", _authenticated(repository, key), "main", cwd=work)
-    refused = _source_action(cp, 1, "Failed")  # the pipeline role may not read the repository yet
+    refused = _source_action(cp, 2, "Failed")  # the pipeline role may not read the repository yet
     assert refused["summary"].startswith("The service role or action role doesn't have the permissions required to access the AWS "
                                          "CodeCommit repository named modelbuild.")
     assert "is not authorized to perform: codecommit:GetBranch" in refused["summary"]
@@ -155,9 +156,9 @@ def test_a_push_starts_the_pipeline_whose_source_is_the_branch_tip(aws: Embedded
             {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::artifacts/*"}]}))
     second = _commit(work, "train with more trees")
     git("push", "-q", _authenticated(repository, key), "main", cwd=work)
-    source = _source_action(cp, 2, "Succeeded")
+    source = _source_action(cp, 3, "Succeeded")
     assert (source["status"], source["summary"], source["externalExecutionId"]) == ("Succeeded", "train with more trees", second)
-    [latest, _] = cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
+    [latest, *_] = cp.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
     assert latest["sourceRevisions"] == [{"actionName": "SourceOutput", "revisionId": second}]
 
 

@@ -47,6 +47,7 @@ def pipeline(aws: EmbeddedAws) -> Any:
             {"name": "Build", "actions": [_action("Pipeline", "Build", "CodeBuild", {"ProjectName": "model-build"}, inputs=("SourceOutput",))]},
             {"name": "Release", "actions": [_action("Approve", "Approval", "Manual", {})]},
         ]})
+    wait_for(lambda: _latest(cp)["status"] == "Failed")  # the run creation started: the source object is not there yet
     return cp
 
 
@@ -58,6 +59,15 @@ def _latest(cp: Any) -> dict[str, Any]:
 def _actions(cp: Any) -> dict[str, dict[str, Any]]:
     state = cp.get_pipeline_state(name="model-build")
     return {a["actionName"]: a.get("latestExecution", {}) for s in state["stageStates"] for a in s["actionStates"]}
+
+
+def test_creating_a_pipeline_starts_its_first_execution(aws: EmbeddedAws, pipeline: Any) -> None:
+    [first] = pipeline.list_pipeline_executions(pipelineName="model-build")["pipelineExecutionSummaries"]
+    assert first["trigger"] == {"triggerType": "CreatePipeline", "triggerDetail": ""}
+    assert first["status"] == "Failed"
+    execution = pipeline.get_pipeline_execution(pipelineName="model-build",
+                                                pipelineExecutionId=first["pipelineExecutionId"])["pipelineExecution"]
+    assert execution["statusSummary"] == "Source/Code: The object with key 'repo.zip' does not exist in bucket 'source'"
 
 
 def test_push_event_starts_the_pipeline_which_waits_for_approval(aws: EmbeddedAws, pipeline: Any) -> None:
@@ -105,8 +115,8 @@ def test_rejection_fails_the_execution_with_the_reason(aws: EmbeddedAws, pipelin
 
 
 def test_missing_source_object_fails_the_source_stage(pipeline: Any) -> None:
-    pipeline.start_pipeline_execution(name="model-build")
-    wait_for(lambda: _latest(pipeline)["status"] == "Failed")
+    execution_id = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _latest(pipeline)["pipelineExecutionId"] == execution_id and _latest(pipeline)["status"] == "Failed")
     assert _actions(pipeline)["Code"] == {**_actions(pipeline)["Code"], "status": "Failed",
                                          "summary": "The object with key 'repo.zip' does not exist in bucket 'source'"}
     assert "latestExecution" not in {a["actionName"]: a for s in pipeline.get_pipeline_state(name="model-build")["stageStates"]
@@ -118,8 +128,8 @@ def test_unemulated_provider_fails_naming_it(aws: EmbeddedAws, pipeline: Any) ->
     declaration = pipeline.get_pipeline(name="model-build")["pipeline"]
     declaration["stages"][2]["actions"] = [_action("Deploy", "Deploy", "ElasticBeanstalk", {})]
     pipeline.update_pipeline(pipeline=declaration)
-    pipeline.start_pipeline_execution(name="model-build")
-    wait_for(lambda: _latest(pipeline)["status"] == "Failed")
+    execution_id = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _latest(pipeline)["pipelineExecutionId"] == execution_id and _latest(pipeline)["status"] == "Failed")
     assert _latest(pipeline)["statusSummary"] == (
         "Release/Deploy: action provider AWS/ElasticBeanstalk (Deploy) is not emulated by the embedded AWS")
 

@@ -12,13 +12,13 @@ import pytest
 
 from embedded_aws import EmbeddedAws
 from mlops_infra.assets import seed_root
-from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci
+from mlops_platform.modelbuild.ci import execution_ids, wait_for_ci, wait_for_new_execution
 from mlops_platform.modelbuild.data import default_input_url, upload
 from mlops_runtime.config import PlatformConfig
 from mlops_runtime.contracts import ToolingOutputs
-from support import Platform, deployed_platform, wait_for
+from support import Platform, deployed_platform
 
-CONFIG = PlatformConfig(retain_data=False, modelbuild_source="codecommit")
+CONFIG = PlatformConfig(retain_data=False, repository_source="codecommit")
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +65,14 @@ def test_git_push_runs_ci_which_runs_the_pipeline_and_registers_a_version(platfo
     git("add", "-A", cwd=work)
     git("commit", "-q", "-m", "Model build: first version", cwd=work)
     commit = git("rev-parse", "HEAD", cwd=work).strip()
+    codepipeline = platform.client("codepipeline")
+    [created] = execution_ids(codepipeline, outputs.model_build_pipeline_name)  # CodePipeline's run at creation: nothing to build yet
+    first = wait_for_ci(codepipeline, outputs.model_build_pipeline_name, created, timeout=60)
+    assert (first["trigger"], first["status"], first["summary"]) == (
+        "CreatePipeline", "Failed", "Source/Code: The branch main does not exist in the repository mlops-modelbuild (push a commit to it first)")
     git("push", "-q", remote, "main", cwd=work)
 
-    codepipeline = platform.client("codepipeline")
-    [execution] = wait_for(lambda: execution_ids(codepipeline, outputs.model_build_pipeline_name), timeout=15)
+    execution = wait_for_new_execution(codepipeline, outputs.model_build_pipeline_name, [created], timeout=15)
     ci = wait_for_ci(codepipeline, outputs.model_build_pipeline_name, execution, timeout=600)
     assert ci["status"] == "Succeeded", ci
     assert ci["trigger"] == "CloudWatchEvent"
@@ -99,3 +103,22 @@ def test_mlops_pipeline_push_commits_the_folder_to_the_branch_and_follows_ci(run
     subprocess.run(["git", "clone", "-q", remote, str(clone)], check=True, capture_output=True, timeout=60)
     assert git("log", "--format=%H %s", cwd=clone).splitlines()[0] == f"{pushed['source_version']} mlops pipeline push"
     assert (clone / "buildspec.yml").read_bytes() == (seed_root() / "modelbuild" / "buildspec.yml").read_bytes()
+
+
+def test_mlops_model_push_commits_the_model_deploy_repository_and_its_pipeline_runs(run, platform: Platform,  # type: ignore[no-untyped-def]
+                                                                                     tmp_path: Path) -> None:
+    outputs = ToolingOutputs.from_stack_outputs(platform.outputs)
+    assert outputs.model_deploy_source_bucket_name is None and outputs.model_deploy_repository_name == "mlops-modeldeploy"
+    result = run("model", "push", "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    pushed = json.loads(result.stdout)
+    assert len(pushed["source_version"]) == 40 and pushed["pipeline"] == "mlops-modeldeploy"
+    ci = wait_for_ci(platform.client("codepipeline"), "mlops-modeldeploy", pushed["execution_id"], timeout=300)
+    source, build = ci["stages"][0]["actions"][0], ci["stages"][1]["actions"][0]
+    assert (ci["trigger"], source["status"], source["summary"]) == ("CloudWatchEvent", "Succeeded", "mlops model push")
+    assert (ci["status"], build["name"], build["status"]) == ("Failed", "SelectModel", "Failed")  # nothing approved yet
+    clone = tmp_path / "clone"
+    remote = platform.accounts.git_remote(outputs.model_deploy_repository_clone_url or "")[0]
+    subprocess.run(["git", "clone", "-q", remote, str(clone)], check=True, capture_output=True, timeout=60)
+    assert git("log", "--format=%H", cwd=clone).split() == [pushed["source_version"]]
+    assert (clone / "endpoint-config-template.yml").read_bytes() == (seed_root() / "modeldeploy" / "endpoint-config-template.yml").read_bytes()

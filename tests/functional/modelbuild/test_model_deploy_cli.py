@@ -17,7 +17,10 @@ def test_deployments_before_any_deployment(run: Run) -> None:
     report = json.loads(result.stdout)
     assert [(s["stage"], s["account_id"], s["version"], s["last_deployment"], s["endpoint"]) for s in report["stages"]] == [
         ("staging", "222222222222", None, "never", None), ("prod", "333333333333", None, "never", None)]
-    assert (report["pipeline"]["pipeline"], report["pipeline"]["status"]) == ("mlops-modeldeploy", "NeverRun")
+    # CodePipeline ran the pipeline once when it was created: nothing pushed yet, so its source failed
+    pipeline = report["pipeline"]
+    assert (pipeline["pipeline"], pipeline["status"], pipeline["trigger"]) == ("mlops-modeldeploy", "Failed", "CreatePipeline")
+    assert pipeline["summary"].startswith("Source/Code: The object with key 'modeldeploy.zip' does not exist in bucket 'mlops-modeldeploy-source-")
 
 
 def test_rollback_status_without_an_endpoint(run: Run) -> None:

@@ -73,8 +73,10 @@ def test_create_launches_both_pipelines_and_seeds_their_sources(platform: Platfo
     assert platform.client("sagemaker").describe_model_package_group(ModelPackageGroupName="mlops-churn-models")
     _assert_seeded(platform, outputs)
     assert steps == ["project churn: launching the template",
-                     f"project churn: ModelBuild seeded in s3://{outputs['ModelBuildSourceBucketName']}/modelbuild.zip (starts its pipeline)",
-                     f"project churn: ModelDeploy seeded in s3://{outputs['ModelDeploySourceBucketName']}/modeldeploy.zip (starts its pipeline)"]
+                     f"project churn: ModelBuild seed code in s3://{outputs['ModelBuildSourceBucketName']}/modelbuild.zip "
+                     "(its pipeline's first execution builds it)",
+                     f"project churn: ModelDeploy seed code in s3://{outputs['ModelDeploySourceBucketName']}/modeldeploy.zip "
+                     "(its pipeline's first execution builds it)"]
     [listed] = list_projects(clients, [platform.outputs["ProjectProductId"]])
     assert (listed.name, listed.id, listed.status) == ("churn", project.id, "CreateCompleted")
 
@@ -146,15 +148,23 @@ def test_cli_create_list_and_unknown_delete(state_dir: str) -> None:
 
 
 def _assert_seeded(platform: Platform, outputs: dict[str, str]) -> None:
-    """Both sources hold their seed repository, and each copy started its pipeline."""
+    """Both sources hold their seed repository, and each pipeline's one execution — CodePipeline's at its creation — read it."""
     s3, pipeline = platform.client("s3"), platform.client("codepipeline")
     for kind, marker in (("ModelBuild", "pipelines/modelbuild/pipeline.py"), ("ModelDeploy", "endpoint-config-template.yml")):
-        body = s3.get_object(Bucket=outputs[f"{kind}SourceBucketName"], Key=outputs[f"{kind}SourceKey"])["Body"].read()
-        names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+        seed = s3.get_object(Bucket=outputs[f"{kind}SourceBucketName"], Key=outputs[f"{kind}SourceKey"])
+        names = zipfile.ZipFile(io.BytesIO(seed["Body"].read())).namelist()
         assert "buildspec.yml" in names and marker in names, kind
         assert not [n for n in names if "__pycache__" in n], kind
         name = outputs[f"{kind}PipelineName"]
-        wait_for(lambda name=name: pipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"])
+        source = wait_for(lambda name=name: (found := _source_state(pipeline, name)).get("status") in ("Succeeded", "Failed") and found)
+        assert (source["status"], source["externalExecutionId"]) == ("Succeeded", seed["VersionId"]), kind
+        [first] = pipeline.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"]  # the copy started no second one
+        assert first["trigger"]["triggerType"] == "CreatePipeline", kind
+
+
+def _source_state(codepipeline: Any, name: str) -> dict[str, Any]:
+    stages = codepipeline.get_pipeline_state(name=name)["stageStates"]
+    return dict(stages[0]["actionStates"][0].get("latestExecution", {}))
 
 
 def test_a_project_created_as_studio_does_gets_seeded_sources_and_running_pipelines(platform: Platform, clients: ProjectClients) -> None:

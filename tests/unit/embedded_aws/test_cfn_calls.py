@@ -57,3 +57,13 @@ def test_custom_resources_invoke_their_function_and_unknown_types_are_not_covere
     assert _actions("delete", seed) == [("lambda:InvokeFunction", ("arn:aws:lambda:us-east-1:111122223333:function:mlops-project-seed",))]
     assert covered("AWS::CloudFormation::CustomResource") and not covered("AWS::ApiGateway::RestApi")
     assert calls_for("create", Target("AWS::ApiGateway::RestApi", {}, "api")) is None
+
+
+def test_a_seeded_tagged_repository_is_created_tagged_and_reads_its_code() -> None:
+    repository = Target("AWS::CodeCommit::Repository", {"Code": {"S3": {"Bucket": "seeds", "Key": "modelbuild.zip"}}},
+                        "mlops-churn-modelbuild", {"project": "mlops"})
+    arn = ("arn:aws:codecommit:us-east-1:111122223333:mlops-churn-modelbuild",)
+    assert _actions("create", repository) == [("codecommit:CreateRepository", arn), ("codecommit:TagResource", arn),
+                                              ("s3:GetObject", ("arn:aws:s3:::seeds/modelbuild.zip",))]
+    untagged = Target("AWS::CodeCommit::Repository", {}, "plain", {})
+    assert [action for action, _ in _actions("create", untagged)] == ["codecommit:CreateRepository"]

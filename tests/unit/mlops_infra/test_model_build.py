@@ -119,30 +119,21 @@ def test_codeconnections_source_needs_a_repository() -> None:
         PlatformConfig(modelbuild_connection_arn="arn:aws:codeconnections:us-east-1:1:connection/x", modelbuild_repository="churn")
 
 
-def test_codecommit_source_is_a_repository_whose_push_event_starts_the_pipeline(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = PlatformConfig(modelbuild_source="codecommit", modelbuild_branch="release")
-    template = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
-    [(repository_id, repository)] = template.find_resources("AWS::CodeCommit::Repository").items()
-    assert repository["Properties"]["RepositoryName"] == "mlops-modelbuild"
-    [source] = _stage_actions(template)["Source"]
-    assert source["ActionTypeId"]["Provider"] == "CodeCommit"
-    assert source["Configuration"] == {"RepositoryName": {"Fn::GetAtt": [repository_id, "Name"]}, "BranchName": "release",
-                                       "PollForSourceChanges": False}
-    [rule] = [r for r in template.find_resources("AWS::Events::Rule").values()
-              if r["Properties"].get("EventPattern", {}).get("source") == ["aws.codecommit"]]
-    pattern = rule["Properties"]["EventPattern"]
-    assert pattern["detail-type"] == ["CodeCommit Repository State Change"]
-    assert pattern["detail"]["referenceName"] == ["release"]
-    outputs = template.to_json()["Outputs"]
-    assert outputs["ModelBuildRepositoryCloneUrl"]["Value"] == {"Fn::GetAtt": [repository_id, "CloneUrlHttp"]}
-    assert "ModelBuildSourceBucketName" not in outputs
-
-
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"modelbuild_source": "git"}, "modelbuild_source must be 's3' or 'codecommit', got 'git'"),
-    ({"modelbuild_source": "codecommit", "modelbuild_connection_arn": "arn:aws:codeconnections:us-east-1:1:connection/x",
-      "modelbuild_repository": "acme/churn"}, "modelbuild_source 'codecommit' and modelbuild_connection_arn exclude each other"),
+    ({"repository_source": "git"}, "repository_source must be 's3' or 'codecommit', got 'git'"),
+    ({"repository_source": "codecommit", "modelbuild_connection_arn": "arn:aws:codeconnections:us-east-1:1:connection/x",
+      "modelbuild_repository": "acme/churn"}, "repository_source 'codecommit' and modelbuild_connection_arn exclude each other"),
 ])
 def test_model_build_source_settings_are_checked(settings: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PlatformConfig(**settings)
+
+
+def test_pipelines_are_created_after_their_action_roles_may_act(tooling: Template) -> None:
+    """CodePipeline starts a pipeline when it creates it: that first run needs its actions' permissions in place."""
+    resources = tooling.to_json()["Resources"]
+    for logical, pipeline in tooling.find_resources("AWS::CodePipeline::Pipeline").items():
+        action_roles = {a["RoleArn"]["Fn::GetAtt"][0] for s in pipeline["Properties"]["Stages"] for a in s["Actions"] if "RoleArn" in a}
+        policies = {k for k, r in resources.items() if r["Type"] == "AWS::IAM::Policy"
+                    and {role.get("Ref") for role in r["Properties"].get("Roles", [])} & action_roles}
+        assert len(policies) >= 2 and policies <= set(pipeline["DependsOn"]), logical

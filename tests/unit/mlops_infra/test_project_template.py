@@ -129,21 +129,26 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_the_template_seeds_both_sources_after_their_pipelines_and_triggers_exist(project: Template) -> None:
+def test_the_template_seeds_both_sources_before_their_pipelines_exist(project: Template) -> None:
+    """CodePipeline runs a pipeline when it creates it: that first execution builds the seed, and no push rule exists yet to
+    start a second one for the copy."""
     [(logical_id, seed)] = project.find_resources("Custom::ProjectSeed").items()
     properties = seed["Properties"]
     assert properties["ServiceToken"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":lambda:", {"Ref": "AWS::Region"}, ":",
                                                              {"Ref": "AWS::AccountId"}, ":function:mlops-project-seed"]]}
     assert (properties["ModelBuildSourceKey"], properties["ModelDeploySourceKey"]) == ("modelbuild.zip", "modeldeploy.zip")
     resources = project.to_json()["Resources"]
+    pipelines = [k for k, r in resources.items() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    assert len(pipelines) == 2 and all(logical_id in resources[p]["DependsOn"] for p in pipelines)
     for kind in ("ModelBuild", "ModelDeploy"):
         bucket = properties[f"{kind}SourceBucket"]["Ref"]
         assert resources[bucket]["Type"] == "AWS::S3::Bucket"
-        [rule] = [k for k, r in resources.items() if r["Type"] == "AWS::Events::Rule"
+        [rule] = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"
                   and r["Properties"].get("EventPattern", {}).get("detail", {}).get("bucket") == {"name": [{"Ref": bucket}]}]
-        assert rule in seed["DependsOn"], kind
-    pipelines = [k for k, r in resources.items() if r["Type"] == "AWS::CodePipeline::Pipeline"]
-    assert len(pipelines) == 2 and set(pipelines) <= set(seed["DependsOn"])
+        [target] = rule["Properties"]["Targets"]
+        assert target["Arn"]["Fn::Join"][1][-1]["Ref"] in pipelines, kind  # the rule follows its pipeline, so the seed
+    [key] = project.find_resources("AWS::KMS::Key")
+    assert key in seed["DependsOn"]
     assert logical_id == "Seed"
 
 
