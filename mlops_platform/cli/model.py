@@ -108,11 +108,10 @@ def _model_deploy(project: str, target: dict[str, Any]) -> tuple[Any, ToolingOut
 
 @model.command("push")
 @click.option("--source", type=click.Path(exists=True, file_okay=False), help="Model-deploy repository (default: seed_code/modeldeploy).")
-@click.option("--branch", default="main", show_default=True, help="CodeCommit source: the branch the pipeline deploys from.")
 @target_options
 @project_option
 @output_option
-def push(source: str | None, branch: str, project: str, output: str, **target: Any) -> None:
+def push(source: str | None, project: str, output: str, **target: Any) -> None:
     """Push the model-deploy repository (git push to the CodeCommit source, or the zip to the S3 source): a deployment of
     the latest approved model starts."""
     from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
@@ -120,7 +119,7 @@ def push(source: str | None, branch: str, project: str, output: str, **target: A
     accounts, outputs = _model_deploy(project, target)
     try:
         pushed = push_repository(accounts, RepositorySource.of(outputs, "model-deploy"),
-                                 Path(source) if source else seed_root() / "modeldeploy", branch, message="mlops model push")
+                                 Path(source) if source else seed_root() / "modeldeploy", message="mlops model push")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()

@@ -129,18 +129,17 @@ def _kwargs(text: str | None) -> dict[str, Any]:
 
 @pipeline.command("push")
 @click.option("--source", "source", type=click.Path(file_okay=False), help="Model-build repository folder (default: seed_code/modelbuild).")
-@click.option("--branch", default="main", show_default=True, help="CodeCommit source: the branch the pipeline builds.")
 @target_options
 @project_option
 @output_option
-def push(source: str | None, branch: str, project: str, output: str, **target: Any) -> None:
+def push(source: str | None, project: str, output: str, **target: Any) -> None:
     """Push the model-build repository (git push to the CodeCommit source, or the zip to the S3 source): CI starts."""
     from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
 
     accounts, outputs = _model_build(project, target)
     try:
         pushed = push_repository(accounts, RepositorySource.of(outputs, "model-build"), Path(source) if source else seed_root() / "modelbuild",
-                                 branch, message="mlops pipeline push")
+                                 message="mlops pipeline push")
     except TimeoutError as exc:
         raise MlopsError(str(exc)) from exc
     result = pushed.to_dict()

@@ -72,28 +72,28 @@ class RepositorySource:
     clone_url: str | None
     bucket: str | None
     key: str | None
+    branch: str | None = None  # the branch the pipeline builds (CodeCommit)
 
     @classmethod
     def of(cls, outputs: ToolingOutputs, kind: str) -> RepositorySource:
         """The ``model-build`` or ``model-deploy`` repository of a deployed platform."""
         if kind == "model-build":
             return cls(kind, outputs.model_build_pipeline_name, outputs.model_build_repository_clone_url,
-                       outputs.model_build_source_bucket_name, outputs.model_build_source_key)
+                       outputs.model_build_source_bucket_name, outputs.model_build_source_key, outputs.repository_branch)
         if kind == "model-deploy":
             return cls(kind, outputs.model_deploy_pipeline_name, outputs.model_deploy_repository_clone_url,
-                       outputs.model_deploy_source_bucket_name, outputs.model_deploy_source_key)
+                       outputs.model_deploy_source_bucket_name, outputs.model_deploy_source_key, outputs.repository_branch)
         raise ValueError(f"kind must be model-build or model-deploy, got {kind!r}")
 
 
-def push_repository(accounts: Any, source: RepositorySource, folder: Path, branch: str = "main", message: str = "mlops push") -> Push:
-    """Push the repository the way the platform's source takes it — ``git push`` to its CodeCommit repository, or the
-    zip to its S3 source bucket — and return the CI execution the push started."""
-    codepipeline = accounts.client("codepipeline")
+def push_repository(accounts: Any, source: RepositorySource, folder: Path, message: str = "mlops push") -> Push:
+    """Push the repository the way the platform's source takes it — ``git push`` to the branch its pipeline builds in its
+    CodeCommit repository, or the zip to its S3 source bucket — and return the CI execution the push started."""
     if source.clone_url:
         remote, git_args = accounts.git_remote(source.clone_url)
-        return push_and_start(codepipeline, remote=remote, git_args=git_args, folder=folder, branch=branch, pipeline=source.pipeline,
-                              message=message)
+        return push_and_start(accounts.client("codepipeline"), remote=remote, git_args=git_args, folder=folder,
+                              branch=source.branch or "main", pipeline=source.pipeline, message=message)
     if source.bucket and source.key:
-        return s3_push_and_start(accounts.client("s3"), codepipeline, bucket=source.bucket, key=source.key, folder=folder,
-                                 pipeline=source.pipeline, kind=source.kind)
+        return s3_push_and_start(accounts.client("s3"), accounts.client("codepipeline"), bucket=source.bucket, key=source.key,
+                                 folder=folder, pipeline=source.pipeline, kind=source.kind)
     raise ConfigError(f"this platform builds from a CodeConnections repository: push the {source.kind} repository with git")

@@ -66,6 +66,8 @@ class ToolingOutputs:
     model_deploy_source_key: str | None = None
     model_deploy_repository_name: str | None = None
     model_deploy_repository_clone_url: str | None = None
+    #: with CodeCommit repositories: the branch whose pushes start the pipelines
+    repository_branch: str | None = None
     #: with ``studio_domain``
     studio_domain_id: str | None = None
     #: with ``studio_token_issuer``

@@ -206,3 +206,5 @@ class ToolingStack(cdk.Stack):
             if code is not None:
                 cdk.CfnOutput(self, f"{kind}RepositoryName", value=code.name)
                 cdk.CfnOutput(self, f"{kind}RepositoryCloneUrl", value=code.clone_url)
+        if model_build.code_repository is not None or model_deploy.code_repository is not None:
+            cdk.CfnOutput(self, "RepositoryBranch", value=config.modelbuild_branch, description="The branch a push to starts the pipelines")

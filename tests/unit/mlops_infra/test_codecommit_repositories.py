@@ -67,6 +67,10 @@ def test_the_platforms_repositories_start_their_pipeline_on_a_push_to_the_branch
                 if f"{suffix}-source" in json.dumps(b["Properties"].get("BucketName", ""))]
 
 
+def test_the_platform_names_the_branch_its_pipelines_build(tooling: Template) -> None:
+    assert tooling.to_json()["Outputs"]["RepositoryBranch"]["Value"] == "release"
+
+
 def test_without_s3_sources_there_is_no_seeding_function(tooling: Template) -> None:
     assert tooling.find_resources("AWS::Lambda::Function", {"Properties": {"FunctionName": "mlops-project-seed"}}) == {}
 
