@@ -49,16 +49,22 @@ network_options = _compose(
 )
 
 
-def platform_config(project: str, network_cidr: str | None = None, network_nat: bool = False, repository_source: str = "s3") -> Any:
-    """``PlatformConfig`` for ``project`` (inside a secure ML environment when ``network_cidr`` is given); bad values are a
-    :class:`ConfigError`."""
+#: The CLI flag of each setting a ``PlatformConfig`` error may name (checked in this order: a message can name two).
+CONFIG_FLAGS = {"network_cidr": "--network-cidr", "repository_source": "--repository-source",
+                "modeldeploy_repository": "--modeldeploy-repository", "modelbuild_repository": "--modelbuild-repository",
+                "modelbuild_connection_arn": "--connection-arn", "modelbuild_branch": "--branch"}
+
+
+def platform_config(project: str, network_cidr: str | None = None, network_nat: bool = False, **settings: Any) -> Any:
+    """``PlatformConfig`` for ``project`` (inside a secure ML environment when ``network_cidr`` is given; ``settings``: other
+    fields, ``None`` meaning the default); bad values are a :class:`ConfigError` naming the flag."""
     from mlops_runtime.config import PlatformConfig
 
     try:
         return PlatformConfig(project=project, network_cidr=network_cidr or None, network_nat=network_nat,
-                              repository_source=repository_source)
+                              **{name: value for name, value in settings.items() if value is not None})
     except ValueError as exc:
-        option = "--network-cidr" if "network_cidr" in str(exc) else "--project"
+        option = next((flag for name, flag in CONFIG_FLAGS.items() if name in str(exc)), "--project")
         raise ConfigError(f"{option}: {exc}") from exc
 
 

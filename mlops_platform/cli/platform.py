@@ -57,12 +57,21 @@ def synth(outdir: str, export_templates: bool, project: str, network_cidr: str |
 @click.option("--repository-source", type=click.Choice(["s3", "codecommit"]), default="s3", show_default=True,
               help="Where the model-build and model-deploy repositories live (the platform's and its projects'): S3 source "
                    "buckets, or CodeCommit repositories (git push; accounts that have CodeCommit, and the embedded AWS).")
+@click.option("--connection-arn", help="The platform's repositories on GitHub, GitLab or Bitbucket instead: a CodeConnections "
+                                       "connection (created and authorized beforehand), with --modelbuild-repository.")
+@click.option("--modelbuild-repository", metavar="OWNER/NAME", help="With --connection-arn: the model-build repository.")
+@click.option("--modeldeploy-repository", metavar="OWNER/NAME", help="With --connection-arn: the model-deploy repository too "
+                                                                      "(default: the S3 or CodeCommit one).")
+@click.option("--branch", help="The branch whose pushes start the pipelines (default: main).")
 @output_option
-def deploy(project: str, network_cidr: str | None, network_nat: bool, through_execution_role: bool, repository_source: str, output: str,
-           **target: Any) -> None:
+def deploy(project: str, network_cidr: str | None, network_nat: bool, through_execution_role: bool, repository_source: str,
+           connection_arn: str | None, modelbuild_repository: str | None, modeldeploy_repository: str | None, branch: str | None,
+           output: str, **target: Any) -> None:
     """Deploy the platform: the secure ML environment in each account (with --network-cidr), the tooling stack, then the
     target-account stack in staging and prod."""
-    config = platform_config(project, network_cidr, network_nat, repository_source)
+    config = platform_config(project, network_cidr, network_nat, repository_source=repository_source,
+                             modelbuild_connection_arn=connection_arn, modelbuild_repository=modelbuild_repository,
+                             modeldeploy_repository=modeldeploy_repository, modelbuild_branch=branch)
     if through_execution_role and not config.network_cidr:
         raise ConfigError("--through-execution-role: the execution role comes with the secure ML environment; give --network-cidr")
     accounts = open_accounts(**target)

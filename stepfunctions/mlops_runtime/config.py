@@ -56,10 +56,12 @@ class PlatformConfig:
     #: whose zip upload is the push (``s3``), or CodeCommit repositories ``<name>-modelbuild``/``<name>-modeldeploy``
     #: that ``git push`` reaches (``codecommit``, where the account has CodeCommit; projects' are seeded with the seed code).
     repository_source: str = "s3"
-    #: The platform's model build from a CodeConnections repository instead: the connection, ``owner/name`` repository
-    #: and branch (the branch of the CodeCommit repositories too).
+    #: The platform's model build (and, with ``modeldeploy_repository``, its model deploy) from CodeConnections repositories
+    #: (GitHub, GitLab, Bitbucket) instead: the connection, the ``owner/name`` repositories and the branch (the branch of
+    #: the CodeCommit repositories too).
     modelbuild_connection_arn: str | None = None
     modelbuild_repository: str | None = None
+    modeldeploy_repository: str | None = None
     modelbuild_branch: str = "main"
     #: Studio URL API (created when an issuer is set): the OIDC issuer (a Cognito user pool URL or any OIDC
     #: provider), the audience (app client id), Cognito's ``token_use`` (id/access), the JWKS URL (default
@@ -104,6 +106,9 @@ class PlatformConfig:
             raise ValueError("repository_source 'codecommit' and modelbuild_connection_arn exclude each other: pick one source")
         if self.modelbuild_connection_arn and not _REPOSITORY.match(self.modelbuild_repository or ""):
             raise ValueError(f"a CodeConnections source needs modelbuild_repository as owner/name, got {self.modelbuild_repository!r}")
+        if self.modeldeploy_repository and not (self.modelbuild_connection_arn and _REPOSITORY.match(self.modeldeploy_repository)):
+            raise ValueError("modeldeploy_repository is an owner/name repository reached through modelbuild_connection_arn, got "
+                             f"{self.modeldeploy_repository!r}" + ("" if self.modelbuild_connection_arn else " without a connection"))
         if self.studio_domain_vpc_id and not _VPC.match(self.studio_domain_vpc_id):
             raise ValueError(f"studio_domain_vpc_id must look like vpc-0123456789abcdef0, got {self.studio_domain_vpc_id!r}")
         if any(not _SUBNET.match(s) for s in self.studio_domain_subnet_ids):

@@ -12,8 +12,6 @@ AWS serves it for ``git push``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
@@ -26,6 +24,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from mlops_infra.constructs.code_repository import CodeRepository, SeedCode
+from mlops_infra.constructs.connection_repository import ConnectionRepository
 from mlops_infra.constructs.first_execution import after_action_policies
 from mlops_infra.constructs.network_placement import NetworkPlacement
 from mlops_infra.constructs.source_bucket import SourceBucket
@@ -36,21 +35,12 @@ SOURCE_KEY = "modelbuild.zip"
 SKLEARN_IMAGE_ACCOUNT = "683313688378"
 
 
-@dataclass(frozen=True)
-class RepositorySource:
-    """A CodeConnections repository (``owner/name``) and branch; without it the source is the S3 bucket."""
-
-    connection_arn: str
-    repository: str
-    branch: str = "main"
-
-
 class ModelBuild(Construct):
     """Model package group, SageMaker pipeline role, source, CodeBuild project and the pipeline that ties them."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, bucket: s3.IBucket, key: kms.IKey,
                  access_logs: s3.IBucket, model_package_group_name: str, removal_policy: cdk.RemovalPolicy,
-                 repository: RepositorySource | None = None, use_codecommit: bool = False, branch: str = "main",
+                 repository: ConnectionRepository | None = None, use_codecommit: bool = False, branch: str = "main",
                  seed: SeedCode | None = None) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
@@ -97,7 +87,7 @@ class ModelBuild(Construct):
                 self, "Repository", name=f"{project}-modelbuild", branch=branch, removal_policy=removal_policy, seed=seed,
                 description=f"{project}: the model-build repository (pipeline code, step scripts, buildspec)")
             source: codepipeline.IAction = self.code_repository.source_action(source_output)
-            self.push_rule = self.code_repository.trigger(self.pipeline, f"A push to {branch} starts the model-build pipeline")
+            self.code_repository.trigger(self.pipeline, f"A push to {branch} starts the model-build pipeline")
         elif repository is None:
             self.source = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
@@ -106,20 +96,16 @@ class ModelBuild(Construct):
                 removal_policy=removal_policy)
             self.source_bucket = self.source.bucket
             source = self.source.source_action(source_output)
-            self.push_rule = self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
+            self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
         else:
-            source = actions.CodeStarConnectionsSourceAction(
-                action_name="Code", connection_arn=repository.connection_arn, owner=repository.repository.split("/")[0],
-                repo=repository.repository.split("/", 1)[1], branch=repository.branch, output=source_output,
-                trigger_on_push=True)
+            source = repository.source_action(source_output)
         self.pipeline.add_stage(stage_name="Source", actions=[source])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="RunPipeline", project=self.build_project, input=source_output)])
         after_action_policies(self.pipeline)
         if repository is not None:
-            self.pipeline.add_trigger(provider_type=codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
-                                      git_configuration=codepipeline.GitConfiguration(
-                                          source_action=source, push_filter=[codepipeline.GitPushFilter(branches_includes=[repository.branch])]))
+            assert isinstance(source, actions.CodeStarConnectionsSourceAction)
+            repository.trigger(self.pipeline, source)
         suppress(self.pipeline, "AwsSolutions-IAM5", "CDK's pipeline and action roles read and write the pipeline's own "
                  "artifacts (objects under the artifacts bucket) and use its key for them",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",

@@ -1,7 +1,7 @@
 """CD for models: an approved model package goes to staging, then — after a person approves — to prod.
 
-    Approved (this group only) ────────────┐
-    push (modeldeploy.zip, or git push) ───┴▶ Source ▶ Build (build.py: latest approved, configs validated)
+    Approved (this group only) ───────────────────────┐
+    push (modeldeploy.zip, git push: CodeCommit/GitHub…) ─┴▶ Source ▶ Build (build.py: latest approved, configs validated)
         ▶ Staging: StackSet <project>-staging ▶ Verify (endpoint InService on the new config)
         ▶ ApproveProd (manual) ▶ Prod: StackSet <project>-prod ▶ Verify
 
@@ -31,6 +31,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mlops_infra.constructs.code_repository import CodeRepository, SeedCode
+from mlops_infra.constructs.connection_repository import ConnectionRepository
 from mlops_infra.constructs.first_execution import after_action_policies
 from mlops_infra.constructs.source_bucket import SourceBucket
 from mlops_infra.nag import logical_id, suppress
@@ -78,16 +79,19 @@ class ModelDeploy(Construct):
                  model_package_group_name: str, stages: list[DeployStage], administration_role_arn: str,
                  execution_role_name: str, verifier_role_name: str, verify_role_name: str,
                  removal_policy: cdk.RemovalPolicy, platform: str, shared_verify_role: bool = False, use_codecommit: bool = False,
-                 branch: str = "main", seed: SeedCode | None = None) -> None:
+                 branch: str = "main", seed: SeedCode | None = None, repository: ConnectionRepository | None = None) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.source: SourceBucket | None = None
         self.code_repository: CodeRepository | None = None
-        if use_codecommit:
+        self.connection_repository = repository
+        if repository is not None:
+            origin: CodeRepository | SourceBucket | ConnectionRepository = repository
+        elif use_codecommit:
             self.code_repository = CodeRepository(
                 self, "Repository", name=f"{project}-modeldeploy", branch=branch, removal_policy=removal_policy, seed=seed,
                 description=f"{project}: the model-deploy repository (model selection, endpoint template, stage configs)")
-            origin: CodeRepository | SourceBucket = self.code_repository
+            origin = self.code_repository
         else:
             self.source = origin = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
@@ -122,7 +126,8 @@ class ModelDeploy(Construct):
             self, "Pipeline", pipeline_name=f"{project}-modeldeploy", pipeline_type=codepipeline.PipelineType.V2,
             artifact_bucket=bucket, restart_execution_on_update=False)
         source_output, build_output = codepipeline.Artifact("SourceOutput"), codepipeline.Artifact("BuildOutput")
-        self.pipeline.add_stage(stage_name="Source", actions=[origin.source_action(source_output)])
+        source = origin.source_action(source_output)
+        self.pipeline.add_stage(stage_name="Source", actions=[source])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="SelectModel", project=self.build_project, input=source_output, outputs=[build_output])])
         administration = iam.Role.from_role_arn(self, "StackSetAdministration", administration_role_arn, mutable=False)
@@ -155,8 +160,12 @@ class ModelDeploy(Construct):
             ])
 
         after_action_policies(self.pipeline)
-        self.push_rule = origin.trigger(self.pipeline, f"A push to {branch} starts the deploy" if self.code_repository
-                                        else "A new modeldeploy.zip in the source bucket starts the deploy")
+        if isinstance(origin, ConnectionRepository):
+            assert isinstance(source, actions.CodeStarConnectionsSourceAction)
+            origin.trigger(self.pipeline, source)
+        else:
+            origin.trigger(self.pipeline, f"A push to {branch} starts the deploy" if self.code_repository
+                           else "A new modeldeploy.zip in the source bucket starts the deploy")
         self.approval_rule = events.Rule(
             self, "OnApproval", rule_name=f"{project}-modeldeploy-on-approval",
             description=f"A model package of {model_package_group_name} becoming Approved (nothing else) starts the deploy",

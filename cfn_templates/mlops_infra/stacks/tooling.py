@@ -11,11 +11,12 @@ from constructs import Construct
 
 from mlops_infra.constructs.api_gateway_account import ApiGatewayAccount
 from mlops_infra.constructs.artifact_store import ArtifactStore
+from mlops_infra.constructs.connection_repository import ConnectionRepository
 from mlops_infra.constructs.environment_catalog import EnvironmentCatalog
 from mlops_infra.constructs.environment_status import EnvironmentStatus
 from mlops_infra.constructs.environment_table import EnvironmentTable
 from mlops_infra.constructs.management_trail import ManagementTrail
-from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild, RepositorySource
+from mlops_infra.constructs.model_build import SOURCE_KEY, ModelBuild
 from mlops_infra.constructs.model_deploy import SOURCE_KEY as SOURCE_KEY_DEPLOY
 from mlops_infra.constructs.model_deploy import DeployStage, ModelDeploy
 from mlops_infra.constructs.network_placement import NetworkPlacement
@@ -97,8 +98,8 @@ class ToolingStack(cdk.Stack):
         EnvironmentStatus(self, "EnvironmentStatus", project=config.project, table=environments.table,
                           event_sources=[(m.source, m.detail_types) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name], url_parameter_prefix=URL_PARAMETER_PREFIX)
-        repository = (RepositorySource(config.modelbuild_connection_arn, config.modelbuild_repository or "", config.modelbuild_branch)
-                      if config.modelbuild_connection_arn else None)
+        connection, branch = config.modelbuild_connection_arn, config.modelbuild_branch
+        repository = ConnectionRepository(connection, config.modelbuild_repository or "", branch) if connection else None
         model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,
                                  access_logs=store.access_logs, model_package_group_name=config.model_package_group_name,
                                  removal_policy=removal, repository=repository,
@@ -117,7 +118,9 @@ class ToolingStack(cdk.Stack):
                     DeployStage("prod", prod.value_as_string, config.stage_stack_set_name("prod"))],
             administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name, platform=config.project,
-            removal_policy=removal, use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch)
+            removal_policy=removal, use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch,
+            repository=ConnectionRepository(connection, config.modeldeploy_repository, branch)
+            if connection and config.modeldeploy_repository else None)
 
         studio_roles: list[iam.IRole] = [iam.Role.from_role_arn(self, f"StudioRole{index}", arn, mutable=False)
                                          for index, arn in enumerate(config.studio_execution_role_arns)]

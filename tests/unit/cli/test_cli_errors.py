@@ -43,7 +43,15 @@ def test_bad_account_id(run) -> None:  # type: ignore[no-untyped-def]
     (("--network-cidr", "10.0.0.0/8"), "error: --network-cidr: network_cidr must be a private IPv4 block of size /16 to /20, got '10.0.0.0/8'\n"),
     (("--through-execution-role",),
      "error: --through-execution-role: the execution role comes with the secure ML environment; give --network-cidr\n"),
-], ids=["network-too-large", "execution-role-without-environment"])
+    (("--modeldeploy-repository", "acme/deploy"), "error: --modeldeploy-repository: modeldeploy_repository is an owner/name repository "
+                                                  "reached through modelbuild_connection_arn, got 'acme/deploy' without a connection\n"),
+    (("--connection-arn", "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "--modelbuild-repository", "churn"),
+     "error: --modelbuild-repository: a CodeConnections source needs modelbuild_repository as owner/name, got 'churn'\n"),
+    (("--connection-arn", "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "--modelbuild-repository", "acme/churn",
+      "--repository-source", "codecommit"),
+     "error: --repository-source: repository_source 'codecommit' and modelbuild_connection_arn exclude each other: pick one source\n"),
+], ids=["network-too-large", "execution-role-without-environment", "deploy-repository-without-connection", "build-repository-not-owner-name",
+        "codecommit-and-connection"])
 def test_bad_environment_options_are_refused_before_any_call(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
     result = run("deploy", *args)
     assert result.exit_code == 2

@@ -99,19 +99,25 @@ def test_the_pipeline_role_passes_the_sagemaker_sdks_training_role_check(tooling
     assert [action for action in required if not evaluate(documents, action, "*").allowed] == []
 
 
-def test_codeconnections_source_triggers_on_pushes_to_the_branch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_codeconnections_sources_trigger_on_pushes_to_the_branch(tmp_path) -> None:  # type: ignore[no-untyped-def]
     arn = "arn:aws:codeconnections:us-east-1:123456789012:connection/abc"
-    config = PlatformConfig(modelbuild_connection_arn=arn, modelbuild_repository="acme/churn-model", modelbuild_branch="release")
+    config = PlatformConfig(modelbuild_connection_arn=arn, modelbuild_repository="acme/churn-model", modelbuild_branch="release",
+                            modeldeploy_repository="acme/churn-deploy")
     template = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
-    [source] = _stage_actions(template)["Source"]
-    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
-    assert source["Configuration"] == {"ConnectionArn": arn, "FullRepositoryId": "acme/churn-model", "BranchName": "release",
-                                       "DetectChanges": True}
-    pipeline = _model_build_pipeline(template)
-    assert pipeline["Properties"]["Triggers"] == [{"GitConfiguration": {"Push": [{"Branches": {"Includes": ["release"]}}],
-                                                                         "SourceActionName": "Code"},
-                                                   "ProviderType": "CodeStarSourceConnection"}]
-    assert template.find_resources("AWS::Events::Rule", {"Properties": {"Name": "mlops-modelbuild-on-push"}}) == {}
+    pipelines = {p["Properties"]["Name"]: p for p in template.find_resources("AWS::CodePipeline::Pipeline").values()}
+    for name, repository in (("mlops-modelbuild", "acme/churn-model"), ("mlops-modeldeploy", "acme/churn-deploy")):
+        [source] = pipelines[name]["Properties"]["Stages"][0]["Actions"]
+        assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+        assert source["Configuration"] == {"ConnectionArn": arn, "FullRepositoryId": repository, "BranchName": "release",
+                                           "DetectChanges": True}
+        assert pipelines[name]["Properties"]["Triggers"] == [{"GitConfiguration": {"Push": [{"Branches": {"Includes": ["release"]}}],
+                                                                                   "SourceActionName": "Code"},
+                                                              "ProviderType": "CodeStarSourceConnection"}]
+        assert template.find_resources("AWS::Events::Rule", {"Properties": {"Name": f"{name}-on-push"}}) == {}
+    outputs = template.to_json()["Outputs"]
+    assert not {"ModelBuildSourceBucketName", "ModelDeploySourceBucketName", "ModelDeploySourceKey"} & set(outputs)
+    # approving a model still starts the deploy
+    assert template.find_resources("AWS::Events::Rule", {"Properties": {"Name": "mlops-modeldeploy-on-approval"}}) != {}
 
 
 def test_codeconnections_source_needs_a_repository() -> None:
@@ -121,6 +127,10 @@ def test_codeconnections_source_needs_a_repository() -> None:
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"repository_source": "git"}, "repository_source must be 's3' or 'codecommit', got 'git'"),
+    ({"modeldeploy_repository": "acme/deploy"}, "modeldeploy_repository is an owner/name repository reached through "
+                                                "modelbuild_connection_arn, got 'acme/deploy' without a connection"),
+    ({"modelbuild_connection_arn": "arn:aws:codeconnections:us-east-1:1:connection/x", "modelbuild_repository": "acme/churn",
+      "modeldeploy_repository": "deploy"}, "modeldeploy_repository is an owner/name repository reached through modelbuild_connection_arn, got 'deploy'$"),
     ({"repository_source": "codecommit", "modelbuild_connection_arn": "arn:aws:codeconnections:us-east-1:1:connection/x",
       "modelbuild_repository": "acme/churn"}, "repository_source 'codecommit' and modelbuild_connection_arn exclude each other"),
 ])
