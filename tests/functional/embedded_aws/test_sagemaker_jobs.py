@@ -97,6 +97,19 @@ def test_a_failing_script_fails_the_job_with_its_failure_file(aws: EmbeddedAws, 
     assert "Contents" not in aws.client("s3").list_objects_v2(Bucket="jobs", Prefix="models/")
 
 
+def test_a_job_relying_on_the_images_default_entrypoint_fails_saying_so(aws: EmbeddedAws, bucket: str) -> None:
+    role = sagemaker_role(aws, "jobs")
+    sm = aws.client("sagemaker")
+    request = _training(role)
+    del request["AlgorithmSpecification"]["ContainerEntrypoint"]
+    sm.create_training_job(**request)
+    described = _done(sm, "train-1")
+    assert (described["TrainingJobStatus"], described["FailureReason"]) == (
+        "Failed", "ClientError: the embedded AWS runs training jobs whose AlgorithmSpecification names a ContainerEntrypoint "
+                  "(it does not pull the image to read its default)")
+    assert "Contents" not in aws.client("s3").list_objects_v2(Bucket="jobs", Prefix="models/")
+
+
 def test_the_job_role_reads_the_data_or_the_job_fails(aws: EmbeddedAws, bucket: str) -> None:
     role = sagemaker_role(aws, "jobs", actions=("sagemaker:*",))
     sm = aws.client("sagemaker")

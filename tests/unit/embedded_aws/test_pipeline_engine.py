@@ -185,6 +185,15 @@ def test_an_unresolvable_reference_fails_the_step_with_a_client_error() -> None:
     assert run.records[0].failure_reason == "ClientError: the pipeline has no parameter 'Missing'"
 
 
+def test_a_step_type_the_engine_does_not_run_fails_naming_it() -> None:
+    definition = {"Steps": [{"Name": "Batch", "Type": "Transform", "Arguments": {"TransformJobName": "t"}}]}
+    runner = FakeRunner()
+    run = PipelineRun(read(definition), {}, {"PipelineExecutionId": "e"}, runner)
+    assert run.run() == ("Failed", EXECUTION_FAILURE)
+    assert (run.records[0].status, run.records[0].failure_reason) == ("Failed", "ClientError: step type Transform is not run by the embedded AWS")
+    assert runner.requests == []
+
+
 def test_job_names_fit_sagemaker_limits() -> None:
     name = job_name("e" * 12, "S" * 80)
     assert len(name) <= 63 and name.startswith("pipelines-eeeeeeeeeeee-SSS") and not name.endswith("--")
