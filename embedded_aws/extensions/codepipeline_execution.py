@@ -5,12 +5,15 @@ created, and has no GetPipelineState or PutApprovalResult. Here, as in CodePipel
 starts its first execution (trigger ``CreatePipeline``), and an execution starts ``InProgress`` and a worker
 runs it:
 
-* ``Source/S3`` reads the object version from the source bucket and writes it into the artifact store;
+* every action acts as its role (the action's, else the pipeline's): it reads and writes artifacts through S3
+  with that role's session (bucket policies and the store's KMS key apply), and its calls must be allowed to it;
+  a refusal fails the action with IAM's message.
+* ``Source/S3`` reads the object's current version from the source bucket and writes it into the artifact store;
   a missing object fails the action, as in CodePipeline.
 * ``Source/CodeCommit`` zips the tip of the branch (``CODE_ZIP``) of a repository the action's role may read
   (``codecommit:GetBranch``, ``GetCommit``, ``UploadArchive``); the summary is the commit's subject.
 * ``Build/CodeBuild`` starts a build of the project on the input artifact (with the action's
-  ``EnvironmentVariables`` over the project's) and follows it to its end.
+  ``EnvironmentVariables`` over the project's; ``codebuild:StartBuild``/``BatchGetBuilds``) and follows it to its end.
 * ``Approval/Manual`` waits for PutApprovalResult with the action's token; ``Rejected`` fails the stage.
 * any other provider fails its action, naming the provider, rather than passing silently.
 
@@ -26,18 +29,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from moto.codebuild.models import codebuild_backends
 from moto.codecommit.models import codecommit_backends
 from moto.codepipeline.models import CodePipelineBackend, PipelineExecution
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
-from moto.s3.models import s3_backends
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.codecommit_git import archive
 from embedded_aws.extensions.iam_authorization import AUTHORIZER
 from embedded_aws.iam.actions import Authorization
+from embedded_aws.role_session import RoleSession
 
 POLL_SECONDS = 0.05
 WORKERS = Workers("codepipeline")
@@ -85,6 +89,7 @@ class Run:
         self.actions: dict[tuple[str, str], ActionState] = {}
         self.artifacts: dict[str, tuple[str, str]] = {}
         self.revisions: list[dict[str, Any]] = []
+        self.sessions: dict[str, RoleSession] = {}
 
     @property
     def account(self) -> str:
@@ -94,36 +99,84 @@ class Run:
     def region(self) -> str:
         return self.backend.region_name
 
-    def artifact_bucket(self) -> str:
+    def role(self, action: dict[str, Any]) -> str:
+        """The role the action acts as: its own, or the pipeline's."""
+        return str(action.get("roleArn") or self.declaration["roleArn"])
+
+    def session(self, action: dict[str, Any]) -> RoleSession:
+        """A session of the action's role (one per role and execution)."""
+        role = self.role(action)
+        if role not in self.sessions:
+            self.sessions[role] = RoleSession.of(role, self.region, self.execution.pipeline_execution_id)
+        return self.sessions[role]
+
+    def require(self, action: dict[str, Any], permissions: list[tuple[str, str]], passed_roles: tuple[tuple[str, str], ...] = ()) -> None:
+        """Fail the action, with IAM's message, unless its role may make these calls (``(action, resource ARN)``)."""
+        for index, (permission, resource) in enumerate(permissions):
+            passed = passed_roles if index == 0 else ()
+            refusal = AUTHORIZER.check_as_role(self.role(action), self.execution.pipeline_execution_id,
+                                               Authorization(permission, (resource,), passed_roles=passed))
+            if refusal is not None:
+                raise ActionFailed(refusal.message)
+
+    def artifact_store(self) -> dict[str, Any]:
         store = self.declaration.get("artifactStore") or next(iter((self.declaration.get("artifactStores") or {}).values()))
-        return store["location"]
+        return dict(store)
+
+    def artifact_bucket(self) -> str:
+        return str(self.artifact_store()["location"])
 
     def artifact_location(self, name: str) -> tuple[str, str]:
         """Where a new revision of artifact ``name`` goes: ``<pipeline>/<artifact>/<random>`` in the artifact store."""
         return self.artifact_bucket(), f"{self.declaration['name'][:20]}/{name[:20]}/{uuid.uuid4().hex[:7]}"
 
-    def new_artifact(self, name: str, body: bytes) -> tuple[str, str]:
-        location = self.artifact_location(name)
-        s3_backends[self.account]["global"].put_object(location[0], location[1], body)
+    def new_artifact(self, action: dict[str, Any], name: str, body: bytes) -> tuple[str, str]:
+        """Write output artifact ``name`` to the artifact store as the action's role, encrypted with the store's key."""
+        bucket, key = location = self.artifact_location(name)
+        encryption = self.artifact_store().get("encryptionKey") or {}
+        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": encryption["id"]} if encryption.get("id") else {}
+        try:
+            self.session(action).client("s3").put_object(Bucket=bucket, Key=key, Body=body, **extra)
+        except ClientError as exc:
+            raise ActionFailed(f"Insufficient permissions: the service role or action role cannot write the output artifact {name} "
+                               f"to the artifact store {bucket}. Error: {_s3_error(exc)}") from exc
         self.artifacts[name] = location
         return location
 
+    def read_artifact(self, action: dict[str, Any], name: str) -> bytes:
+        """The content of input artifact ``name``, read as the action's role."""
+        bucket, key = self.artifacts[name]
+        try:
+            return bytes(self.session(action).client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+        except ClientError as exc:
+            raise ActionFailed(f"Insufficient permissions: the service role or action role cannot read the input artifact {name} "
+                               f"from the artifact store {bucket}. Error: {_s3_error(exc)}") from exc
+
+
+def _s3_error(exc: ClientError) -> str:
+    error = exc.response.get("Error", {})
+    return f"Amazon S3:{error.get('Code', '')}:{error.get('Message', '')}"
+
 
 def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
+    """The object's current version, read as the action's role, into the artifact store."""
     config = action["configuration"]
     bucket, key = config["S3Bucket"], config["S3ObjectKey"]
     try:
-        source = s3_backends[run.account]["global"].get_object(bucket, key)
-    except Exception as exc:  # moto raises MissingKey / MissingBucket
-        raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'") from exc
-    if source is None:
-        raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'")
+        found = run.session(action).client("s3").get_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchBucket", "404"):
+            raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'") from exc
+        raise ActionFailed(f"Insufficient permissions The service role or action role doesn't have the permissions required to "
+                           f"access the Amazon S3 bucket named {bucket}. Update the IAM role permissions, and then try again. "
+                           f"Error: {_s3_error(exc)}") from exc
+    body, version = found["Body"].read(), found.get("VersionId")
     for output in action.get("outputArtifacts", []):
-        run.new_artifact(output["name"], source.value)
-        run.revisions.append({"name": output["name"], "revisionId": source.version_id or source.etag.strip('"'),
+        run.new_artifact(action, output["name"], body)
+        run.revisions.append({"name": output["name"], "revisionId": version or found["ETag"].strip('"'),
                               "created": iso_8601_datetime_with_milliseconds(utcnow())})
-    state.external_id = source.version_id
-    return f"Amazon S3 version id: {source.version_id}"
+    state.external_id = version
+    return f"Amazon S3 version id: {version}"
 
 
 def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
@@ -146,7 +199,7 @@ def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> s
     except LookupError as exc:
         raise ActionFailed(f"The branch {branch} does not exist in the repository {name} (push a commit to it first)") from exc
     for output in action.get("outputArtifacts", []):
-        run.new_artifact(output["name"], body)
+        run.new_artifact(action, output["name"], body)
         run.revisions.append({"name": output["name"], "revisionId": commit, "created": iso_8601_datetime_with_milliseconds(utcnow())})
     state.external_id = commit
     return subject
@@ -157,6 +210,8 @@ def codebuild_build(run: Run, action: dict[str, Any], state: ActionState) -> str
     backend = codebuild_backends[run.account][run.region]
     if project not in backend.codebuild_projects:
         raise ActionFailed(f"Build project {project} does not exist")
+    arn = f"arn:aws:codebuild:{run.region}:{run.account}:project/{project}"
+    run.require(action, [("codebuild:StartBuild", arn), ("codebuild:BatchGetBuilds", arn)])
     inputs = [run.artifacts[a["name"]] for a in action.get("inputArtifacts", []) if a["name"] in run.artifacts]
     outputs = {o["name"]: run.artifact_location(o["name"]) for o in action.get("outputArtifacts", [])}
     override = {"type": "S3", "location": "/".join(next(iter(outputs.values())))} if outputs else None

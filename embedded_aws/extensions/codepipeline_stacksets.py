@@ -12,6 +12,9 @@ As in CodePipeline (action reference "CloudFormation StackSets"):
 * ``CloudFormationStackInstances`` creates the missing instances of ``DeploymentTargets`` and updates
   the existing ones with ``ParameterOverrides``, on the stack set's current template.
 
+The action's role must be allowed the stack set calls (``CreateStackSet``/``UpdateStackSet``, ``CreateStackInstances``/
+``UpdateStackInstances``, ``DescribeStackSetOperation``) and to pass a self-managed stack set's administration role, and
+reads the template and parameters from the artifact store with its own rights.
 The action waits for the operation and fails with its ``StatusReason`` — which names the account,
 region and the stack's own reason (for an endpoint, the alarm that rolled the deployment back).
 """
@@ -26,7 +29,6 @@ from typing import Any
 
 from moto.cloudformation.exceptions import StackSetNotFoundException, ValidationError
 from moto.cloudformation.models import StackSet, cloudformation_backends
-from moto.s3.models import s3_backends
 
 from embedded_aws.extensions import cfn_stackset_operations as operations
 from embedded_aws.extensions import codepipeline_execution as execution
@@ -34,30 +36,25 @@ from embedded_aws.extensions.base import Extension, Patcher
 from embedded_aws.extensions.codepipeline_execution import ActionFailed, ActionState, Run
 
 
-def artifact_file(run: Run, path: str) -> str:
-    """The text of ``Artifact::file`` from the run's artifacts."""
+def artifact_file(run: Run, action: dict[str, Any], path: str) -> str:
+    """The text of ``Artifact::file`` from the run's artifacts, read as the action's role."""
     artifact, separator, name = path.partition("::")
     if not separator or artifact not in run.artifacts:
         raise ActionFailed(f"{path!r} does not name a file in an input artifact (expected ArtifactName::path)")
-    bucket, key = run.artifacts[artifact]
-    found = s3_backends[run.account]["global"].get_object(bucket, key)
-    if found is None:
-        raise ActionFailed(f"the input artifact {artifact} is missing from s3://{bucket}/{key}")
-    body = found.value
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+    with zipfile.ZipFile(io.BytesIO(run.read_artifact(action, artifact))) as archive:
         try:
             return archive.read(name).decode()
         except KeyError as exc:
             raise ActionFailed(f"File {name} does not exist in artifact {artifact}") from exc
 
 
-def parameter_list(run: Run, value: str | None) -> list[dict[str, Any]]:
+def parameter_list(run: Run, action: dict[str, Any], value: str | None) -> list[dict[str, Any]]:
     """``Parameters`` / ``ParameterOverrides``: an artifact file or literal ``ParameterKey=..,ParameterValue=..`` pairs."""
     if not value:
         return []
     if "::" in value:
         try:
-            parameters = json.loads(artifact_file(run, value))
+            parameters = json.loads(artifact_file(run, action, value))
         except json.JSONDecodeError as exc:
             raise ActionFailed(f"{value} is not a JSON list of parameters: {exc}") from exc
         return list(parameters)
@@ -68,16 +65,17 @@ def parameter_list(run: Run, value: str | None) -> list[dict[str, Any]]:
     return result
 
 
-def targets(run: Run, value: str) -> list[str]:
+def targets(run: Run, action: dict[str, Any], value: str) -> list[str]:
     """``DeploymentTargets``: comma-separated account ids, or an artifact file holding a JSON list."""
     if "::" in value:
-        return [str(a) for a in json.loads(artifact_file(run, value))]
+        return [str(a) for a in json.loads(artifact_file(run, action, value))]
     return [a.strip() for a in value.split(",") if a.strip()]
 
 
-def resolve_targets(run: Run, config: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def resolve_targets(run: Run, action: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """The target accounts, and for ``SERVICE_MANAGED`` the unit each one is in."""
-    listed = targets(run, config["DeploymentTargets"])
+    config = action["configuration"]
+    listed = targets(run, action, config["DeploymentTargets"])
     if config.get("PermissionModel", "SELF_MANAGED") != "SERVICE_MANAGED":
         return listed, {}
     try:
@@ -103,6 +101,17 @@ def follow(stack_set: StackSet, operation_id: str, state: ActionState) -> str:
     return f"Stack set {stack_set.name}: {operation['Action']} operation {operation_id} succeeded"
 
 
+def _arn(run: Run, name: str) -> str:
+    """The ARN of a stack set about to be created (``stackset/<name>:<id>``, its id not known yet)."""
+    return f"arn:aws:cloudformation:{run.region}:{run.account}:stackset/{name}:*"
+
+
+def _passed_administration_role(config: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A self-managed stack set's administration role, which the action hands to CloudFormation."""
+    role = config.get("AdministrationRoleArn")
+    return ((role, "cloudformation.amazonaws.com"),) if role else ()
+
+
 def _preferences(config: dict[str, Any]) -> dict[str, Any]:
     return {"FailureTolerancePercentage": int(config["FailureTolerancePercentage"])} if "FailureTolerancePercentage" in config else {}
 
@@ -110,12 +119,15 @@ def _preferences(config: dict[str, Any]) -> dict[str, Any]:
 def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> str:
     config = action["configuration"]
     backend = cloudformation_backends[run.account][run.region]
-    template = artifact_file(run, config["TemplatePath"])
-    parameters = parameter_list(run, config.get("Parameters"))
-    (accounts, units), regions = resolve_targets(run, config), [r.strip() for r in config.get("Regions", run.region).split(",")]
+    template = artifact_file(run, action, config["TemplatePath"])
+    parameters = parameter_list(run, action, config.get("Parameters"))
+    (accounts, units), regions = resolve_targets(run, action), [r.strip() for r in config.get("Regions", run.region).split(",")]
     try:
         stack_set = backend.describe_stack_set(config["StackSetName"])
     except StackSetNotFoundException:
+        run.require(action, [(f"cloudformation:{call}", _arn(run, config["StackSetName"]))
+                             for call in ("CreateStackSet", "CreateStackInstances", "DescribeStackSetOperation")],
+                    _passed_administration_role(config))
         stack_set = backend.create_stack_set(
             name=config["StackSetName"], template=template,
             parameters={p["ParameterKey"]: p["ParameterValue"] for p in parameters}, tags={},
@@ -123,6 +135,8 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
             exec_role=config.get("ExecutionRoleName"), description=config.get("Description"))
         return follow(stack_set, operations.create_instances(stack_set, accounts, regions, [], _preferences(config), units=units), state)
     missing = [a for a in accounts if not any(i.account_id == a for i in stack_set.instances.stack_instances)]
+    run.require(action, [(f"cloudformation:{call}", stack_set.arn) for call in (
+        "UpdateStackSet", "DescribeStackSetOperation", *(("CreateStackInstances",) if missing else ()))], _passed_administration_role(config))
     changes = {"template": template, "parameters": {p["ParameterKey"]: p["ParameterValue"] for p in parameters},
                "administration_role_arn": config.get("AdministrationRoleArn"), "execution_role_name": config.get("ExecutionRoleName")}
     existing = [a for a in accounts if a not in missing]
@@ -144,10 +158,12 @@ def stack_instances_action(run: Run, action: dict[str, Any], state: ActionState)
         stack_set = backend.describe_stack_set(config["StackSetName"])
     except StackSetNotFoundException as exc:
         raise ActionFailed(f"StackSet {config['StackSetName']} not found") from exc
-    overrides = parameter_list(run, config.get("ParameterOverrides"))
-    (accounts, units), regions = resolve_targets(run, config), [r.strip() for r in config.get("Regions", run.region).split(",")]
+    overrides = parameter_list(run, action, config.get("ParameterOverrides"))
+    (accounts, units), regions = resolve_targets(run, action), [r.strip() for r in config.get("Regions", run.region).split(",")]
     missing = [a for a in accounts if not any(i.account_id == a for i in stack_set.instances.stack_instances)]
     existing = [a for a in accounts if a not in missing]
+    run.require(action, [(f"cloudformation:{call}", stack_set.arn) for call in (
+        "DescribeStackSetOperation", *(("CreateStackInstances",) if missing else ()), *(("UpdateStackInstances",) if existing else ()))])
     summary = ""
     if missing:
         summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, overrides, _preferences(config), units=units), state)

@@ -14,27 +14,24 @@ import logging
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from botocore.config import Config
 from moto.core.responses import ActionResult, EmptyResult
 from moto.events.models import events_backends
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
-from moto.settings import moto_server_port
 
-from embedded_aws.clients import credentials_client
 from embedded_aws.extensions.base import Extension, Patcher, Workers
-from embedded_aws.iam.principals import role_credentials, trusts_service
+from embedded_aws.iam.principals import trusts_service
 from embedded_aws.jobs import container as containers
 from embedded_aws.jobs.container import Container
 from embedded_aws.jobs.processing import run_processing_job
 from embedded_aws.jobs.training import run_training_job
 from embedded_aws.json_line_process import LogSink
+from embedded_aws.role_session import RoleSession, endpoint_url
 
 logger = logging.getLogger(__name__)
 SERVICE_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -52,29 +49,6 @@ class InUse(ValidationError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.code = "ResourceInUse"
-
-
-def endpoint_url() -> str:
-    return f"http://localhost:{moto_server_port()}"
-
-
-@dataclass(frozen=True)
-class RoleSession:
-    """A session SageMaker holds of a job's or pipeline's role: clients for its calls, environment for its process."""
-
-    region: str
-    keys: tuple[str, str, str]  # access key id, secret, session token
-
-    @classmethod
-    def of(cls, role_arn: str, region: str) -> RoleSession:
-        return cls(region, role_credentials(role_arn, SESSION_NAME, region))
-
-    def client(self, service: str) -> Any:
-        return credentials_client(endpoint_url(), service, *self.keys, region=self.region, config=Config(retries={"max_attempts": 2}))
-
-    def environment(self) -> dict[str, str]:
-        key, secret, token = self.keys
-        return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token}
 
 
 def check_role(role_arn: str) -> None:
@@ -134,7 +108,7 @@ def _run(kind: str, backend: SageMakerModelBackend, job: Any, request: dict[str,
     with tempfile.TemporaryDirectory(prefix=f"embedded-{kind}-") as work:
         box = Container(Path(work) / "opt-ml")
         box.root.mkdir()
-        session = RoleSession.of(request["RoleArn"], backend.region_name)
+        session = RoleSession.of(request["RoleArn"], backend.region_name, SESSION_NAME)
         env = containers.environment({}, session.environment(), backend.region_name, endpoint_url())
         s3 = session.client("s3")
         if kind == "processing":

@@ -26,12 +26,13 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn, get_pipeline_from_name
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
-from embedded_aws.extensions.sagemaker_jobs import RoleSession, check_role
+from embedded_aws.extensions.sagemaker_jobs import SESSION_NAME, check_role
 from embedded_aws.jobs.s3_data import DataError, read_text
 from embedded_aws.pipeline_engine.api_shapes import request_for
 from embedded_aws.pipeline_engine.executor import PipelineRun, StepOutcome, StepRecord
 from embedded_aws.pipeline_engine.expressions import ExpressionError
 from embedded_aws.pipeline_engine.graph import read, typed_parameters
+from embedded_aws.role_session import RoleSession
 
 logger = logging.getLogger(__name__)
 EXECUTION_DETAIL_TYPE = "SageMaker Model Building Pipeline Execution Status Change"
@@ -45,7 +46,7 @@ class SageMakerStepRunner:
     """Steps as the pipeline's role: jobs created and followed through the SageMaker API, packages registered."""
 
     def __init__(self, role_arn: str, region: str, cancel: threading.Event) -> None:
-        session = RoleSession.of(role_arn, region)
+        session = RoleSession.of(role_arn, region, SESSION_NAME)
         self.sagemaker, self.s3 = session.client("sagemaker"), session.client("s3")
         self.cancel = cancel
 

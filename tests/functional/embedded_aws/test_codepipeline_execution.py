@@ -13,6 +13,13 @@ from embedded_aws import EmbeddedAws, extensions
 from support import trust_policy, wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
+#: What the pipeline's role needs: read the source, write and read artifacts, run the build.
+PIPELINE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Source", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
+     "Resource": ["arn:aws:s3:::source", "arn:aws:s3:::source/*"]},
+    {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::artifacts/*"},
+    {"Sid": "Build", "Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
+     "Resource": "arn:aws:codebuild:us-east-1:123456789012:project/model-build"}]}
 
 
 def _zip() -> bytes:
@@ -32,7 +39,9 @@ def _action(name: str, category: str, provider: str, configuration: dict[str, st
 @pytest.fixture
 def pipeline(aws: EmbeddedAws) -> Any:
     s3, build, cp = aws.client("s3"), aws.client("codebuild"), aws.client("codepipeline")
-    aws.client("iam").create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    iam = aws.client("iam")
+    iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    iam.put_role_policy(RoleName="pipeline", PolicyName="run", PolicyDocument=json.dumps(PIPELINE_POLICY))
     for bucket in ("source", "artifacts"):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
@@ -121,6 +130,29 @@ def test_missing_source_object_fails_the_source_stage(pipeline: Any) -> None:
                                          "summary": "The object with key 'repo.zip' does not exist in bucket 'source'"}
     assert "latestExecution" not in {a["actionName"]: a for s in pipeline.get_pipeline_state(name="model-build")["stageStates"]
                                      for a in s["actionStates"]}["Pipeline"]
+
+
+@pytest.mark.parametrize(("removed", "summary"), [
+    ("Source", "Source/Code: Insufficient permissions The service role or action role doesn't have the permissions required to access "
+               "the Amazon S3 bucket named source. Update the IAM role permissions, and then try again. Error: Amazon S3:AccessDenied:User: "
+               "arn:aws:sts::123456789012:assumed-role/pipeline/{execution} is not authorized to perform: s3:GetObject on resource: "
+               "arn:aws:s3:::source/repo.zip because no identity-based policy allows the s3:GetObject action"),
+    ("Artifacts", "Source/Code: Insufficient permissions: the service role or action role cannot write the output artifact SourceOutput "
+                  "to the artifact store artifacts. Error: Amazon S3:AccessDenied:User: arn:aws:sts::123456789012:assumed-role/pipeline/"
+                  "{execution} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::artifacts/"),
+    ("Build", "Build/Pipeline: User: arn:aws:sts::123456789012:assumed-role/pipeline/{execution} is not authorized to perform: "
+              "codebuild:StartBuild on resource: arn:aws:codebuild:us-east-1:123456789012:project/model-build because no "
+              "identity-based policy allows the codebuild:StartBuild action"),
+], ids=["source", "artifacts", "build"])
+def test_each_action_acts_as_the_role_and_fails_with_what_iam_refused(aws: EmbeddedAws, pipeline: Any, removed: str, summary: str) -> None:
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    policy = {**PIPELINE_POLICY, "Statement": [s for s in PIPELINE_POLICY["Statement"] if s["Sid"] != removed]}
+    aws.client("iam").put_role_policy(RoleName="pipeline", PolicyName="run", PolicyDocument=json.dumps(policy))
+    execution_id = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _latest(pipeline)["pipelineExecutionId"] == execution_id and _latest(pipeline)["status"] == "Failed")
+    failed = pipeline.get_pipeline_execution(pipelineName="model-build", pipelineExecutionId=execution_id)["pipelineExecution"]
+    assert failed["statusSummary"].startswith(summary.format(execution=execution_id))
+    assert aws.client("codebuild").list_builds()["ids"] == []  # nothing was built
 
 
 def test_unemulated_provider_fails_naming_it(aws: EmbeddedAws, pipeline: Any) -> None:

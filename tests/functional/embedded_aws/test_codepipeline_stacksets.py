@@ -15,6 +15,16 @@ from support import organization_with_units, stackset_roles, trust_policy, wait_
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 STAGING, PROD = "222222222222", "333333333333"
+ADMINISTRATION_ROLE = "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole"
+STACK_SET_CALLS = ["cloudformation:CreateStackSet", "cloudformation:UpdateStackSet", "cloudformation:CreateStackInstances",
+                   "cloudformation:UpdateStackInstances", "cloudformation:DescribeStackSetOperation"]
+#: What the pipeline's role needs: the source, the artifacts, the one stack set and handing CloudFormation its administration role.
+PIPELINE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": ["arn:aws:s3:::source", "arn:aws:s3:::source/*"]},
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::artifacts/*"},
+    {"Sid": "StackSet", "Effect": "Allow", "Action": STACK_SET_CALLS,
+     "Resource": [f"arn:aws:cloudformation:us-east-1:123456789012:stackset/{name}:*" for name in ("endpoint", "by-unit", "by-empty-unit")]},
+    {"Sid": "PassAdministration", "Effect": "Allow", "Action": "iam:PassRole", "Resource": ADMINISTRATION_ROLE}]}
 TEMPLATE = json.dumps({
     "Parameters": {"Value": {"Type": "String"}, "Stage": {"Type": "String", "AllowedValues": ["staging", "prod"]}},
     "Resources": {"P": {"Type": "AWS::SSM::Parameter",
@@ -41,7 +51,9 @@ def _deploy(name: str, provider: str, configuration: dict[str, str]) -> dict[str
 def pipeline(aws: EmbeddedAws) -> Any:
     stackset_roles(aws)
     s3, cp = aws.client("s3"), aws.client("codepipeline")
-    aws.client("iam").create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    iam = aws.client("iam")
+    iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=trust_policy("codepipeline.amazonaws.com"))
+    iam.put_role_policy(RoleName="pipeline", PolicyName="run", PolicyDocument=json.dumps(PIPELINE_POLICY))
     for bucket in ("source", "artifacts"):
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
@@ -53,7 +65,7 @@ def pipeline(aws: EmbeddedAws) -> Any:
             {"name": "Staging", "actions": [_deploy("StackSet", "CloudFormationStackSet", {
                 "StackSetName": "endpoint", "TemplatePath": "Src::template.json", "Parameters": "Src::params.json",
                 "DeploymentTargets": "Src::targets.json", "Regions": "us-east-1", "PermissionModel": "SELF_MANAGED",
-                "AdministrationRoleArn": "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
+                "AdministrationRoleArn": ADMINISTRATION_ROLE,
                 "ExecutionRoleName": "AWSCloudFormationStackSetExecutionRole"})]},
             {"name": "Prod", "actions": [_deploy("Instances", "CloudFormationStackInstances", {
                 "StackSetName": "endpoint", "DeploymentTargets": PROD, "Regions": "us-east-1",
@@ -111,6 +123,20 @@ def test_missing_template_file_fails_naming_it(aws: EmbeddedAws, pipeline: Any) 
         archive.writestr("params.json", "[]")
     execution = _run(aws, pipeline, buffer.getvalue())
     assert execution["statusSummary"] == "Staging/StackSet: File template.json does not exist in artifact Src"
+
+
+@pytest.mark.parametrize(("removed", "refused"), [
+    ("StackSet", "cloudformation:CreateStackSet on resource: arn:aws:cloudformation:us-east-1:123456789012:stackset/endpoint:*"),
+    ("PassAdministration", f"iam:PassRole on resource: {ADMINISTRATION_ROLE}"),
+], ids=["stack-set", "administration-role"])
+def test_the_action_role_must_be_allowed_the_stack_set_calls(aws: EmbeddedAws, pipeline: Any, removed: str, refused: str) -> None:
+    policy = {**PIPELINE_POLICY, "Statement": [s for s in PIPELINE_POLICY["Statement"] if s.get("Sid") != removed]}
+    aws.client("iam").put_role_policy(RoleName="pipeline", PolicyName="run", PolicyDocument=json.dumps(policy))
+    execution = _run(aws, pipeline, _source("v1"))
+    assert execution["status"] == "Failed"
+    assert execution["statusSummary"].startswith("Staging/StackSet: User: arn:aws:sts::123456789012:assumed-role/pipeline/")
+    assert f"is not authorized to perform: {refused}" in execution["statusSummary"]
+    assert aws.client("cloudformation").list_stack_sets()["Summaries"] == []
 
 
 def test_without_the_extension_the_action_is_not_emulated(aws: EmbeddedAws, pipeline: Any) -> None:
