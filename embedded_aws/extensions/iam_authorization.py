@@ -298,7 +298,8 @@ class IamAuthorization(Extension):
                 refusal = AUTHORIZER.check(access_key, request, policy, owner, endpoint_policy)
                 if refusal is None and action in ("s3:PutObject", "s3:GetObject") and on_object:
                     bucket_name, _, object_key = resource.split(":::", 1)[-1].partition("/")
-                    refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, unquote(object_key), account, region))
+                    refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, unquote(object_key), account, region,
+                                                                      dict(response.headers)))
             else:
                 operation = response._get_action()
                 params = request_params(response, service)

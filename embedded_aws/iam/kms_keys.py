@@ -13,6 +13,7 @@ Services encrypt with the caller's rights: Parameter Store asks ``kms:Encrypt`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +103,10 @@ def _secure_string_keys(params: dict[str, Any], scope: Scope) -> list[str]:
     return keys
 
 
-def s3_on_behalf(action: str, bucket: str, key: str, account: str, region: str) -> list[Authorization]:
-    """KMS use when S3 writes (``s3:PutObject``) or reads (``s3:GetObject``) an object encrypted with a KMS key."""
+def s3_on_behalf(action: str, bucket: str, key: str, account: str, region: str,
+                 requested: Mapping[str, str] | None = None) -> list[Authorization]:
+    """KMS use when S3 writes (``s3:PutObject``: the key the request's SSE-KMS headers name, else the bucket's default) or
+    reads (``s3:GetObject``) an object encrypted with a KMS key."""
     from moto.s3.models import s3_backends
 
     backend = s3_backends[account]["aws"]
@@ -113,6 +116,10 @@ def s3_on_behalf(action: str, bucket: str, key: str, account: str, region: str) 
     scope = Scope(region, account)
     context = {"kms:encryptioncontext:aws:s3:arn": [f"arn:aws:s3:::{bucket}" if _bucket_key(found) else f"arn:aws:s3:::{bucket}/{key}"]}
     if action == "s3:PutObject":
+        headers = {k.lower(): v for k, v in (requested or {}).items()}
+        if headers.get("x-amz-server-side-encryption") == "aws:kms":
+            return _use("kms:GenerateDataKey", headers.get("x-amz-server-side-encryption-aws-kms-key-id") or "alias/aws/s3", "s3",
+                        scope, context)
         rule = ((found.encryption or {}).get("Rule") or {}).get("ApplyServerSideEncryptionByDefault") or {}
         if rule.get("SSEAlgorithm") == "aws:kms":
             return _use("kms:GenerateDataKey", rule.get("KMSMasterKeyID") or "alias/aws/s3", "s3", scope, context)

@@ -85,3 +85,17 @@ def test_s3_uses_the_buckets_key_with_the_callers_rights(aws: EmbeddedAws) -> No
     keyed.put_object(Bucket="sealed", Key="data.csv", Body=b"1")
     assert keyed.get_object(Bucket="sealed", Key="data.csv")["Body"].read() == b"1"
     assert "kms:Decrypt" in _refusal(lambda: keyless.get_object(Bucket="sealed", Key="data.csv"))
+
+
+def test_s3_uses_the_key_a_write_names_with_the_callers_rights(aws: EmbeddedAws) -> None:
+    default, named, s3 = _key(aws), _key(aws), aws.client("s3")
+    s3.create_bucket(Bucket="sealed")
+    s3.put_bucket_encryption(Bucket="sealed", ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": default}}]})
+    objects = {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "arn:aws:s3:::sealed/*"}
+    writer = _user(aws, "cy", objects, {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": default})("s3")
+    assert _refusal(lambda: writer.put_object(Bucket="sealed", Key="a.csv", Body=b"1", ServerSideEncryption="aws:kms", SSEKMSKeyId=named)) == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/cy is not authorized to perform: kms:GenerateDataKey on resource: {named} because no "
+        "identity-based policy allows the kms:GenerateDataKey action")
+    writer.put_object(Bucket="sealed", Key="a.csv", Body=b"1", ServerSideEncryption="aws:kms", SSEKMSKeyId=default)
+    assert writer.get_object(Bucket="sealed", Key="a.csv")["Body"].read() == b"1"
