@@ -15,6 +15,7 @@ from mlops_platform.projects.service import (
     ProjectClients,
     create_project,
     delete_project,
+    describe_project,
     list_projects,
     template_product,
     validate,
@@ -79,6 +80,40 @@ def create(name: str, staging_account_id: str | None, prod_account_id: str | Non
         emit_json(created.to_dict())
     else:
         _print(created)
+
+
+@project_group.command("clone")
+@click.argument("name")
+@click.option("--repository", type=click.Choice(["modelbuild", "modeldeploy"]), default="modelbuild", show_default=True,
+              help="Which of the project's repositories.")
+@click.option("--into", "into", type=click.Path(file_okay=False), help="Folder to clone into (default: ./<project>-<repository>).")
+@target_options
+@project_option
+@output_option
+def clone_command(name: str, repository: str, into: str | None, project: str, output: str, **target: Any) -> None:
+    """Clone a project's CodeCommit repository with your credentials (kept in the clone: git push there starts its pipeline)."""
+    from pathlib import Path
+
+    from mlops_platform.modelbuild.git_source import clone
+
+    validate(name, platform=project)
+    accounts, clients, _ = _platform(project, target)
+    found = describe_project(clients, name)
+    kind = {"modelbuild": "ModelBuild", "modeldeploy": "ModelDeploy"}[repository]
+    clone_url = found.outputs.get(f"{kind}RepositoryCloneUrl")
+    if not clone_url:
+        raise ConfigError(f"project {name} has no {repository} Git repository (its sources are S3 buckets: the platform was deployed "
+                          "without --repository-source codecommit)")
+    directory = Path(into) if into else Path.cwd() / f"{name}-{repository}"
+    remote, git_args = accounts.git_remote(clone_url)
+    commit = clone(remote, git_args, directory)
+    result = {"project": name, "repository": found.outputs.get(f"{kind}RepositoryName"), "clone_url": clone_url,
+              "directory": str(directory), "commit": commit}
+    if output == "json":
+        emit_json(result)
+    else:
+        console.print(f"cloned {result['repository']} into {directory} at {commit[:12] or 'an empty repository'}; "
+                      "a git push there starts its pipeline", soft_wrap=True)
 
 
 @project_group.command("list")

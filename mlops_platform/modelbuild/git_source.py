@@ -55,6 +55,20 @@ def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, mes
         return _git(["rev-parse", "HEAD"], checkout, []).stdout.strip()
 
 
+def clone(remote: str, git_args: list[str], directory: Path) -> str:
+    """Clone ``remote`` into ``directory`` (new or empty), keeping ``git_args``' settings (credentials) in the clone's
+    config so that a later ``git push`` works there; the commit checked out ("" for an empty repository)."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise ConfigError(f"{directory} already exists and is not an empty folder")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    settings = [f"--config={value}" for flag, value in zip(git_args[::2], git_args[1::2], strict=True) if flag == "-c"]
+    cloned = _git(["clone", "-q", *settings, remote, str(directory)], directory.parent, [], check=False)
+    if cloned.returncode != 0:
+        lines = [line for line in cloned.stderr.splitlines() if line.strip()]
+        raise MlopsError(f"cannot clone the repository: {lines[-1] if lines else 'git clone failed'}")
+    return _git(["rev-parse", "--verify", "-q", "HEAD"], directory, [], check=False).stdout.strip()
+
+
 def push_and_start(codepipeline: Any, *, remote: str, git_args: list[str], folder: Path, branch: str, pipeline: str,
                    message: str = "mlops pipeline push", timeout: float = 30.0) -> Push:
     """Push the folder to the branch and return the execution of ``pipeline`` the push started (TimeoutError if none)."""

@@ -123,3 +123,29 @@ def test_a_push_to_a_repository_that_does_not_exist_is_refused(platform: Platfor
     remote = platform.accounts.git_remote(missing)[0]
     refused = subprocess.run(["git", "ls-remote", remote], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "not found" in refused.stderr
+
+
+def test_mlops_project_clone_gives_a_checkout_whose_push_starts_the_pipeline(platform: Platform, state_dir: str,
+                                                                           created: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "churn-deploy"
+    result = CliRunner().invoke(cli, ["project", "clone", "churn", "--repository", "modeldeploy", "--into", str(target),
+                                      "--state-dir", state_dir, "--output", "json"])
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert (body["repository"], body["clone_url"], body["directory"]) == (
+        "mlops-churn-modeldeploy", created["ModelDeployRepositoryCloneUrl"], str(target))
+    assert len(body["commit"]) == 40 and (target / "endpoint-config-template.yml").is_file()
+
+    (target / "NOTES.md").write_text("deploy notes\n")
+    git("add", "NOTES.md", cwd=target)
+    git("commit", "-q", "-m", "Add deploy notes", cwd=target)
+    codepipeline = platform.client("codepipeline")
+    known = execution_ids(codepipeline, "mlops-churn-modeldeploy")
+    git("push", "-q", "origin", "main", cwd=target)  # the clone keeps its credentials
+    wait_for_new_execution(codepipeline, "mlops-churn-modeldeploy", known, timeout=15)
+
+    again = CliRunner().invoke(cli, ["project", "clone", "churn", "--repository", "modeldeploy", "--into", str(target),
+                                     "--state-dir", state_dir])
+    assert (again.exit_code, again.stderr) == (2, f"error: {target} already exists and is not an empty folder\n")
+    unknown = CliRunner().invoke(cli, ["project", "clone", "nope", "--state-dir", state_dir])
+    assert (unknown.exit_code, unknown.stderr) == (2, "error: no project named 'nope'\n")

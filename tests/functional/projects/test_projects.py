@@ -144,6 +144,9 @@ def test_cli_create_list_and_unknown_delete(state_dir: str) -> None:
     assert [(p["name"], p["status"]) for p in json.loads(listed.stdout)] == [("fraud", "CreateCompleted")]
     missing = _cli(state_dir, "project", "delete", "nosuch", "--yes")
     assert (missing.exit_code, missing.stderr) == (2, "error: no project named 'nosuch'\n")
+    no_git = _cli(state_dir, "project", "clone", "fraud")
+    assert (no_git.exit_code, no_git.stderr) == (2, "error: project fraud has no modelbuild Git repository (its sources are S3 buckets: "
+                                                    "the platform was deployed without --repository-source codecommit)\n")
     assert _cli(state_dir, "project", "delete", "fraud", "--yes").exit_code == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from mlops_platform.modelbuild.git_source import RepositorySource, push_repository
 from mlops_runtime.contracts import ToolingOutputs
-from mlops_runtime.errors import ConfigError
+from mlops_runtime.errors import ConfigError, MlopsError
 
 
 def _outputs(**present: str) -> ToolingOutputs:
@@ -71,3 +71,19 @@ def test_a_codecommit_source_is_pushed_to_the_branch_its_pipeline_builds(tmp_pat
 def test_a_codeconnections_source_is_refused_naming_the_repository(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="this platform builds from a CodeConnections repository: push the model-build repository with git"):
         push_repository(object(), RepositorySource("model-build", "mlops-modelbuild", None, None, None), tmp_path)
+
+
+def test_a_clone_keeps_the_credential_settings_and_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    from mlops_platform.modelbuild.git_source import clone
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    helper = ["-c", "credential.helper=", "-c", "credential.helper=!aws codecommit credential-helper $@", "-c", "credential.UseHttpPath=true"]
+    target = tmp_path / "work" / "churn-modelbuild"
+    assert clone(str(remote), helper, target) == ""  # an empty repository: nothing checked out yet
+    helpers = subprocess.run(["git", "-C", str(target), "config", "--get-all", "credential.helper"], capture_output=True, text=True, check=True)
+    assert helpers.stdout.splitlines() == ["", "!aws codecommit credential-helper $@"]
+    with pytest.raises(ConfigError, match="already exists and is not an empty folder"):
+        clone(str(remote), [], target)
+    with pytest.raises(MlopsError, match="cannot clone the repository: "):
+        clone(str(tmp_path / "missing.git"), [], tmp_path / "other")
