@@ -260,6 +260,14 @@ def _first_refusal(access_key: str, requests: list[Authorization]) -> Refusal | 
     return None
 
 
+def _missing(account: str, bucket_name: str, key: str) -> bool:
+    """Whether the bucket exists and has no object ``key`` (a missing bucket is moto's to report)."""
+    from moto.s3.models import s3_backends
+
+    bucket = s3_backends[account]["aws"].buckets.get(bucket_name)
+    return bucket is not None and key not in bucket.keys
+
+
 def _bucket_policy(account: str, resource: str) -> tuple[dict[str, Any] | None, str | None]:
     from moto.s3.models import s3_backends
 
@@ -300,6 +308,10 @@ class IamAuthorization(Extension):
                     bucket_name, _, object_key = resource.split(":::", 1)[-1].partition("/")
                     refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, unquote(object_key), account, region,
                                                                       dict(response.headers)))
+                    if refusal is None and action == "s3:GetObject" and _missing(account, bucket_name, unquote(object_key)):
+                        # S3 tells a missing key (404) only to a caller who may list the bucket; anyone else gets 403
+                        listing = Authorization("s3:ListBucket", (f"arn:aws:s3:::{bucket_name}",), request.context)
+                        refusal = AUTHORIZER.check(access_key, listing, policy, owner, endpoint_policy)
             else:
                 operation = response._get_action()
                 params = request_params(response, service)

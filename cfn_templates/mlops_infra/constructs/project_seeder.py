@@ -62,7 +62,14 @@ class ProjectSeeder(Construct):
         sources = [f"arn:{cdk.Aws.PARTITION}:s3:::{project}-*-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}/{BUILD_SOURCE_KEY}",
                    f"arn:{cdk.Aws.PARTITION}:s3:::{project}-*-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}/{DEPLOY_SOURCE_KEY}"]
         role.add_to_policy(iam.PolicyStatement(sid="WriteProjectSources", actions=["s3:GetObject", "s3:PutObject"], resources=sources))
+        # S3 answers a missing source object with 404 only to a caller who may list the bucket (403 otherwise): the seeder
+        # must tell "not seeded yet" from "refused"
+        buckets = [source.rsplit("/", 1)[0] for source in sources]
+        role.add_to_policy(iam.PolicyStatement(sid="SeeProjectSources", actions=["s3:ListBucket"], resources=buckets))
         suppress(role, "AwsSolutions-IAM5", "Projects are created later, each with its own name: the role may read and write only the "
-                                            "two source objects of projects of this platform (the project's key policy admits it)",
+                                            "two source objects of projects of this platform (the project's key policy admits it), "
+                                            "and list their two source buckets",
                  applies_to=[f"Resource::arn:<AWS::Partition>:s3:::{project}-*-modelbuild-source-<AWS::AccountId>-<AWS::Region>/{BUILD_SOURCE_KEY}",
-                             f"Resource::arn:<AWS::Partition>:s3:::{project}-*-modeldeploy-source-<AWS::AccountId>-<AWS::Region>/{DEPLOY_SOURCE_KEY}"])
+                             f"Resource::arn:<AWS::Partition>:s3:::{project}-*-modeldeploy-source-<AWS::AccountId>-<AWS::Region>/{DEPLOY_SOURCE_KEY}",
+                             f"Resource::arn:<AWS::Partition>:s3:::{project}-*-modelbuild-source-<AWS::AccountId>-<AWS::Region>",
+                             f"Resource::arn:<AWS::Partition>:s3:::{project}-*-modeldeploy-source-<AWS::AccountId>-<AWS::Region>"])

@@ -172,6 +172,22 @@ def test_s3_subresources_are_authorized_as_their_own_actions(aws: EmbeddedAws) -
     assert lister.list_objects_v2(Bucket="settings")["KeyCount"] == 0
 
 
+def test_a_missing_object_is_404_only_to_whoever_may_list_the_bucket(aws: EmbeddedAws) -> None:
+    aws.client("s3").create_bucket(Bucket="sources")
+    aws.client("s3").put_object(Bucket="sources", Key="there.zip", Body=b"1")
+    reads = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::sources/*"}
+    reader = _user(aws, "reader", reads)("s3")
+    assert reader.get_object(Bucket="sources", Key="there.zip")["Body"].read() == b"1"
+    error = _refused(lambda: reader.get_object(Bucket="sources", Key="missing.zip"))["Error"]
+    assert (error["Code"], error["Message"]) == ("AccessDenied", f"User: arn:aws:iam::{ACCOUNT}:user/reader is not authorized to perform: "
+                                              "s3:ListBucket on resource: arn:aws:s3:::sources because no identity-based policy allows "
+                                              "the s3:ListBucket action")
+    assert _refused(lambda: reader.head_object(Bucket="sources", Key="missing.zip"))["Error"]["Code"] == "403"
+    lister = _user(aws, "lister", reads, {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::sources"})("s3")
+    assert _refused(lambda: lister.get_object(Bucket="sources", Key="missing.zip"))["Error"]["Code"] == "NoSuchKey"
+    assert _refused(lambda: lister.head_object(Bucket="sources", Key="missing.zip"))["Error"]["Code"] == "404"
+
+
 def test_rest_operations_are_authorized_on_the_resource_in_their_path() -> None:
     from embedded_aws.extensions.iam_authorization import request_params
 

@@ -175,6 +175,11 @@ def test_the_seeder_reads_its_seed_assets_and_writes_only_project_source_objects
         "arn:", {"Ref": "AWS::Partition"}, f":s3:::mlops-*-{kind}-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"},
         f"/{kind}.zip"]]}) for kind in ("modelbuild", "modeldeploy")]
     assert {s["Action"] for sid, s in statements.items() if sid.startswith("Read")} == {"s3:GetObject"}
+    listing = statements["SeeProjectSources"]  # a missing source object is 404, not 403, only to a role that may list
+    assert listing["Action"] == "s3:ListBucket"
+    assert [json.dumps(r) for r in listing["Resource"]] == [json.dumps({"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, f":s3:::mlops-*-{kind}-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]})
+        for kind in ("modelbuild", "modeldeploy")]
 
 
 def _join(*parts: Any) -> dict[str, Any]:
