@@ -110,14 +110,16 @@ class Run:
             self.sessions[role] = RoleSession.of(role, self.region, self.execution.pipeline_execution_id)
         return self.sessions[role]
 
-    def require(self, action: dict[str, Any], permissions: list[tuple[str, str]], passed_roles: tuple[tuple[str, str], ...] = ()) -> None:
-        """Fail the action, with IAM's message, unless its role may make these calls (``(action, resource ARN)``)."""
+    def require(self, action: dict[str, Any], permissions: list[tuple[str, str]], passed_roles: tuple[tuple[str, str], ...] = (),
+                explanation: str = "") -> None:
+        """Fail the action, with IAM's message (after ``explanation``, CodePipeline's words for it, if any), unless its role
+        may make these calls (``(action, resource ARN)``)."""
         for index, (permission, resource) in enumerate(permissions):
             passed = passed_roles if index == 0 else ()
             refusal = AUTHORIZER.check_as_role(self.role(action), self.execution.pipeline_execution_id,
                                                Authorization(permission, (resource,), passed_roles=passed))
             if refusal is not None:
-                raise ActionFailed(refusal.message)
+                raise ActionFailed(f"{explanation} Error: {refusal.message}" if explanation else refusal.message)
 
     def artifact_store(self) -> dict[str, Any]:
         store = self.declaration.get("artifactStore") or next(iter((self.declaration.get("artifactStores") or {}).values()))
@@ -188,12 +190,10 @@ def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> s
     repository = codecommit_backends[run.account][run.region].repositories.get(name)
     if repository is None:
         raise ActionFailed(f"The repository {name} does not exist in the account {run.account}")
-    role = action.get("roleArn") or run.declaration["roleArn"]
-    for permission in ("codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive"):
-        refusal = AUTHORIZER.check_as_role(role, "codepipeline-source", Authorization(permission, (repository.repository_metadata["Arn"],)))
-        if refusal is not None:
-            raise ActionFailed(f"The service role or action role doesn't have the permissions required to access the AWS CodeCommit "
-                               f"repository named {name}. Update the IAM role permissions, and then try again. Error: {refusal.message}")
+    arn = repository.repository_metadata["Arn"]
+    run.require(action, [(f"codecommit:{call}", arn) for call in ("GetBranch", "GetCommit", "UploadArchive")],
+                explanation=f"The service role or action role doesn't have the permissions required to access the AWS CodeCommit "
+                            f"repository named {name}. Update the IAM role permissions, and then try again.")
     try:
         commit, subject, body = archive(run.account, run.region, name, branch)
     except LookupError as exc:

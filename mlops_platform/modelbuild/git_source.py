@@ -29,9 +29,14 @@ def _git(args: list[str], cwd: Path, git_args: list[str], check: bool = True) ->
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **{k: os.environ.get(k, v) for k, v in IDENTITY.items()}}
     result = subprocess.run(["git", *git_args, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        raise MlopsError(f"git {args[0]} failed: {lines[-1] if lines else f'exit status {result.returncode}'}")
+        raise MlopsError(f"git {args[0]} failed: {_reason(result, f'exit status {result.returncode}')}")
     return result
+
+
+def _reason(result: subprocess.CompletedProcess[str], otherwise: str) -> str:
+    """Why git failed: the last line it wrote to stderr (``otherwise`` when it wrote nothing)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else otherwise
 
 
 def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, message: str) -> str:
@@ -44,8 +49,7 @@ def push_folder(folder: Path, remote: str, git_args: list[str], branch: str, mes
         if fetched.returncode == 0:
             _git(["reset", "-q", "--soft", "FETCH_HEAD"], checkout, [])
         elif "couldn't find remote ref" not in fetched.stderr:
-            lines = [line for line in fetched.stderr.splitlines() if line.strip()]
-            raise MlopsError(f"cannot reach the repository: {lines[-1] if lines else 'git fetch failed'}")
+            raise MlopsError(f"cannot reach the repository: {_reason(fetched, 'git fetch failed')}")
         for path, relative in files:
             (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, checkout / relative)
@@ -64,8 +68,7 @@ def clone(remote: str, git_args: list[str], directory: Path) -> str:
     settings = [f"--config={value}" for flag, value in zip(git_args[::2], git_args[1::2], strict=True) if flag == "-c"]
     cloned = _git(["clone", "-q", *settings, remote, str(directory)], directory.parent, [], check=False)
     if cloned.returncode != 0:
-        lines = [line for line in cloned.stderr.splitlines() if line.strip()]
-        raise MlopsError(f"cannot clone the repository: {lines[-1] if lines else 'git clone failed'}")
+        raise MlopsError(f"cannot clone the repository: {_reason(cloned, 'git clone failed')}")
     return _git(["rev-parse", "--verify", "-q", "HEAD"], directory, [], check=False).stdout.strip()
 
 
