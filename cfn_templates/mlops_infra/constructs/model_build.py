@@ -82,30 +82,25 @@ class ModelBuild(Construct):
         self.source_bucket: s3.Bucket | None = None
         self.source: SourceBucket | None = None
         self.code_repository: CodeRepository | None = None
-        if use_codecommit and repository is None:
-            self.code_repository = CodeRepository(
+        if repository is not None:
+            origin: ConnectionRepository | CodeRepository | SourceBucket = repository
+        elif use_codecommit:
+            self.code_repository = origin = CodeRepository(
                 self, "Repository", name=f"{project}-modelbuild", branch=branch, removal_policy=removal_policy, seed=seed,
                 description=f"{project}: the model-build repository (pipeline code, step scripts, buildspec)")
-            source: codepipeline.IAction = self.code_repository.source_action(source_output)
-            self.code_repository.trigger(self.pipeline, f"A push to {branch} starts the model-build pipeline")
-        elif repository is None:
-            self.source = SourceBucket(
+        else:
+            self.source = origin = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modelbuild-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
                 object_key=SOURCE_KEY, key=key, access_logs=access_logs, rule_name=f"{project}-modelbuild-on-push",
                 access_log_prefix="modelbuild-source/",
                 removal_policy=removal_policy)
             self.source_bucket = self.source.bucket
-            source = self.source.source_action(source_output)
-            self.source.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline")
-        else:
-            source = repository.source_action(source_output)
-        self.pipeline.add_stage(stage_name="Source", actions=[source])
+        self.pipeline.add_stage(stage_name="Source", actions=[origin.source_action(source_output)])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="RunPipeline", project=self.build_project, input=source_output)])
         after_action_policies(self.pipeline)
-        if repository is not None:
-            assert isinstance(source, actions.CodeStarConnectionsSourceAction)
-            repository.trigger(self.pipeline, source)
+        origin.trigger(self.pipeline, "A new modelbuild.zip in the source bucket starts the model-build pipeline" if self.source
+                       else f"A push to {branch} starts the model-build pipeline")
         suppress(self.pipeline, "AwsSolutions-IAM5", "CDK's pipeline and action roles read and write the pipeline's own "
                  "artifacts (objects under the artifacts bucket) and use its key for them",
                  applies_to=["Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*",

@@ -86,12 +86,11 @@ class ModelDeploy(Construct):
         self.code_repository: CodeRepository | None = None
         self.connection_repository = repository
         if repository is not None:
-            origin: CodeRepository | SourceBucket | ConnectionRepository = repository
+            origin: ConnectionRepository | CodeRepository | SourceBucket = repository
         elif use_codecommit:
-            self.code_repository = CodeRepository(
+            self.code_repository = origin = CodeRepository(
                 self, "Repository", name=f"{project}-modeldeploy", branch=branch, removal_policy=removal_policy, seed=seed,
                 description=f"{project}: the model-deploy repository (model selection, endpoint template, stage configs)")
-            origin = self.code_repository
         else:
             self.source = origin = SourceBucket(
                 self, "Source", bucket_name=f"{project}-modeldeploy-source-{cdk.Aws.ACCOUNT_ID}-{cdk.Aws.REGION}",
@@ -126,8 +125,7 @@ class ModelDeploy(Construct):
             self, "Pipeline", pipeline_name=f"{project}-modeldeploy", pipeline_type=codepipeline.PipelineType.V2,
             artifact_bucket=bucket, restart_execution_on_update=False)
         source_output, build_output = codepipeline.Artifact("SourceOutput"), codepipeline.Artifact("BuildOutput")
-        source = origin.source_action(source_output)
-        self.pipeline.add_stage(stage_name="Source", actions=[source])
+        self.pipeline.add_stage(stage_name="Source", actions=[origin.source_action(source_output)])
         self.pipeline.add_stage(stage_name="Build", actions=[actions.CodeBuildAction(
             action_name="SelectModel", project=self.build_project, input=source_output, outputs=[build_output])])
         administration = iam.Role.from_role_arn(self, "StackSetAdministration", administration_role_arn, mutable=False)
@@ -160,12 +158,8 @@ class ModelDeploy(Construct):
             ])
 
         after_action_policies(self.pipeline)
-        if isinstance(origin, ConnectionRepository):
-            assert isinstance(source, actions.CodeStarConnectionsSourceAction)
-            origin.trigger(self.pipeline, source)
-        else:
-            origin.trigger(self.pipeline, f"A push to {branch} starts the deploy" if self.code_repository
-                           else "A new modeldeploy.zip in the source bucket starts the deploy")
+        origin.trigger(self.pipeline, "A new modeldeploy.zip in the source bucket starts the deploy" if self.source
+                       else f"A push to {branch} starts the deploy")
         self.approval_rule = events.Rule(
             self, "OnApproval", rule_name=f"{project}-modeldeploy-on-approval",
             description=f"A model package of {model_package_group_name} becoming Approved (nothing else) starts the deploy",

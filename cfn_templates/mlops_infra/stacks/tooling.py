@@ -99,11 +99,11 @@ class ToolingStack(cdk.Stack):
                           event_sources=[(m.source, m.detail_types) for m in notebook_type.events],
                           waiting_state_machine_names=[provisioning.state_machine_name], url_parameter_prefix=URL_PARAMETER_PREFIX)
         connection, branch = config.modelbuild_connection_arn, config.modelbuild_branch
+        in_codecommit = config.repository_source == "codecommit"
         repository = ConnectionRepository(connection, config.modelbuild_repository or "", branch) if connection else None
         model_build = ModelBuild(self, "ModelBuild", project=config.project, bucket=store.bucket, key=store.key,
                                  access_logs=store.access_logs, model_package_group_name=config.model_package_group_name,
-                                 removal_policy=removal, repository=repository,
-                                 use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch)
+                                 removal_policy=removal, repository=repository, use_codecommit=in_codecommit, branch=branch)
         administration = StackSetAdministrationRole(
             self, "StackSetAdministration",
             role_name=config.stackset_administration_role_name,
@@ -118,7 +118,7 @@ class ToolingStack(cdk.Stack):
                     DeployStage("prod", prod.value_as_string, config.stage_stack_set_name("prod"))],
             administration_role_arn=administration.role.role_arn, execution_role_name=config.stackset_execution_role_name,
             verifier_role_name=config.deploy_verifier_role_name, verify_role_name=config.modeldeploy_verify_role_name, platform=config.project,
-            removal_policy=removal, use_codecommit=config.repository_source == "codecommit", branch=config.modelbuild_branch,
+            removal_policy=removal, use_codecommit=in_codecommit, branch=branch,
             repository=ConnectionRepository(connection, config.modeldeploy_repository, branch)
             if connection and config.modeldeploy_repository else None)
 
@@ -135,7 +135,6 @@ class ToolingStack(cdk.Stack):
                 user_profiles=config.studio_user_profiles, idle_minutes=config.studio_idle_minutes)
             studio_roles.append(domain.role)
             cdk.CfnOutput(self, "StudioDomainId", value=domain.domain.attr_domain_id)
-        in_codecommit = config.repository_source == "codecommit"
         seeder = ProjectSeeder(self, "ProjectSeeder", project=config.project, with_function=not in_codecommit)
         products = [
             ProjectProduct("Product", f"{config.project} model build and deploy",
