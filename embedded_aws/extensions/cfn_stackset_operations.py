@@ -28,6 +28,7 @@ import fnmatch
 import json
 import logging
 import math
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -215,6 +216,10 @@ def tolerated_failures(preferences: dict[str, Any] | None, targets: int) -> int:
     return 0
 
 
+#: Held from finding a stack set idle to recording its new operation, so two callers cannot both start one.
+STARTING = threading.RLock()
+
+
 def busy(stack_set: StackSet) -> bool:
     """An operation of the stack set is still in flight (CloudFormation runs one at a time)."""
     return any(op["Status"] in IN_FLIGHT for op in stack_set.operations)
@@ -224,14 +229,15 @@ def start_operation(stack_set: StackSet, action: str, targets: list[Instance],
                     work: Callable[[Instance], str | None], preferences: dict[str, Any] | None,
                     operation_id: str | None = None, after: Callable[[], None] | None = None) -> str:
     """Record an operation ``RUNNING`` and run ``work`` on each target in the background."""
-    if busy(stack_set):
-        raise OperationInProgress(stack_set.name)
     operation_id = operation_id or str(uuid.uuid4())
     operation: dict[str, Any] = {
         "OperationId": operation_id, "Action": action, "Status": "RUNNING", "CreationTimestamp": utcnow(),
         "Instances": [{t.account_id: t.region_name} for t in targets], "Results": [],
     }
-    stack_set.operations.append(operation)
+    with STARTING:
+        if busy(stack_set):
+            raise OperationInProgress(stack_set.name)
+        stack_set.operations.append(operation)
     for target in targets:
         target.detailed_status, target.last_operation_id = "PENDING", operation_id
     allowed = tolerated_failures(preferences, len(targets))
@@ -344,15 +350,18 @@ def _find(stack_set: StackSet, account: str, region: str) -> Instance | None:
 def create_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]],
                      preferences: dict[str, Any] | None, operation_id: str | None = None, units: dict[str, str] | None = None) -> str:
     targets = []
-    for account, region in _targets(stack_set, accounts, regions):
-        instance = _find(stack_set, account, region)
-        if instance is None:
-            instance = Instance(stack_set, account, region, overrides, (units or {}).get(account, ""))
-            _instances(stack_set).append(instance)
-        elif overrides:
-            instance.parameters = overrides
-        targets.append(instance)
-    return start_operation(stack_set, "CREATE", targets, Instance.deploy, preferences, operation_id)
+    with STARTING:
+        if busy(stack_set):  # before any instance is added: a refused request changes nothing
+            raise OperationInProgress(stack_set.name)
+        for account, region in _targets(stack_set, accounts, regions):
+            instance = _find(stack_set, account, region)
+            if instance is None:
+                instance = Instance(stack_set, account, region, overrides, (units or {}).get(account, ""))
+                _instances(stack_set).append(instance)
+            elif overrides:
+                instance.parameters = overrides
+            targets.append(instance)
+        return start_operation(stack_set, "CREATE", targets, Instance.deploy, preferences, operation_id)
 
 
 def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]] | None,
@@ -363,23 +372,27 @@ def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str
         if instance is None:
             raise StackInstanceNotFound()
         targets.append(instance)
-    for instance in targets:
-        if overrides is not None:
-            instance.parameters = overrides
-    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+    with STARTING:
+        if busy(stack_set):
+            raise OperationInProgress(stack_set.name)
+        for instance in targets:
+            if overrides is not None:
+                instance.parameters = overrides
+        return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
 
 
 def update_stack_set(stack_set: StackSet, changes: dict[str, Any], accounts: list[str], regions: list[str],
                      preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
     """Apply the new template/parameters to the stack set, then deploy them to the chosen (or all) instances."""
-    if busy(stack_set):
-        raise OperationInProgress(stack_set.name)
-    if accounts and regions:
-        targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]
-    else:
-        targets = list(_instances(stack_set))
-    apply_changes(stack_set, changes)
-    return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
+    with STARTING:
+        if busy(stack_set):
+            raise OperationInProgress(stack_set.name)
+        if accounts and regions:
+            targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]
+        else:
+            targets = list(_instances(stack_set))
+        apply_changes(stack_set, changes)
+        return start_operation(stack_set, "UPDATE", targets, Instance.deploy, preferences, operation_id)
 
 
 def apply_changes(stack_set: StackSet, changes: dict[str, Any]) -> None:

@@ -16,6 +16,9 @@ runs it:
   ``EnvironmentVariables`` over the project's; ``codebuild:StartBuild``/``BatchGetBuilds``) and follows it to its end.
 * ``Approval/Manual`` waits for PutApprovalResult with the action's token; ``Rejected`` fails the stage.
 * any other provider fails its action, naming the provider, rather than passing silently.
+* executions pass through stages by the pipeline's ``executionMode`` (:mod:`.codepipeline_stage_locks`): by default a
+  stage holds one execution at a time, and a more recent execution supersedes one waiting in front of it
+  (status ``Superseded``). GetPipelineState shows each stage as the latest execution that entered it left it.
 
 A failed action fails its stage and the execution, with ``statusSummary`` naming stage, action and cause.
 """
@@ -39,6 +42,7 @@ from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
 
 from embedded_aws.extensions.base import Extension, Patcher, Workers
 from embedded_aws.extensions.codecommit_git import archive
+from embedded_aws.extensions.codepipeline_stage_locks import Entry, StageLocks
 from embedded_aws.extensions.iam_authorization import AUTHORIZER
 from embedded_aws.iam.actions import Authorization
 from embedded_aws.role_session import RoleSession
@@ -83,8 +87,10 @@ class ActionState:
 class Run:
     """What the worker knows of one execution: stage and action states, artifacts, the approval gates."""
 
-    def __init__(self, backend: CodePipelineBackend, declaration: dict[str, Any], execution: PipelineExecution) -> None:
+    def __init__(self, backend: CodePipelineBackend, declaration: dict[str, Any], execution: PipelineExecution,
+                 locks: StageLocks | None = None) -> None:
         self.backend, self.declaration, self.execution = backend, declaration, execution
+        self.locks = locks or StageLocks(declaration.get("executionMode") or "SUPERSEDED")
         self.stages: dict[str, str] = {}
         self.actions: dict[tuple[str, str], ActionState] = {}
         self.artifacts: dict[str, tuple[str, str]] = {}
@@ -253,28 +259,45 @@ EXECUTORS: dict[tuple[str, str, str], Callable[[Run, dict[str, Any], ActionState
 
 
 def execute(run: Run) -> None:
-    """Run the stages in order; the first failed action ends the execution."""
+    """Run the stages in order, each once its lock lets this execution in; the first failed action ends the execution."""
     execution = run.execution
     for stage in run.declaration["stages"]:
-        run.stages[stage["name"]] = "InProgress"
-        for order in sorted({a.get("runOrder", 1) for a in stage["actions"]}):
-            for action in (a for a in stage["actions"] if a.get("runOrder", 1) == order):
-                state = run.actions[(stage["name"], action["name"])]
-                state.set("InProgress")
-                type_id = action["actionTypeId"]
-                executor = EXECUTORS.get((type_id["category"], type_id["owner"], type_id["provider"]))
-                try:
-                    if executor is None:
-                        raise ActionFailed(f"action provider {type_id['owner']}/{type_id['provider']} ({type_id['category']}) "
-                                           "is not emulated by the embedded AWS")
-                    state.set("Succeeded", executor(run, action, state))
-                except ActionFailed as exc:
-                    state.set("Failed", str(exc))
-                    run.stages[stage["name"]] = "Failed"
-                    _finish(execution, "Failed", f"{stage['name']}/{action['name']}: {exc}")
-                    return
-        run.stages[stage["name"]] = "Succeeded"
+        entry = run.locks.enter(stage["name"], execution.pipeline_execution_id, WORKERS.stopping, POLL_SECONDS)
+        if entry is Entry.SUPERSEDED:
+            _finish(execution, "Superseded", None)
+            return
+        if entry is Entry.STOPPED:
+            _finish(execution, "Stopped", "the embedded AWS is shutting down")
+            return
+        try:
+            if not run_stage(run, stage):
+                return
+        finally:
+            run.locks.leave(stage["name"], execution.pipeline_execution_id)
     _finish(execution, "Succeeded", None)
+
+
+def run_stage(run: Run, stage: dict[str, Any]) -> bool:
+    """Run one stage's actions by run order; ``False`` (and the execution failed) when one fails."""
+    run.stages[stage["name"]] = "InProgress"
+    for order in sorted({a.get("runOrder", 1) for a in stage["actions"]}):
+        for action in (a for a in stage["actions"] if a.get("runOrder", 1) == order):
+            state = run.actions[(stage["name"], action["name"])]
+            state.set("InProgress")
+            type_id = action["actionTypeId"]
+            executor = EXECUTORS.get((type_id["category"], type_id["owner"], type_id["provider"]))
+            try:
+                if executor is None:
+                    raise ActionFailed(f"action provider {type_id['owner']}/{type_id['provider']} ({type_id['category']}) "
+                                       "is not emulated by the embedded AWS")
+                state.set("Succeeded", executor(run, action, state))
+            except ActionFailed as exc:
+                state.set("Failed", str(exc))
+                run.stages[stage["name"]] = "Failed"
+                _finish(run.execution, "Failed", f"{stage['name']}/{action['name']}: {exc}")
+                return False
+    run.stages[stage["name"]] = "Succeeded"
+    return True
 
 
 def _finish(execution: PipelineExecution, status: str, summary: str | None) -> None:
@@ -285,7 +308,7 @@ def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: d
     """Turn moto's instantly finished execution into a running one and start its worker."""
     pipeline = backend.pipelines[name]
     execution = pipeline.executions[execution_id]
-    run = Run(backend, json.loads(json.dumps(pipeline.pipeline)), execution)
+    run = Run(backend, json.loads(json.dumps(pipeline.pipeline)), execution, stage_locks(pipeline))
     for stage in run.declaration["stages"]:
         for action in stage["actions"]:
             run.actions[(stage["name"], action["name"])] = ActionState(action["name"])
@@ -301,20 +324,31 @@ def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: d
     WORKERS.start(execution_id, work)
 
 
-def latest_run(backend: CodePipelineBackend, name: str) -> Run | None:
-    executions = [e for e in backend.pipelines[name].executions.values() if getattr(e, "run", None)]
-    return executions[-1].run if executions else None
+def stage_locks(pipeline: Any) -> StageLocks:
+    """The pipeline's stage locks, for its current execution mode."""
+    mode = pipeline.pipeline.get("executionMode") or "SUPERSEDED"
+    locks = getattr(pipeline, "stage_locks", None)
+    if locks is None or locks.mode != mode:
+        locks = pipeline.stage_locks = StageLocks(mode)
+    return locks
+
+
+def runs(backend: CodePipelineBackend, name: str) -> list[Run]:
+    """The pipeline's executions that the worker ran or runs, oldest first."""
+    return [e.run for e in backend.pipelines[name].executions.values() if getattr(e, "run", None)]
 
 
 def pipeline_state(backend: CodePipelineBackend, name: str) -> dict[str, Any]:
+    """Each stage as the latest execution that entered it left it (or as an execution processing it now)."""
     declaration, metadata = backend.get_pipeline(name)
-    run = latest_run(backend, name)
+    started = runs(backend, name)
     stages = []
     for stage in declaration["stages"]:
+        run = next((r for r in reversed(started) if stage["name"] in r.stages), None)
         entry: dict[str, Any] = {"stageName": stage["name"], "inboundTransitionState": {"enabled": True},
                                  "actionStates": [run.actions[(stage["name"], a["name"])].to_dict() if run else {"actionName": a["name"]}
                                                   for a in stage["actions"]]}
-        if run and stage["name"] in run.stages:
+        if run is not None:
             entry["latestExecution"] = {"pipelineExecutionId": run.execution.pipeline_execution_id, "status": run.stages[stage["name"]]}
         stages.append(entry)
     return {"pipelineName": name, "pipelineVersion": declaration["version"], "stageStates": stages,
@@ -322,9 +356,9 @@ def pipeline_state(backend: CodePipelineBackend, name: str) -> dict[str, Any]:
 
 
 def put_approval_result(backend: CodePipelineBackend, name: str, stage: str, action: str, result: dict[str, str], token: str) -> str:
-    run = latest_run(backend, name)
-    state = run.actions.get((stage, action)) if run else None
-    if state is None or state.status != "InProgress" or state.token != token:
+    state = next((r.actions[(stage, action)] for r in reversed(runs(backend, name)) if (stage, action) in r.actions
+                  and r.actions[(stage, action)].status == "InProgress" and r.actions[(stage, action)].token == token), None)
+    if state is None:
         raise InvalidApprovalToken(f"The approval token {token} is not valid for action {action} in stage {stage} of pipeline {name}")
     if result.get("status") not in {"Approved", "Rejected"}:
         raise InvalidApprovalToken(f"result.status must be Approved or Rejected, got {result.get('status')!r}")

@@ -32,12 +32,15 @@ def ci_status(codepipeline: Any, pipeline_name: str, execution_id: str | None = 
     execution_id = execution_id or ids[0]
     execution = codepipeline.get_pipeline_execution(pipelineName=pipeline_name, pipelineExecutionId=execution_id)["pipelineExecution"]
     stages = []
-    if execution_id == ids[0]:
-        for stage in codepipeline.get_pipeline_state(name=pipeline_name)["stageStates"]:
-            stages.append({"name": stage["stageName"], "status": stage.get("latestExecution", {}).get("status", "-"),
-                           "actions": [{"name": a["actionName"], "status": a.get("latestExecution", {}).get("status", "-"),
-                                        "summary": a.get("latestExecution", {}).get("summary", ""),
-                                        "approval": bool(a.get("latestExecution", {}).get("token"))} for a in stage["actionStates"]]})
+    for stage in codepipeline.get_pipeline_state(name=pipeline_name)["stageStates"]:
+        if stage.get("latestExecution", {}).get("pipelineExecutionId") != execution_id:
+            # The stage is ahead of this execution, or a more recent one went through it since.
+            stages.append({"name": stage["stageName"], "status": "-", "actions": []})
+            continue
+        stages.append({"name": stage["stageName"], "status": stage["latestExecution"]["status"],
+                       "actions": [{"name": a["actionName"], "status": a.get("latestExecution", {}).get("status", "-"),
+                                    "summary": a.get("latestExecution", {}).get("summary", ""),
+                                    "approval": bool(a.get("latestExecution", {}).get("token"))} for a in stage["actionStates"]]})
     return {"pipeline": pipeline_name, "execution_id": execution_id, "status": execution["status"],
             "summary": execution.get("statusSummary") or "", "trigger": execution.get("trigger", {}).get("triggerType", ""),
             "revisions": [r.get("revisionId") for r in execution.get("artifactRevisions", [])], "stages": stages}

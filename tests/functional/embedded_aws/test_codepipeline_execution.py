@@ -185,3 +185,71 @@ def test_build_action_environment_variables_override_the_projects(aws: EmbeddedA
     build_id = wait_for(lambda: _actions(pipeline)["Approve"].get("status") == "InProgress" and _actions(pipeline)["Pipeline"]["externalExecutionId"])
     events = aws.client("logs").get_log_events(logGroupName="/aws/codebuild/model-build", logStreamName=build_id.split(":", 1)[1])["events"]
     assert "stage=prod" in [e["message"].strip() for e in events]
+
+
+def _status(cp: Any, execution_id: str) -> str:
+    return str(cp.get_pipeline_execution(pipelineName="model-build", pipelineExecutionId=execution_id)["pipelineExecution"]["status"])
+
+
+def _stage(cp: Any, name: str) -> dict[str, Any]:
+    return next(s for s in cp.get_pipeline_state(name="model-build")["stageStates"] if s["stageName"] == name)
+
+
+def _approve(cp: Any, summary: str = "ok") -> None:
+    token = wait_for(lambda: _actions(cp)["Approve"].get("status") == "InProgress" and _actions(cp)["Approve"].get("token"))
+    cp.put_approval_result(pipelineName="model-build", stageName="Release", actionName="Approve",
+                           result={"summary": summary, "status": "Approved"}, token=token)
+
+
+def _set_mode(cp: Any, mode: str) -> None:
+    declaration = cp.get_pipeline(name="model-build")["pipeline"]
+    cp.update_pipeline(pipeline={**declaration, "pipelineType": "V2", "executionMode": mode})
+
+
+def test_a_locked_stage_holds_the_next_execution_and_a_more_recent_one_supersedes_it(aws: EmbeddedAws, pipeline: Any) -> None:
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    first = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _stage(pipeline, "Release").get("latestExecution", {}).get("pipelineExecutionId") == first)
+    second = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _stage(pipeline, "Build")["latestExecution"]["pipelineExecutionId"] == second
+             and _stage(pipeline, "Build")["latestExecution"]["status"] == "Succeeded")
+    # The second waits in front of Release, which the first holds until its approval.
+    assert _status(pipeline, second) == "InProgress"
+    assert _stage(pipeline, "Release")["latestExecution"] == {"pipelineExecutionId": first, "status": "InProgress"}
+    third = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _status(pipeline, second) == "Superseded")
+    assert _status(pipeline, third) == "InProgress"
+
+    _approve(pipeline, "first")
+    wait_for(lambda: _status(pipeline, first) == "Succeeded")
+    wait_for(lambda: _stage(pipeline, "Release")["latestExecution"]["pipelineExecutionId"] == third)
+    _approve(pipeline, "third")
+    wait_for(lambda: _status(pipeline, third) == "Succeeded")
+    assert _status(pipeline, second) == "Superseded"  # it never entered Release
+    assert _actions(pipeline)["Approve"]["summary"] == "Approved: third"
+
+
+def test_queued_mode_lets_every_waiting_execution_through_in_order(aws: EmbeddedAws, pipeline: Any) -> None:
+    _set_mode(pipeline, "QUEUED")
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    started = [pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"] for _ in range(3)]
+    approved = []
+    for _ in started:
+        wait_for(lambda: _actions(pipeline)["Approve"].get("token"))
+        approved.append(_stage(pipeline, "Release")["latestExecution"]["pipelineExecutionId"])
+        _approve(pipeline)
+        wait_for(lambda: _status(pipeline, approved[-1]) == "Succeeded")
+    assert approved == started
+    assert [_status(pipeline, e) for e in started] == ["Succeeded"] * 3
+
+
+def test_parallel_mode_lets_a_later_execution_into_a_stage_an_earlier_one_is_in(aws: EmbeddedAws, pipeline: Any) -> None:
+    _set_mode(pipeline, "PARALLEL")
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    first = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _stage(pipeline, "Release").get("latestExecution", {}).get("pipelineExecutionId") == first)
+    second = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    wait_for(lambda: _stage(pipeline, "Release")["latestExecution"]["pipelineExecutionId"] == second)
+    _approve(pipeline, "second")
+    wait_for(lambda: _status(pipeline, second) == "Succeeded")
+    assert _status(pipeline, first) == "InProgress"  # still at its own approval

@@ -71,6 +71,8 @@ def pipeline(aws: EmbeddedAws) -> Any:
                 "StackSetName": "endpoint", "DeploymentTargets": PROD, "Regions": "us-east-1",
                 "ParameterOverrides": "ParameterKey=Stage,ParameterValue=prod"})]},
         ]})
+    # The run creation started ends at its source (nothing uploaded yet), so it cannot race the tests' runs.
+    wait_for(lambda: cp.list_pipeline_executions(pipelineName="deploy")["pipelineExecutionSummaries"][0]["status"] == "Failed")
     return cp
 
 

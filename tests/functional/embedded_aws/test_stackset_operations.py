@@ -204,3 +204,22 @@ def test_the_execution_role_creates_and_deletes_the_resources_with_its_own_right
     [prod_stack] = aws.client("cloudformation", "prod").describe_stacks()["Stacks"]
     assert prod_stack["StackStatus"] == "DELETE_FAILED"
     assert _parameter(aws, "prod") == "v1"
+
+
+@pytest.mark.parametrize("call", ["create_stack_instances", "update_stack_instances"])
+def test_a_request_while_an_operation_runs_is_refused_and_changes_nothing(aws: EmbeddedAws, call: str) -> None:
+    from moto.cloudformation.models import cloudformation_backends
+
+    stackset_roles(aws)
+    _create(aws, [STAGING])
+    stack_set = cloudformation_backends["123456789012"]["us-east-1"].describe_stack_set("models")
+    stack_set.operations.append({"OperationId": "running", "Action": "UPDATE", "Status": "RUNNING"})  # one still in flight
+    cfn = aws.client("cloudformation")
+    overrides = [{"ParameterKey": "Value", "ParameterValue": "v2"}]
+    with pytest.raises(cfn.exceptions.OperationInProgressException, match="Another Operation on StackSet models is in progress"):
+        getattr(cfn, call)(StackSetName="models", Accounts=[STAGING if call == "update_stack_instances" else PROD],
+                           Regions=["us-east-1"], ParameterOverrides=overrides)
+    instances = cfn.list_stack_instances(StackSetName="models")["Summaries"]
+    assert [(i["Account"], i["Status"]) for i in instances] == [(STAGING, "CURRENT")]
+    assert cfn.describe_stack_instance(StackSetName="models", StackInstanceAccount=STAGING,
+                                       StackInstanceRegion="us-east-1")["StackInstance"].get("ParameterOverrides", []) == []
