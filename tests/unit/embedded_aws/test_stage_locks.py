@@ -30,13 +30,18 @@ def test_a_free_stage_is_entered_and_locked() -> None:
     assert locks.holder("Deploy") is None
 
 
+def _two_waiting(pool: ThreadPoolExecutor, locks: StageLocks) -> tuple[Future[Entry], Future[Entry]]:
+    """``a`` holds the stage; ``b`` arrives in front of it, then ``c``."""
+    locks.enter("Deploy", "a", NEVER)
+    second = _wait_in_front(pool, locks, "b")
+    _settle(second)
+    return second, _wait_in_front(pool, locks, "c")
+
+
 def test_superseded_the_newer_waiting_execution_overtakes_the_older() -> None:
     locks = StageLocks("SUPERSEDED")
-    locks.enter("Deploy", "a", NEVER)
     with ThreadPoolExecutor(2) as pool:
-        second = _wait_in_front(pool, locks, "b")
-        _settle(second)
-        third = _wait_in_front(pool, locks, "c")
+        second, third = _two_waiting(pool, locks)
         assert second.result(timeout=5) is Entry.SUPERSEDED
         _settle(third)
         locks.leave("Deploy", "a")
@@ -46,11 +51,8 @@ def test_superseded_the_newer_waiting_execution_overtakes_the_older() -> None:
 
 def test_queued_waiting_executions_enter_in_arrival_order() -> None:
     locks = StageLocks("QUEUED")
-    locks.enter("Deploy", "a", NEVER)
     with ThreadPoolExecutor(2) as pool:
-        second = _wait_in_front(pool, locks, "b")
-        _settle(second)
-        third = _wait_in_front(pool, locks, "c")
+        second, third = _two_waiting(pool, locks)
         _settle(third)
         locks.leave("Deploy", "a")
         assert second.result(timeout=5) is Entry.ENTERED
