@@ -19,10 +19,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
-from moto.sts.models import sts_backends
 
 from embedded_aws.extensions.base import Extension, Patcher
-from embedded_aws.iam.principals import trusts_service
+from embedded_aws.iam.principals import assume_role, trusts_service
 
 #: Modules of moto's interpreter that create the clients task states call AWS with.
 CLIENT_MODULES = (
@@ -50,10 +49,7 @@ class RoleSessions:
             found = self._sessions.get(role_arn)
             if found and found[0] > time.monotonic():
                 return found[1]
-        account = role_arn.split(":")[4]
-        session = sts_backends[account]["aws"].assume_role(
-            region_name=region, role_session_name="states-task", role_arn=role_arn, policy="", duration=SESSION_SECONDS,
-            external_id="")
+        session = assume_role(role_arn, "states-task", region, SESSION_SECONDS)
         with self._lock:
             self._sessions[role_arn] = (time.monotonic() + SESSION_SECONDS - 300, session)
         return session

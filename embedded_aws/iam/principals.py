@@ -174,10 +174,15 @@ def credentials_of(access_key_id: str) -> tuple[str, str | None] | None:
     return None
 
 
+def assume_role(role_arn: str, session_name: str, region: str, duration: int = 3600) -> Any:
+    """A new session of ``role_arn`` (moto's ``AssumedRole``), opened as a service assuming it would."""
+    return sts_backends[role_arn.split(":")[4]]["aws"].assume_role(
+        region_name=region, role_session_name=session_name[:64], role_arn=role_arn, policy="", duration=duration, external_id="")
+
+
 def role_credentials(role_arn: str, session_name: str, region: str) -> tuple[str, str, str]:
     """(access key, secret key, session token) of a new session of ``role_arn`` (a service assuming it)."""
-    session = sts_backends[role_arn.split(":")[4]]["aws"].assume_role(
-        region_name=region, role_session_name=session_name[:64], role_arn=role_arn, policy="", duration=3600, external_id="")
+    session = assume_role(role_arn, session_name, region)
     return session.access_key_id, session.secret_access_key, session.session_token
 
 
