@@ -89,18 +89,21 @@ def references(folder: Path) -> dict[str, str]:
     return {ref: commit for ref, commit in pairs}
 
 
-def archive(account: str, region: str, name: str, branch: str) -> tuple[str, str, bytes]:
-    """``(commit, its subject, zip of its tree)`` at the tip of ``branch``; LookupError when the branch has no commit."""
+def tip(account: str, region: str, name: str, branch: str) -> str | None:
+    """The commit at the tip of ``branch`` of an existing repository; None when the branch has none."""
     folder = REPOSITORIES.path(account, region, name)
     found = subprocess.run(["git", "-C", str(folder), "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"],
                            capture_output=True, text=True, check=False)
-    if found.returncode != 0:
-        raise LookupError(f"branch {branch} does not exist in repository {name}")
-    commit = found.stdout.strip()
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def archive(account: str, region: str, name: str, commit: str) -> tuple[str, bytes]:
+    """``(subject, zip of the tree)`` of ``commit``."""
+    folder = REPOSITORIES.path(account, region, name)
     subject = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%s", commit], capture_output=True, text=True,
                              check=True).stdout.strip()
     body = subprocess.run(["git", "-C", str(folder), "archive", "--format=zip", commit], capture_output=True, check=True).stdout
-    return commit, subject, body
+    return subject, body
 
 
 def _answer(start_response: Any, status: str, text: str, headers: list[tuple[str, str]] | None = None) -> list[bytes]:

@@ -35,13 +35,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 from moto.codebuild.models import codebuild_backends
 from moto.codecommit.models import codecommit_backends
-from moto.codepipeline.models import CodePipelineBackend, PipelineExecution
+from moto.codepipeline.models import CodePipelineBackend, PipelineExecution, codepipeline_backends
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import s3_backends
+from moto.utilities.arns import parse_arn
 
+from embedded_aws.extensions import events_targets
 from embedded_aws.extensions.base import Extension, Patcher, Workers
-from embedded_aws.extensions.codecommit_git import archive
+from embedded_aws.extensions.codecommit_git import archive, tip
 from embedded_aws.extensions.codepipeline_stage_locks import Entry, StageLocks
 from embedded_aws.extensions.iam_authorization import AUTHORIZER
 from embedded_aws.iam.actions import Authorization
@@ -96,6 +100,7 @@ class Run:
         self.artifacts: dict[str, tuple[str, str]] = {}
         self.revisions: list[dict[str, Any]] = []
         self.sessions: dict[str, RoleSession] = {}
+        self.pinned: dict[str, str] = {}  # source action → the revision it takes (fixed when the execution starts)
 
     @property
     def account(self) -> str:
@@ -167,11 +172,13 @@ def _s3_error(exc: ClientError) -> str:
 
 
 def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
-    """The object's current version, read as the action's role, into the artifact store."""
+    """The object's version current when the execution started (else its current one), read as the action's role,
+    into the artifact store."""
     config = action["configuration"]
     bucket, key = config["S3Bucket"], config["S3ObjectKey"]
+    pinned = run.pinned.get(action["name"])
     try:
-        found = run.session(action).client("s3").get_object(Bucket=bucket, Key=key)
+        found = run.session(action).client("s3").get_object(Bucket=bucket, Key=key, **({"VersionId": pinned} if pinned else {}))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchBucket", "404"):
             raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'") from exc
@@ -188,7 +195,8 @@ def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
 
 
 def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
-    """The branch tip as a zip (``CODE_ZIP``), read with the action's role (or the pipeline's), as CodePipeline does."""
+    """The branch tip when the execution started (else now) as a zip (``CODE_ZIP``), read with the action's role (or the
+    pipeline's), as CodePipeline does."""
     config = action["configuration"]
     name, branch = config["RepositoryName"], config["BranchName"]
     if config.get("OutputArtifactFormat", "CODE_ZIP") != "CODE_ZIP":
@@ -200,10 +208,10 @@ def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> s
     run.require(action, [(f"codecommit:{call}", arn) for call in ("GetBranch", "GetCommit", "UploadArchive")],
                 explanation=f"The service role or action role doesn't have the permissions required to access the AWS CodeCommit "
                             f"repository named {name}. Update the IAM role permissions, and then try again.")
-    try:
-        commit, subject, body = archive(run.account, run.region, name, branch)
-    except LookupError as exc:
-        raise ActionFailed(f"The branch {branch} does not exist in the repository {name} (push a commit to it first)") from exc
+    commit = run.pinned.get(action["name"]) or tip(run.account, run.region, name, branch)
+    if commit is None:
+        raise ActionFailed(f"The branch {branch} does not exist in the repository {name} (push a commit to it first)")
+    subject, body = archive(run.account, run.region, name, commit)
     for output in action.get("outputArtifacts", []):
         run.new_artifact(action, output["name"], body)
         run.revisions.append({"name": output["name"], "revisionId": commit, "created": iso_8601_datetime_with_milliseconds(utcnow())})
@@ -304,16 +312,18 @@ def _finish(execution: PipelineExecution, status: str, summary: str | None) -> N
     execution.status, execution.status_summary, execution.last_update_time = status, summary, utcnow()
 
 
-def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: dict[str, str] | None = None) -> None:
-    """Turn moto's instantly finished execution into a running one and start its worker."""
+def start(backend: CodePipelineBackend, name: str, variables: Any = None, trigger: dict[str, str] | None = None) -> str:
+    """Start an execution that runs: it is listed only once it is ``InProgress`` with its trigger and source revisions."""
     pipeline = backend.pipelines[name]
-    execution = pipeline.executions[execution_id]
+    execution = PipelineExecution(pipeline_name=name, pipeline_version=pipeline.pipeline["version"], variables=variables)
     run = Run(backend, json.loads(json.dumps(pipeline.pipeline)), execution, stage_locks(pipeline))
     for stage in run.declaration["stages"]:
         for action in stage["actions"]:
             run.actions[(stage["name"], action["name"])] = ActionState(action["name"])
+    run.pinned = source_revisions(backend, run.declaration)
     execution.status, execution.status_summary, execution.run = "InProgress", None, run
     execution.trigger = trigger or {"triggerType": "StartPipelineExecution", "triggerDetail": ""}
+    pipeline.executions[execution.pipeline_execution_id] = execution
 
     def work() -> None:
         try:
@@ -321,7 +331,36 @@ def start(backend: CodePipelineBackend, name: str, execution_id: str, trigger: d
         except Exception as exc:  # noqa: BLE001 - a bug here must show as a failed execution, not a hang
             _finish(execution, "Failed", f"embedded AWS error: {exc!r}")
 
-    WORKERS.start(execution_id, work)
+    WORKERS.start(execution.pipeline_execution_id, work)
+    return execution.pipeline_execution_id
+
+
+def source_revisions(backend: CodePipelineBackend, declaration: dict[str, Any]) -> dict[str, str]:
+    """The revision each source action takes, as CodePipeline fixes it when an execution starts: a CodeCommit branch's
+    tip commit, a versioned S3 object's current version (none when there is nothing there yet)."""
+    account, region = backend.account_id, backend.region_name
+    pinned: dict[str, str] = {}
+    for stage in declaration["stages"]:
+        for action in stage["actions"]:
+            if action["actionTypeId"]["category"] != "Source":
+                continue
+            config, provider, revision = action.get("configuration") or {}, action["actionTypeId"]["provider"], None
+            if provider == "CodeCommit" and config.get("RepositoryName") in codecommit_backends[account][region].repositories:
+                revision = tip(account, region, config["RepositoryName"], config.get("BranchName", ""))
+            elif provider == "S3":
+                revision = _current_version(account, config.get("S3Bucket", ""), config.get("S3ObjectKey", ""))
+            if revision:
+                pinned[action["name"]] = revision
+    return pinned
+
+
+def _current_version(account: str, bucket: str, key: str) -> str | None:
+    try:
+        found = s3_backends[account]["aws"].get_object(bucket, key)
+    except MissingBucket:
+        return None
+    version = found.version_id if found is not None else None
+    return version if version and version != "null" else None
 
 
 def stage_locks(pipeline: Any) -> StageLocks:
@@ -395,14 +434,13 @@ class CodePipelineExecutions(Extension):
         original_to_dict, original_summary = PipelineExecution.to_dict, PipelineExecution.to_summary_dict
 
         def start_pipeline_execution(self: CodePipelineBackend, name: str, variables: Any) -> str:
-            execution_id = original_start(self, name, variables)
-            start(self, name, execution_id)
-            return execution_id
+            if name not in self.pipelines:
+                return original_start(self, name, variables)  # moto's PipelineNotFoundException
+            return start(self, name, variables)
 
         def create_pipeline(self: CodePipelineBackend, pipeline: dict[str, Any], tags: Any) -> Any:
             created = original_create(self, pipeline, tags)
-            execution_id = original_start(self, pipeline["name"], None)
-            start(self, pipeline["name"], execution_id, {"triggerType": "CreatePipeline", "triggerDetail": ""})
+            start(self, pipeline["name"], trigger={"triggerType": "CreatePipeline", "triggerDetail": ""})
             return created
 
         def to_dict(self: PipelineExecution) -> dict[str, Any]:
@@ -418,7 +456,13 @@ class CodePipelineExecutions(Extension):
                     {"actionName": r["name"], "revisionId": r["revisionId"]} for r in self.run.revisions])
             return result
 
+        def start_pipeline_by_event(pipeline_arn: str, rule_arn: str) -> None:
+            arn = parse_arn(pipeline_arn)
+            start(codepipeline_backends[arn.account][arn.region], arn.resource_id,
+                  trigger={"triggerType": "CloudWatchEvent", "triggerDetail": rule_arn})
+
         patcher.replace(CodePipelineBackend, "start_pipeline_execution", start_pipeline_execution)
+        patcher.replace(events_targets, "start_pipeline", start_pipeline_by_event)
         patcher.replace(CodePipelineBackend, "create_pipeline", create_pipeline)
         patcher.replace(PipelineExecution, "to_dict", to_dict)
         patcher.replace(PipelineExecution, "to_summary_dict", to_summary_dict)

@@ -66,6 +66,10 @@ S3_SUBRESOURCES = {
     ("object", "GET", "legal-hold"): "s3:GetObjectLegalHold",
     ("object", "PUT", "legal-hold"): "s3:PutObjectLegalHold",
     ("object", "GET", "attributes"): "s3:GetObjectAttributes",
+    # A request for one version of an object is authorized as the version action.
+    ("object", "GET", "versionId"): "s3:GetObjectVersion",
+    ("object", "HEAD", "versionId"): "s3:GetObjectVersion",
+    ("object", "DELETE", "versionId"): "s3:DeleteObjectVersion",
 }
 
 

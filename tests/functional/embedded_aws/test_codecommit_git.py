@@ -187,3 +187,22 @@ def test_a_stack_creates_the_repository_with_its_initial_code(aws: EmbeddedAws, 
     with pytest.raises(ClientError) as gone:  # the repository created before the code failed is removed again
         aws.client("codecommit").get_repository(repositoryName="missing")
     assert gone.value.response["Error"]["Code"] == "RepositoryDoesNotExistException"
+
+
+def test_an_execution_fixes_the_branch_tip_when_it_starts(aws: EmbeddedAws, repository: str, tmp_path: Path) -> None:
+    from moto.codepipeline.models import codepipeline_backends
+
+    from embedded_aws.extensions.codepipeline_execution import source_revisions
+
+    key = _user(aws, "ana", PUSH_AND_PULL)
+    cp = _source_pipeline(aws)
+    declaration = cp.get_pipeline(name="model-build")["pipeline"]
+    backend = codepipeline_backends["123456789012"]["us-east-1"]
+    assert source_revisions(backend, declaration) == {}  # an empty repository: the action fails saying the branch has no commit
+    work = tmp_path / "work"
+    git("init", "-q", "--initial-branch=main", str(work))
+    first = _commit(work, "first")
+    git("push", "-q", _authenticated(repository, key), "main", cwd=work)
+    assert source_revisions(backend, declaration) == {"Code": first}
+    declaration["stages"][0]["actions"][0]["configuration"]["RepositoryName"] = "missing"
+    assert source_revisions(backend, declaration) == {}  # the action fails saying the repository does not exist

@@ -135,8 +135,8 @@ def test_missing_source_object_fails_the_source_stage(pipeline: Any) -> None:
 @pytest.mark.parametrize(("removed", "summary"), [
     ("Source", "Source/Code: Insufficient permissions The service role or action role doesn't have the permissions required to access "
                "the Amazon S3 bucket named source. Update the IAM role permissions, and then try again. Error: Amazon S3:AccessDenied:User: "
-               "arn:aws:sts::123456789012:assumed-role/pipeline/{execution} is not authorized to perform: s3:GetObject on resource: "
-               "arn:aws:s3:::source/repo.zip because no identity-based policy allows the s3:GetObject action"),
+               "arn:aws:sts::123456789012:assumed-role/pipeline/{execution} is not authorized to perform: s3:GetObjectVersion on "
+               "resource: arn:aws:s3:::source/repo.zip because no identity-based policy allows the s3:GetObjectVersion action"),
     ("Artifacts", "Source/Code: Insufficient permissions: the service role or action role cannot write the output artifact SourceOutput "
                   "to the artifact store artifacts. Error: Amazon S3:AccessDenied:User: arn:aws:sts::123456789012:assumed-role/pipeline/"
                   "{execution} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::artifacts/"),
@@ -253,3 +253,36 @@ def test_parallel_mode_lets_a_later_execution_into_a_stage_an_earlier_one_is_in(
     _approve(pipeline, "second")
     wait_for(lambda: _status(pipeline, second) == "Succeeded")
     assert _status(pipeline, first) == "InProgress"  # still at its own approval
+
+
+def _revision(cp: Any, execution_id: str) -> str:
+    def revisions() -> list[dict[str, Any]]:
+        return list(cp.get_pipeline_execution(pipelineName="model-build", pipelineExecutionId=execution_id)["pipelineExecution"]
+                    ["artifactRevisions"])
+
+    return str(wait_for(revisions)[0]["revisionId"])
+
+
+def test_each_execution_takes_the_source_version_current_when_it_started(aws: EmbeddedAws, pipeline: Any) -> None:
+    s3 = aws.client("s3")
+    first_version = s3.put_object(Bucket="source", Key="repo.zip", Body=_zip())["VersionId"]
+    first = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    second_version = s3.put_object(Bucket="source", Key="repo.zip", Body=_zip() + b" ")["VersionId"]  # before the first ran its source
+    second = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    assert (_revision(pipeline, first), _revision(pipeline, second)) == (first_version, second_version)
+
+
+def test_source_revisions_are_fixed_at_the_start(aws: EmbeddedAws, pipeline: Any) -> None:
+    from moto.codepipeline.models import codepipeline_backends
+
+    from embedded_aws.extensions.codepipeline_execution import source_revisions
+
+    backend = codepipeline_backends["123456789012"]["us-east-1"]
+    declaration = pipeline.get_pipeline(name="model-build")["pipeline"]
+    assert source_revisions(backend, declaration) == {}  # nothing uploaded yet: the action will say so
+    version = aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())["VersionId"]
+    assert source_revisions(backend, declaration) == {"Code": version}
+    aws.client("s3").create_bucket(Bucket="unversioned")
+    aws.client("s3").put_object(Bucket="unversioned", Key="repo.zip", Body=_zip())
+    declaration["stages"][0]["actions"][0]["configuration"]["S3Bucket"] = "unversioned"
+    assert source_revisions(backend, declaration) == {}  # no version to fix: the action reads the object as it is then

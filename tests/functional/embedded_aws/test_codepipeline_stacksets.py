@@ -20,7 +20,8 @@ STACK_SET_CALLS = ["cloudformation:CreateStackSet", "cloudformation:UpdateStackS
                    "cloudformation:UpdateStackInstances", "cloudformation:DescribeStackSetOperation"]
 #: What the pipeline's role needs: the source, the artifacts, the one stack set and handing CloudFormation its administration role.
 PIPELINE_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": ["arn:aws:s3:::source", "arn:aws:s3:::source/*"]},
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
+     "Resource": ["arn:aws:s3:::source", "arn:aws:s3:::source/*"]},
     {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::artifacts/*"},
     {"Sid": "StackSet", "Effect": "Allow", "Action": STACK_SET_CALLS,
      "Resource": [f"arn:aws:cloudformation:us-east-1:123456789012:stackset/{name}:*" for name in ("endpoint", "by-unit", "by-empty-unit")]},

@@ -188,6 +188,20 @@ def test_a_missing_object_is_404_only_to_whoever_may_list_the_bucket(aws: Embedd
     assert _refused(lambda: lister.head_object(Bucket="sources", Key="missing.zip"))["Error"]["Code"] == "404"
 
 
+def test_reading_one_version_of_an_object_needs_get_object_version(aws: EmbeddedAws) -> None:
+    admin = aws.client("s3")
+    admin.create_bucket(Bucket="sources")
+    admin.put_bucket_versioning(Bucket="sources", VersioningConfiguration={"Status": "Enabled"})
+    version = admin.put_object(Bucket="sources", Key="repo.zip", Body=b"1")["VersionId"]
+    reader = _user(aws, "reader", {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::sources/*"})("s3")
+    assert reader.get_object(Bucket="sources", Key="repo.zip")["Body"].read() == b"1"
+    assert _refused(lambda: reader.head_object(Bucket="sources", Key="repo.zip", VersionId=version))["Error"]["Code"] == "403"
+    assert "s3:GetObjectVersion on resource: arn:aws:s3:::sources/repo.zip" in _refused(
+        lambda: reader.get_object(Bucket="sources", Key="repo.zip", VersionId=version))["Error"]["Message"]
+    versions = _user(aws, "versions", {"Effect": "Allow", "Action": "s3:GetObjectVersion", "Resource": "arn:aws:s3:::sources/*"})("s3")
+    assert versions.get_object(Bucket="sources", Key="repo.zip", VersionId=version)["Body"].read() == b"1"
+
+
 def test_rest_operations_are_authorized_on_the_resource_in_their_path() -> None:
     from embedded_aws.extensions.iam_authorization import request_params
 
