@@ -374,7 +374,8 @@ def stage_locks(pipeline: Any) -> StageLocks:
 
 def runs(backend: CodePipelineBackend, name: str) -> list[Run]:
     """The pipeline's executions that the worker ran or runs, oldest first."""
-    return [e.run for e in backend.pipelines[name].executions.values() if getattr(e, "run", None)]
+    executions = list(backend.pipelines[name].executions.values())  # one copy: executions may start meanwhile
+    return [e.run for e in executions if getattr(e, "run", None)]
 
 
 def pipeline_state(backend: CodePipelineBackend, name: str) -> dict[str, Any]:
