@@ -100,7 +100,7 @@ class Run:
         self.artifacts: dict[str, tuple[str, str]] = {}
         self.revisions: list[dict[str, Any]] = []
         self.sessions: dict[str, RoleSession] = {}
-        self.pinned: dict[str, str] = {}  # source action → the revision it takes (fixed when the execution starts)
+        self.pinned: dict[str, str] = {}  # source action → the revision it takes, fixed at the start (see source_revisions)
 
     @property
     def account(self) -> str:
@@ -177,14 +177,17 @@ def s3_source(run: Run, action: dict[str, Any], state: ActionState) -> str:
     config = action["configuration"]
     bucket, key = config["S3Bucket"], config["S3ObjectKey"]
     pinned = run.pinned.get(action["name"])
+    missing = f"The object with key '{key}' does not exist in bucket '{bucket}'"
     try:
         found = run.session(action).client("s3").get_object(Bucket=bucket, Key=key, **({"VersionId": pinned} if pinned else {}))
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchBucket", "404"):
-            raise ActionFailed(f"The object with key '{key}' does not exist in bucket '{bucket}'") from exc
+            raise ActionFailed(missing) from exc
         raise ActionFailed(f"Insufficient permissions The service role or action role doesn't have the permissions required to "
                            f"access the Amazon S3 bucket named {bucket}. Update the IAM role permissions, and then try again. "
                            f"Error: {_s3_error(exc)}") from exc
+    if pinned == NOTHING:  # read only to report a refusal first, as S3 would: the execution started without an object
+        raise ActionFailed(missing)
     body, version = found["Body"].read(), found.get("VersionId")
     for output in action.get("outputArtifacts", []):
         run.new_artifact(action, output["name"], body)
@@ -208,8 +211,8 @@ def codecommit_source(run: Run, action: dict[str, Any], state: ActionState) -> s
     run.require(action, [(f"codecommit:{call}", arn) for call in ("GetBranch", "GetCommit", "UploadArchive")],
                 explanation=f"The service role or action role doesn't have the permissions required to access the AWS CodeCommit "
                             f"repository named {name}. Update the IAM role permissions, and then try again.")
-    commit = run.pinned.get(action["name"]) or tip(run.account, run.region, name, branch)
-    if commit is None:
+    commit = run.pinned[action["name"]] if action["name"] in run.pinned else tip(run.account, run.region, name, branch)
+    if not commit:
         raise ActionFailed(f"The branch {branch} does not exist in the repository {name} (push a commit to it first)")
     subject, body = archive(run.account, run.region, name, commit)
     for output in action.get("outputArtifacts", []):
@@ -335,9 +338,13 @@ def start(backend: CodePipelineBackend, name: str, variables: Any = None, trigge
     return execution.pipeline_execution_id
 
 
+#: A source revision fixed as "nothing there": the branch had no commit, the object did not exist, when the execution started.
+NOTHING = ""
+
+
 def source_revisions(backend: CodePipelineBackend, declaration: dict[str, Any]) -> dict[str, str]:
     """The revision each source action takes, as CodePipeline fixes it when an execution starts: a CodeCommit branch's
-    tip commit, a versioned S3 object's current version (none when there is nothing there yet)."""
+    tip commit, a versioned S3 object's current version, or :data:`NOTHING` (an unversioned object is read as it is then)."""
     account, region = backend.account_id, backend.region_name
     pinned: dict[str, str] = {}
     for stage in declaration["stages"]:
@@ -346,21 +353,23 @@ def source_revisions(backend: CodePipelineBackend, declaration: dict[str, Any]) 
                 continue
             config, provider, revision = action.get("configuration") or {}, action["actionTypeId"]["provider"], None
             if provider == "CodeCommit" and config.get("RepositoryName") in codecommit_backends[account][region].repositories:
-                revision = tip(account, region, config["RepositoryName"], config.get("BranchName", ""))
+                revision = tip(account, region, config["RepositoryName"], config.get("BranchName", "")) or NOTHING
             elif provider == "S3":
                 revision = _current_version(account, config.get("S3Bucket", ""), config.get("S3ObjectKey", ""))
-            if revision:
+            if revision is not None:
                 pinned[action["name"]] = revision
     return pinned
 
 
 def _current_version(account: str, bucket: str, key: str) -> str | None:
+    """The object's version id; :data:`NOTHING` when there is no such object; None when its bucket keeps no versions."""
     try:
         found = s3_backends[account]["aws"].get_object(bucket, key)
     except MissingBucket:
-        return None
-    version = found.version_id if found is not None else None
-    return version if version and version != "null" else None
+        return NOTHING
+    if found is None:
+        return NOTHING
+    return None if found.version_id in (None, "null") else str(found.version_id)
 
 
 def stage_locks(pipeline: Any) -> StageLocks:

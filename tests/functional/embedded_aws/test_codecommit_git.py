@@ -198,7 +198,7 @@ def test_an_execution_fixes_the_branch_tip_when_it_starts(aws: EmbeddedAws, repo
     cp = _source_pipeline(aws)
     declaration = cp.get_pipeline(name="model-build")["pipeline"]
     backend = codepipeline_backends["123456789012"]["us-east-1"]
-    assert source_revisions(backend, declaration) == {}  # an empty repository: the action fails saying the branch has no commit
+    assert source_revisions(backend, declaration) == {"Code": ""}  # an empty repository: the action says the branch has no commit
     work = tmp_path / "work"
     git("init", "-q", "--initial-branch=main", str(work))
     first = _commit(work, "first")

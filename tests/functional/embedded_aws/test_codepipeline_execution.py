@@ -279,10 +279,19 @@ def test_source_revisions_are_fixed_at_the_start(aws: EmbeddedAws, pipeline: Any
 
     backend = codepipeline_backends["123456789012"]["us-east-1"]
     declaration = pipeline.get_pipeline(name="model-build")["pipeline"]
-    assert source_revisions(backend, declaration) == {}  # nothing uploaded yet: the action will say so
+    assert source_revisions(backend, declaration) == {"Code": ""}  # nothing uploaded yet: the action will say so
     version = aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())["VersionId"]
     assert source_revisions(backend, declaration) == {"Code": version}
     aws.client("s3").create_bucket(Bucket="unversioned")
     aws.client("s3").put_object(Bucket="unversioned", Key="repo.zip", Body=_zip())
     declaration["stages"][0]["actions"][0]["configuration"]["S3Bucket"] = "unversioned"
     assert source_revisions(backend, declaration) == {}  # no version to fix: the action reads the object as it is then
+
+
+def test_an_execution_started_before_the_upload_fails_even_if_the_object_arrives_meanwhile(aws: EmbeddedAws, pipeline: Any) -> None:
+    execution_id = pipeline.start_pipeline_execution(name="model-build")["pipelineExecutionId"]
+    aws.client("s3").put_object(Bucket="source", Key="repo.zip", Body=_zip())
+    wait_for(lambda: _status(pipeline, execution_id) != "InProgress")
+    failed = pipeline.get_pipeline_execution(pipelineName="model-build", pipelineExecutionId=execution_id)["pipelineExecution"]
+    assert (failed["status"], failed["statusSummary"]) == (
+        "Failed", "Source/Code: The object with key 'repo.zip' does not exist in bucket 'source'")
