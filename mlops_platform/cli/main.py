@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Any
 
+import botocore.exceptions
 import click
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -26,7 +27,9 @@ from mlops_runtime.errors import MlopsError
 
 
 class MlopsGroup(click.Group):
-    """Turns :class:`MlopsError` into ``error: <message>`` on stderr and the error's exit code."""
+    """Turns :class:`MlopsError` into ``error: <message>`` on stderr and the error's exit code; an AWS refusal the command
+    did not handle (e.g. AccessDenied for a role without the permission) into ``error: <Operation>: <Code>: <message>``
+    and exit code 1, rather than a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -34,6 +37,13 @@ class MlopsGroup(click.Group):
         except MlopsError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except botocore.exceptions.ClientError as exc:
+            error = exc.response.get("Error", {})
+            click.echo(f"error: {exc.operation_name}: {error.get('Code', 'Error')}: {error.get('Message', '')}", err=True)
+            ctx.exit(1)
+        except botocore.exceptions.BotoCoreError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=MlopsGroup, context_settings={"help_option_names": ["-h", "--help"]})

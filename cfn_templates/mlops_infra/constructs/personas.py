@@ -112,8 +112,9 @@ class Personas(Construct):
                                       resources=[self._arn("sagemaker", f"model-package/{named}/*"),
                                                  self._arn("sagemaker", f"model-package-group/{named}")]),
                   iam.PolicyStatement(sid="DecideReleases", actions=["codepipeline:PutApprovalResult", "codepipeline:GetPipelineState",
-                                                                     "codepipeline:ListPipelineExecutions"],
+                                                                     "codepipeline:ListPipelineExecutions", "codepipeline:GetPipelineExecution"],
                                       resources=[self._arn("codepipeline", named), self._arn("codepipeline", f"{named}/*")]),
+                  self._read_platform_outputs(named),
                   iam.PolicyStatement(sid="PortfolioAccess", actions=[
                       "servicecatalog:AssociatePrincipalWithPortfolio", "servicecatalog:DisassociatePrincipalFromPortfolio",
                       "servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:DescribePortfolio"],
@@ -145,7 +146,8 @@ class Personas(Construct):
                                       conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
                   iam.PolicyStatement(sid="FollowPipelines", actions=["codepipeline:GetPipelineState", "codepipeline:ListPipelineExecutions",
                                                                       "codepipeline:GetPipelineExecution"],
-                                      resources=[self._arn("codepipeline", named)]))
+                                      resources=[self._arn("codepipeline", named)]),
+                  self._read_platform_outputs(named))
 
         # the notebook URL API takes a session of this role for the user it names: only the user themself may name it
         self._role("analyst", people_with_mfa(session_named_after_user=True),
@@ -182,6 +184,11 @@ class Personas(Construct):
     def _add(self, persona: str, *statements: iam.PolicyStatement) -> None:
         for statement in statements:
             self.roles[persona].add_to_policy(statement)
+
+    def _read_platform_outputs(self, named: str) -> iam.PolicyStatement:
+        """Every ``mlops`` command starts by reading the platform's stack outputs (pipeline, bucket and group names)."""
+        return iam.PolicyStatement(sid="ReadPlatformOutputs", actions=["cloudformation:DescribeStacks"],
+                                   resources=[self._arn("cloudformation", f"stack/{named}/*")])
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:{self._partition}:{service}:{self._region}:{self._account}:{resource}"

@@ -104,3 +104,18 @@ def test_local_down_without_server_is_not_an_error(run) -> None:  # type: ignore
     result = run("local", "down", "--output", "json")
     assert result.exit_code == 0
     assert result.stdout.strip().replace(" ", "").replace("\n", "") == '{"stopped":false,"endpoint_url":null}'
+
+
+def test_an_aws_refusal_is_one_line_naming_operation_code_and_message(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from botocore.exceptions import ClientError
+
+    from mlops_platform.cli import options
+
+    def refused(*_: object, **__: object) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "User: arn:aws:sts::1:assumed-role/r/s is not authorized"}},
+                          "DescribeStacks")
+
+    monkeypatch.setattr(options, "platform_outputs", refused)
+    result = run("pipeline", "status", "--target", "aws", "--region", "us-east-1")
+    assert result.exit_code == 1
+    assert result.stderr == "error: DescribeStacks: AccessDenied: User: arn:aws:sts::1:assumed-role/r/s is not authorized\n"

@@ -109,6 +109,17 @@ def test_an_analyst_cannot_run_jobs_and_a_ds_admin_decides_releases(environment:
     assert _decide(environment, names, "data-scientist", "codepipeline:PutApprovalResult", approval) == "implicitDeny"
 
 
+@pytest.mark.parametrize("persona", ["ds-admin", "data-scientist"])
+def test_the_personas_that_run_mlops_commands_read_the_platforms_outputs_only(environment: Template, names: dict[str, str],
+                                                                            persona: str) -> None:
+    stack = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{{}}/0a1b"
+    assert _decide(environment, names, persona, "cloudformation:DescribeStacks", stack.format("mlops-tooling")) == "allowed"
+    assert _decide(environment, names, persona, "cloudformation:DescribeStacks", stack.format("billing")) == "implicitDeny"
+    assert _decide(environment, names, "analyst", "cloudformation:DescribeStacks", stack.format("mlops-tooling")) == "implicitDeny"
+    pipeline = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:mlops-modeldeploy"
+    assert _decide(environment, names, persona, "codepipeline:GetPipelineExecution", pipeline) == "allowed"
+
+
 def test_the_platform_admin_deploys_only_platform_stacks_only_through_the_execution_role(environment: Template, names: dict[str, str]) -> None:
     stack = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/mlops-tooling/1"
     role = {"cloudformation:RoleArn": f"arn:aws:iam::{ACCOUNT}:role/mlops-cloudformation-execution"}

@@ -1,0 +1,47 @@
+"""Personas run ``mlops`` with their own roles, as on AWS (``--target aws``): what their job needs works, the rest is one
+clear refusal."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner, Result
+
+from embedded_aws import EmbeddedAws
+from mlops_platform.cli.main import cli
+from mlops_runtime.config import PlatformConfig
+from support import Platform, deployed_platform
+
+TOOLING = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    """The platform with its secure ML environment, which brings the persona roles."""
+    config = PlatformConfig(retain_data=False, network_cidr="10.60.0.0/16")
+    return deployed_platform(embedded_server, tmp_path_factory.mktemp("cdk"), config)
+
+
+def _as(platform: Platform, persona: str, *args: str) -> Result:
+    """``mlops ARGS --target aws`` with a session of ``mlops-<persona>`` (assumed with MFA) on the embedded endpoint."""
+    credentials = platform.aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{TOOLING}:role/mlops-{persona}", RoleSessionName="ana",
+        SerialNumber=f"arn:aws:iam::{TOOLING}:mfa/ana", TokenCode="123456")["Credentials"]
+    env = {"AWS_ENDPOINT_URL": platform.aws.endpoint_url, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+           "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"],
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+    return CliRunner().invoke(cli, [*args, "--target", "aws", "--output", "json"], env=env)
+
+
+def test_a_data_scientist_follows_the_model_build(platform: Platform) -> None:
+    result = _as(platform, "data-scientist", "pipeline", "status")
+    assert result.exit_code == 0, result.stderr
+    assert '"pipeline": "mlops-modelbuild"' in result.stdout
+
+
+def test_an_analyst_is_refused_the_platforms_outputs_in_one_line(platform: Platform) -> None:
+    result = _as(platform, "analyst", "pipeline", "status")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: DescribeStacks: AccessDenied: User: arn:aws:sts::123456789012:assumed-role/mlops-analyst/ana is not authorized to "
+        "perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/mlops-tooling/* "
+        "because no identity-based policy allows the cloudformation:DescribeStacks action\n")
