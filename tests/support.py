@@ -109,6 +109,29 @@ class Platform:
         return self.aws.client(name)
 
 
+def assume_as_user(aws: Any, user: str, role_arn: str, mfa: bool = False, session: str | None = None) -> dict[str, str]:
+    """Credentials of a session of ``role_arn`` (named ``session``, by default after the user), assumed by the IAM user
+    ``user`` (created if missing, with the right to assume the role), with an MFA device and code when ``mfa`` — as a
+    person reaches a persona role."""
+    iam = aws.client("iam")
+    try:
+        iam.get_user(UserName=user)
+    except iam.exceptions.NoSuchEntityException:
+        iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName=f"assume-{role_arn.rsplit('/', 1)[-1]}", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    from embedded_aws.clients import credentials_client
+
+    sts = credentials_client(aws.endpoint_url, "sts", key["AccessKeyId"], key["SecretAccessKey"])
+    device = {"SerialNumber": f"arn:aws:iam::{role_arn.split(':')[4]}:mfa/{user}", "TokenCode": "123456"} if mfa else {}
+    try:
+        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session or user, **device)["Credentials"]
+    finally:
+        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    return dict(credentials)
+
+
 def deployed_platform(server: Any, outdir: Any, config: Any) -> Platform:
     """A fresh embedded AWS with the platform (``config``) deployed into its three accounts, as ``mlops deploy`` does."""
     from mlops_infra.synth import synthesize

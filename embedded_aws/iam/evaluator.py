@@ -172,8 +172,15 @@ def applies(statement: Mapping[str, Any], action: str, resource: str, context: d
             return False
         if "NotPrincipal" in statement and _principal_matches(statement["NotPrincipal"], principal):
             return False
-    return all(_condition(operator, key, _listed(values), context)
-               for operator, keys in (statement.get("Condition") or {}).items() for key, values in keys.items())
+    return conditions_hold(statement, context)
+
+
+def conditions_hold(statement: Mapping[str, Any], context: Context | None) -> bool:
+    """Whether every condition of ``statement`` holds for ``context`` (:class:`UnsupportedCondition` for an operator
+    the evaluator does not know)."""
+    values = normalized(context)
+    return all(_condition(operator, key, _listed(expected), values)
+               for operator, keys in (statement.get("Condition") or {}).items() for key, expected in keys.items())
 
 
 def _principal_matches(element: Any, names: frozenset[str]) -> bool:

@@ -11,7 +11,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from mlops_runtime.notebooks.requests import NotebookRequest
-from support import Platform, wait_for
+from support import Platform, assume_as_user, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def _session(platform: Platform, role_name: str, session: str) -> tuple[str, str
         iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:username}"}}}]}))
-    creds = platform.client("sts").assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{role_name}", RoleSessionName=session)["Credentials"]
+    creds = assume_as_user(platform.aws, session, f"arn:aws:iam::123456789012:role/{role_name}")
     return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
 
 

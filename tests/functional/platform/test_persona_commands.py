@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from embedded_aws import EmbeddedAws
 from mlops_platform.cli.main import cli
 from mlops_runtime.config import PlatformConfig
-from support import Platform, deployed_platform
+from support import Platform, assume_as_user, deployed_platform
 
 TOOLING = "123456789012"
 
@@ -22,10 +22,8 @@ def platform(embedded_server: EmbeddedAws, tmp_path_factory: pytest.TempPathFact
 
 
 def _as(platform: Platform, persona: str, *args: str) -> Result:
-    """``mlops ARGS --target aws`` with a session of ``mlops-<persona>`` (assumed with MFA) on the embedded endpoint."""
-    credentials = platform.aws.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{TOOLING}:role/mlops-{persona}", RoleSessionName="ana",
-        SerialNumber=f"arn:aws:iam::{TOOLING}:mfa/ana", TokenCode="123456")["Credentials"]
+    """``mlops ARGS --target aws`` with the session of ``mlops-<persona>`` the user ana assumes with MFA, on the embedded endpoint."""
+    credentials = assume_as_user(platform.aws, "ana", f"arn:aws:iam::{TOOLING}:role/mlops-{persona}", mfa=True)
     env = {"AWS_ENDPOINT_URL": platform.aws.endpoint_url, "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
            "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"], "AWS_SESSION_TOKEN": credentials["SessionToken"],
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
