@@ -45,6 +45,7 @@ class ModelBuild(Construct):
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.pipeline_name = f"{project}-model-build"
+        self._key = key
         self.model_package_group_name = model_package_group_name
         self.group = sagemaker.CfnModelPackageGroup(
             self, "Models", model_package_group_name=model_package_group_name,
@@ -185,6 +186,17 @@ class ModelBuild(Construct):
                              f"Resource::<{logical_id(bucket)}.Arn>/*",
                              f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/codebuild/<{logical_id(self.build_project)}>:*",
                              f"Resource::arn:<AWS::Partition>:codebuild:<AWS::Region>:<AWS::AccountId>:report-group/<{logical_id(self.build_project)}>-*"])
+
+    def grant_push(self, grantee: iam.IGrantable) -> None:
+        """Let ``grantee`` push the model-build source: upload ``modelbuild.zip`` (S3, with the bucket's key) or ``git push``
+        (CodeCommit). A CodeConnections repository's push rights live on its git host."""
+        if self.source is not None:  # the one object, written under the bucket's key (S3 asks KMS for a data key)
+            grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+                actions=["s3:PutObject"], resources=[self.source.bucket.arn_for_objects(SOURCE_KEY)]))
+            grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+                actions=["kms:GenerateDataKey"], resources=[self._key.key_arn]))
+        elif self.code_repository is not None:
+            self.code_repository.repository.grant_pull_push(grantee)
 
     def _network_variables(self) -> dict[str, str]:
         """Subnets and security groups for the pipeline's jobs (JSON lists), when the stack has a network placement."""

@@ -26,6 +26,7 @@ from mlops_infra.constructs.notebook_lifecycle import NotebookLifecycle
 from mlops_infra.constructs.notebook_provisioning import NotebookProvisioning
 from mlops_infra.constructs.notebook_settings import NotebookSettings
 from mlops_infra.constructs.notebook_url_api import NotebookUrlApi
+from mlops_infra.constructs.personas import persona_name
 from mlops_infra.constructs.project_catalog import ProjectCatalog, ProjectProduct
 from mlops_infra.constructs.project_seeder import ProjectSeeder
 from mlops_infra.constructs.project_template import ProjectTemplate
@@ -163,6 +164,8 @@ class ToolingStack(cdk.Stack):
             cdk.CfnOutput(self, output, value=projects.template_url(key),
                           description="The template in S3, for CreateProject(TemplateProviders=[...]) without Service Catalog")
         if config.network_cidr:  # the platform's own environment exists (deployed first): DS admins launch more from here
+            # its data scientists push the model-build source (the source lives here, their role there)
+            model_build.grant_push(iam.Role.from_role_name(self, "DataScientistPersona", persona_name(config.project, "data-scientist")))
             environments_catalog = EnvironmentCatalog(self, "EnvironmentCatalog", project=config.project,
                                                       template=MlEnvironmentProduct(self, "MlEnvironmentTemplate", config=config))
             cdk.CfnOutput(self, "EnvironmentPortfolioId", value=environments_catalog.portfolio.portfolio_id)

@@ -3,6 +3,8 @@ clear refusal."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -43,3 +45,14 @@ def test_an_analyst_is_refused_the_platforms_outputs_in_one_line(platform: Platf
         "error: DescribeStacks: AccessDenied: User: arn:aws:sts::123456789012:assumed-role/mlops-analyst/ana is not authorized to "
         "perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/mlops-tooling/* "
         "because no identity-based policy allows the cloudformation:DescribeStacks action\n")
+
+
+def test_a_data_scientist_pushes_the_model_build_source_and_it_starts_the_pipeline(platform: Platform) -> None:
+    result = _as(platform, "data-scientist", "pipeline", "push")
+    assert result.exit_code == 0, result.stderr
+    pushed = json.loads(result.stdout)
+    uploaded = platform.client("s3").head_object(Bucket="mlops-modelbuild-source-123456789012-us-east-1", Key="modelbuild.zip")
+    assert pushed["source_version"] == uploaded["VersionId"]
+    execution = platform.client("codepipeline").get_pipeline_execution(
+        pipelineName="mlops-modelbuild", pipelineExecutionId=pushed["execution_id"])["pipelineExecution"]
+    assert execution["trigger"]["triggerType"] == "CloudWatchEvent"

@@ -147,3 +147,27 @@ def test_pipelines_are_created_after_their_action_roles_may_act(tooling: Templat
         policies = {k for k, r in resources.items() if r["Type"] == "AWS::IAM::Policy"
                     and {role.get("Ref") for role in r["Properties"].get("Roles", [])} & action_roles}
         assert len(policies) >= 2 and policies <= set(pipeline["DependsOn"]), logical
+
+
+def _persona_grants(template: Template) -> list[dict]:
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"Roles": ["mlops-data-scientist"]}}).values()
+    return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_data_scientists_of_the_environment_may_push_the_source_object_only(tooling: Template, secure_synthesized: dict) -> None:
+    assert _persona_grants(tooling) == []  # no environment, no persona
+    template = Template.from_json(secure_synthesized["mlops-tooling"].template)
+    [bucket_id] = template.find_resources("AWS::S3::Bucket", {"Properties": {"BucketName": {"Fn::Join": ["", [
+        "mlops-modelbuild-source-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]}}})
+    [put, data_key] = _persona_grants(template)
+    assert (put["Action"], put["Resource"]) == ("s3:PutObject", {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/modelbuild.zip"]]})
+    assert data_key["Action"] == "kms:GenerateDataKey" and list(data_key["Resource"]) == ["Fn::GetAtt"]
+
+
+def test_with_codecommit_they_may_pull_and_push_the_repository(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = PlatformConfig(repository_source="codecommit", network_cidr="10.60.0.0/16")
+    template = Template.from_json(synthesize(config, tmp_path)["mlops-tooling"].template)
+    [repository_id] = template.find_resources("AWS::CodeCommit::Repository", {"Properties": {"RepositoryName": "mlops-modelbuild"}})
+    [grant] = _persona_grants(template)
+    assert (sorted(grant["Action"]), grant["Resource"]) == (["codecommit:GitPull", "codecommit:GitPush"],
+                                                            {"Fn::GetAtt": [repository_id, "Arn"]})
