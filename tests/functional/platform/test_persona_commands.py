@@ -56,3 +56,28 @@ def test_a_data_scientist_pushes_the_model_build_source_and_it_starts_the_pipeli
     execution = platform.client("codepipeline").get_pipeline_execution(
         pipelineName="mlops-modelbuild", pipelineExecutionId=pushed["execution_id"])["pipelineExecution"]
     assert execution["trigger"]["triggerType"] == "CloudWatchEvent"
+
+
+def test_a_ds_admin_reads_the_deploy_pipelines_gate(platform: Platform) -> None:
+    # before any version is approved (an approval starts the deploy pipeline towards its gate)
+    result = _as(platform, "ds-admin", "model", "promote", "--summary", "staging verified")
+    assert (result.exit_code, result.stderr) == (2, "error: mlops-modeldeploy is not waiting for an approval\n")
+
+
+def test_a_ds_admin_decides_a_version_a_data_scientist_may_not(platform: Platform) -> None:
+    sagemaker = platform.client("sagemaker")
+    arn = sagemaker.create_model_package(ModelPackageGroupName="mlops-models", ModelApprovalStatus="PendingManualApproval",
+                                         InferenceSpecification={
+        "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                        "ModelDataUrl": "s3://mlops-models/churn/model.tar.gz"}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    refused = _as(platform, "data-scientist", "model", "approve", "--version", "1")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: UpdateModelPackage: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/"
+                                     "mlops-data-scientist/ana is not authorized to perform: sagemaker:UpdateModelPackage")
+    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
+
+    approved = _as(platform, "ds-admin", "model", "approve", "--version", "1", "--description", "metrics hold")
+    assert approved.exit_code == 0, approved.stderr
+    assert json.loads(approved.stdout) == {"model_package_arn": arn, "version": 1, "status": "Approved", "description": "metrics hold"}
+    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
