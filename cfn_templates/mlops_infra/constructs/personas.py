@@ -58,7 +58,7 @@ class Personas(Construct):
     """The persona roles and the two service roles, with the guardrail policy attached to each that creates SageMaker resources."""
 
     def __init__(self, scope: Construct, id_: str, *, project: str, environment: str, guardrails: iam.IManagedPolicy, stores: Stores,
-                 vpc_id: str) -> None:
+                 vpc_id: str, stage_reader_role_name: str) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self._partition, self._region, self._account = stack.partition, stack.region, stack.account
@@ -115,6 +115,11 @@ class Personas(Construct):
                                                                      "codepipeline:ListPipelineExecutions", "codepipeline:GetPipelineExecution"],
                                       resources=[self._arn("codepipeline", named), self._arn("codepipeline", f"{named}/*")]),
                   self._read_platform_outputs(named),
+                  # mlops model deployments: the stages' stack instances here, their endpoints through each account's verifier role
+                  iam.PolicyStatement(sid="ReadStageDeployments", actions=["cloudformation:ListStackInstances"],
+                                      resources=[self._arn("cloudformation", f"stackset/{named}:*")]),
+                  iam.PolicyStatement(sid="ReadStageEndpoints", actions=["sts:AssumeRole"],
+                                      resources=[f"arn:{self._partition}:iam::*:role/{stage_reader_role_name}"]),
                   iam.PolicyStatement(sid="PortfolioAccess", actions=[
                       "servicecatalog:AssociatePrincipalWithPortfolio", "servicecatalog:DisassociatePrincipalFromPortfolio",
                       "servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:DescribePortfolio"],
@@ -168,9 +173,12 @@ class Personas(Construct):
                  "outside the network or without keys), tag-scoped portfolios, products as the portfolios' access lists admit them, "
                  "one's own provisioned products (userLevel self), the notebook URL methods of the platform's API (its id is "
                  "known only after the tooling stack), SageMaker's public images in AWS's ECR accounts, ENIs only in "
-                 "the ML VPC, read-only listing, and S3 object actions CDK grants on the two stores",
+                 "the ML VPC, read-only listing, S3 object actions CDK grants on the two stores, and the read-only verifier role "
+                 "of every target account (its accounts are the platform's stages, given at deploy time)",
                  applies_to=[*self._evidence(named), *(f"Resource::<{logical_id(b)}.Arn>/*"
-                                                       for b in (stores.data, stores.models))])
+                                                       for b in (stores.data, stores.models)),
+                             f"Resource::arn:<AWS::Partition>:iam::*:role/{stage_reader_role_name}",
+                             f"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stackset/{named}:*"])
 
     # -- helpers ---------------------------------------------------------------------------
     def _role(self, persona: str, principal: iam.IPrincipal, description: str, guardrails: iam.IManagedPolicy | None = None) -> iam.Role:

@@ -87,7 +87,8 @@ def define_ml_environment(stack: cdk.Stack, config: PlatformConfig) -> None:
     guardrails = MlGuardrails(stack, "Guardrails", project=environment,
                               url_vpc_endpoint_ids=[network.interface_endpoints["sagemaker.api"].vpc_endpoint_id])
     personas = Personas(stack, "Personas", project=config.project, environment=environment, guardrails=guardrails.policy,
-                        stores=Stores(stores.buckets["data"], stores.buckets["models"]), vpc_id=network.vpc.vpc_id)
+                        stores=Stores(stores.buckets["data"], stores.buckets["models"]), vpc_id=network.vpc.vpc_id,
+                        stage_reader_role_name=config.deploy_verifier_role_name)
 
     cdk.CfnOutput(stack, "VpcId", value=network.vpc.vpc_id, export_name=export_name(environment, "VpcId"))
     cdk.CfnOutput(stack, "PrivateSubnetIds", value=",".join(network.private_subnets.subnet_ids),

@@ -11,6 +11,7 @@ from constructs import Construct
 from mlops_infra.constructs.deploy_verifier_role import DeployVerifierRole
 from mlops_infra.constructs.model_deploy import network_parameters_path
 from mlops_infra.constructs.network_placement import export_name
+from mlops_infra.constructs.personas import persona_name
 from mlops_infra.constructs.stackset_roles import StackSetExecutionRole
 from mlops_infra.stacks.tooling import ACCOUNT_ID_PATTERN
 from mlops_runtime.config import PlatformConfig
@@ -37,8 +38,9 @@ class TargetAccountStack(cdk.Stack):
         verifier = DeployVerifierRole(
             self, "DeployVerifier", role_name=config.deploy_verifier_role_name, project=config.project,
             verify_role_arn=cdk.Fn.sub(f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{config.modeldeploy_verify_role_name}"),
+            tooling_account_id=tooling.value_as_string,
+            reader_role_arn=cdk.Fn.sub(f"arn:${{AWS::Partition}}:iam::${{ToolingAccountId}}:role/{persona_name(config.project, 'ds-admin')}"),
         )
-        del tooling  # referenced through Fn::Sub above
         self._network_parameters(config)
         cdk.CfnOutput(self, "StackSetExecutionRoleArn", value=execution.role.role_arn)
         cdk.CfnOutput(self, "DeployVerifierRoleArn", value=verifier.role.role_arn)

@@ -81,3 +81,16 @@ def test_a_ds_admin_decides_a_version_a_data_scientist_may_not(platform: Platfor
     assert approved.exit_code == 0, approved.stderr
     assert json.loads(approved.stdout) == {"model_package_arn": arn, "version": 1, "status": "Approved", "description": "metrics hold"}
     assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
+
+
+def test_a_ds_admin_reads_the_stages_through_their_verifier_roles(platform: Platform) -> None:
+    result = _as(platform, "ds-admin", "model", "deployments", "--staging-account", "222222222222", "--prod-account", "333333333333",
+                 "--target-role", "mlops-deploy-verifier")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(s["stage"], s["account_id"], s["last_deployment"]) for s in report["stages"]] == [
+        ("staging", "222222222222", "never"), ("prod", "333333333333", "never")]
+    refused = _as(platform, "data-scientist", "model", "deployments", "--staging-account", "222222222222", "--prod-account",
+                  "333333333333", "--target-role", "mlops-deploy-verifier")
+    assert refused.exit_code == 2
+    assert "mlops-data-scientist/ana is not authorized to perform: sts:AssumeRole on resource: " in refused.stderr

@@ -45,8 +45,12 @@ def test_execution_role_manages_only_the_project_endpoint_roles(target_account: 
 
 def test_verifier_role_only_checks_project_endpoints_and_alarms(target_account: Template) -> None:
     [role] = target_account.find_resources("AWS::IAM::Role", {"Properties": {"RoleName": "mlops-deploy-verifier"}}).values()
-    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-modeldeploy-verify"}}
+    [verify, ds_admin] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert verify["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-modeldeploy-verify"}}
+    # the DS admin persona by a condition (it may not exist: a principal that does not exist would fail the role's creation)
+    assert ds_admin["Principal"] == {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "ToolingAccountId"}, ":root"]]}}
+    assert ds_admin["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${ToolingAccountId}:role/mlops-ds-admin"}}}
     statements = {s["Sid"]: s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
     assert {sid: (s["Action"], s["Resource"]["Fn::Join"][1][-1]) for sid, s in statements.items()} == {
         "CheckProjectEndpoints": (["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"], ":endpoint/mlops-*"),
