@@ -64,26 +64,8 @@ def test_a_ds_admin_reads_the_deploy_pipelines_gate(platform: Platform) -> None:
     assert (result.exit_code, result.stderr) == (2, "error: mlops-modeldeploy is not waiting for an approval\n")
 
 
-def test_a_ds_admin_decides_a_version_a_data_scientist_may_not(platform: Platform) -> None:
-    sagemaker = platform.client("sagemaker")
-    arn = sagemaker.create_model_package(ModelPackageGroupName="mlops-models", ModelApprovalStatus="PendingManualApproval",
-                                         InferenceSpecification={
-        "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-                        "ModelDataUrl": "s3://mlops-models/churn/model.tar.gz"}],
-        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
-    refused = _as(platform, "data-scientist", "model", "approve", "--version", "1")
-    assert refused.exit_code == 1
-    assert refused.stderr.startswith("error: UpdateModelPackage: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/"
-                                     "mlops-data-scientist/ana is not authorized to perform: sagemaker:UpdateModelPackage")
-    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
-
-    approved = _as(platform, "ds-admin", "model", "approve", "--version", "1", "--description", "metrics hold")
-    assert approved.exit_code == 0, approved.stderr
-    assert json.loads(approved.stdout) == {"model_package_arn": arn, "version": 1, "status": "Approved", "description": "metrics hold"}
-    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
-
-
 def test_a_ds_admin_reads_the_stages_through_their_verifier_roles(platform: Platform) -> None:
+    # before any version is approved, so that no deployment is under way
     result = _as(platform, "ds-admin", "model", "deployments", "--staging-account", "222222222222", "--prod-account", "333333333333",
                  "--target-role", "mlops-deploy-verifier")
     assert result.exit_code == 0, result.stderr
@@ -94,3 +76,25 @@ def test_a_ds_admin_reads_the_stages_through_their_verifier_roles(platform: Plat
                   "333333333333", "--target-role", "mlops-deploy-verifier")
     assert refused.exit_code == 2
     assert "mlops-data-scientist/ana is not authorized to perform: sts:AssumeRole on resource: " in refused.stderr
+
+
+def test_a_ds_admin_decides_a_version_a_data_scientist_may_not(platform: Platform) -> None:
+    sagemaker = platform.client("sagemaker")
+    arn = sagemaker.create_model_package(ModelPackageGroupName="mlops-models", ModelApprovalStatus="PendingManualApproval",
+                                         InferenceSpecification={
+        "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                        "ModelDataUrl": "s3://mlops-models/churn/model.tar.gz"}],
+        "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    # the model build the data scientist pushed may have registered a version meanwhile: decide this one by its number
+    version = str(sagemaker.describe_model_package(ModelPackageName=arn)["ModelPackageVersion"])
+    refused = _as(platform, "data-scientist", "model", "approve", "--version", version)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: UpdateModelPackage: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/"
+                                     "mlops-data-scientist/ana is not authorized to perform: sagemaker:UpdateModelPackage")
+    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
+
+    approved = _as(platform, "ds-admin", "model", "approve", "--version", version, "--description", "metrics hold")
+    assert approved.exit_code == 0, approved.stderr
+    assert json.loads(approved.stdout) == {"model_package_arn": arn, "version": int(version), "status": "Approved",
+                                           "description": "metrics hold"}
+    assert sagemaker.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
