@@ -24,13 +24,14 @@ CloudFormation:
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import logging
 import math
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -225,6 +226,16 @@ def busy(stack_set: StackSet) -> bool:
     return any(op["Status"] in IN_FLIGHT for op in stack_set.operations)
 
 
+@contextlib.contextmanager
+def idle(stack_set: StackSet) -> Iterator[None]:
+    """Hold the stack set while a request changes it and records its operation; :class:`OperationInProgress`, before
+    anything changes, when an operation is in flight."""
+    with STARTING:
+        if busy(stack_set):
+            raise OperationInProgress(stack_set.name)
+        yield
+
+
 def start_operation(stack_set: StackSet, action: str, targets: list[Instance],
                     work: Callable[[Instance], str | None], preferences: dict[str, Any] | None,
                     operation_id: str | None = None, after: Callable[[], None] | None = None) -> str:
@@ -234,9 +245,7 @@ def start_operation(stack_set: StackSet, action: str, targets: list[Instance],
         "OperationId": operation_id, "Action": action, "Status": "RUNNING", "CreationTimestamp": utcnow(),
         "Instances": [{t.account_id: t.region_name} for t in targets], "Results": [],
     }
-    with STARTING:
-        if busy(stack_set):
-            raise OperationInProgress(stack_set.name)
+    with idle(stack_set):
         stack_set.operations.append(operation)
     for target in targets:
         target.detailed_status, target.last_operation_id = "PENDING", operation_id
@@ -350,9 +359,7 @@ def _find(stack_set: StackSet, account: str, region: str) -> Instance | None:
 def create_instances(stack_set: StackSet, accounts: list[str], regions: list[str], overrides: list[dict[str, Any]],
                      preferences: dict[str, Any] | None, operation_id: str | None = None, units: dict[str, str] | None = None) -> str:
     targets = []
-    with STARTING:
-        if busy(stack_set):  # before any instance is added: a refused request changes nothing
-            raise OperationInProgress(stack_set.name)
+    with idle(stack_set):  # a refused request adds no instance
         for account, region in _targets(stack_set, accounts, regions):
             instance = _find(stack_set, account, region)
             if instance is None:
@@ -372,9 +379,7 @@ def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str
         if instance is None:
             raise StackInstanceNotFound()
         targets.append(instance)
-    with STARTING:
-        if busy(stack_set):
-            raise OperationInProgress(stack_set.name)
+    with idle(stack_set):
         for instance in targets:
             if overrides is not None:
                 instance.parameters = overrides
@@ -384,9 +389,7 @@ def update_instances(stack_set: StackSet, accounts: list[str], regions: list[str
 def update_stack_set(stack_set: StackSet, changes: dict[str, Any], accounts: list[str], regions: list[str],
                      preferences: dict[str, Any] | None, operation_id: str | None = None) -> str:
     """Apply the new template/parameters to the stack set, then deploy them to the chosen (or all) instances."""
-    with STARTING:
-        if busy(stack_set):
-            raise OperationInProgress(stack_set.name)
+    with idle(stack_set):
         if accounts and regions:
             targets = [i for i in _instances(stack_set) if i.account_id in accounts and i.region_name in regions]
         else:

@@ -143,9 +143,11 @@ def stack_set_action(run: Run, action: dict[str, Any], state: ActionState) -> st
     if existing:
         summary = follow(stack_set, operations.update_stack_set(stack_set, changes, existing, regions, _preferences(config)), state)
     else:
-        if operations.busy(stack_set):
-            raise ActionFailed(f"Another Operation on StackSet {stack_set.name} is in progress")
-        operations.apply_changes(stack_set, changes)
+        try:
+            with operations.idle(stack_set):
+                operations.apply_changes(stack_set, changes)
+        except operations.OperationInProgress as exc:
+            raise ActionFailed(f"Another Operation on StackSet {stack_set.name} is in progress") from exc
     if missing:
         summary = follow(stack_set, operations.create_instances(stack_set, missing, regions, [], _preferences(config), units=units), state)
     return summary
