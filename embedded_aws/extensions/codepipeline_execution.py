@@ -92,9 +92,8 @@ class Run:
     """What the worker knows of one execution: stage and action states, artifacts, the approval gates."""
 
     def __init__(self, backend: CodePipelineBackend, declaration: dict[str, Any], execution: PipelineExecution,
-                 locks: StageLocks | None = None) -> None:
-        self.backend, self.declaration, self.execution = backend, declaration, execution
-        self.locks = locks or StageLocks(declaration.get("executionMode") or "SUPERSEDED")
+                 locks: StageLocks) -> None:
+        self.backend, self.declaration, self.execution, self.locks = backend, declaration, execution, locks
         self.stages: dict[str, str] = {}
         self.actions: dict[tuple[str, str], ActionState] = {}
         self.artifacts: dict[str, tuple[str, str]] = {}
@@ -405,8 +404,8 @@ def pipeline_state(backend: CodePipelineBackend, name: str) -> dict[str, Any]:
 
 
 def put_approval_result(backend: CodePipelineBackend, name: str, stage: str, action: str, result: dict[str, str], token: str) -> str:
-    state = next((r.actions[(stage, action)] for r in reversed(runs(backend, name)) if (stage, action) in r.actions
-                  and r.actions[(stage, action)].status == "InProgress" and r.actions[(stage, action)].token == token), None)
+    states = (r.actions.get((stage, action)) for r in reversed(runs(backend, name)))
+    state = next((s for s in states if s is not None and s.status == "InProgress" and s.token == token), None)
     if state is None:
         raise InvalidApprovalToken(f"The approval token {token} is not valid for action {action} in stage {stage} of pipeline {name}")
     if result.get("status") not in {"Approved", "Rejected"}:
