@@ -45,7 +45,6 @@ class ModelBuild(Construct):
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         self.pipeline_name = f"{project}-model-build"
-        self._key = key
         self.model_package_group_name = model_package_group_name
         self.group = sagemaker.CfnModelPackageGroup(
             self, "Models", model_package_group_name=model_package_group_name,
@@ -191,10 +190,12 @@ class ModelBuild(Construct):
         """Let ``grantee`` push the model-build source: upload ``modelbuild.zip`` (S3, with the bucket's key) or ``git push``
         (CodeCommit). A CodeConnections repository's push rights live on its git host."""
         if self.source is not None:  # the one object, written under the bucket's key (S3 asks KMS for a data key)
+            bucket_key = self.source.bucket.encryption_key
+            assert bucket_key is not None, "the source bucket is KMS-encrypted"
             grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
                 actions=["s3:PutObject"], resources=[self.source.bucket.arn_for_objects(SOURCE_KEY)]))
             grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
-                actions=["kms:GenerateDataKey"], resources=[self._key.key_arn]))
+                actions=["kms:GenerateDataKey"], resources=[bucket_key.key_arn]))
         elif self.code_repository is not None:
             self.code_repository.repository.grant_pull_push(grantee)
 
