@@ -305,10 +305,11 @@ class IamAuthorization(Extension):
                                         {"aws:requestedregion": [region], **keys, **({"aws:resourceaccount": [owner]} if owner else {})})
                 refusal = AUTHORIZER.check(access_key, request, policy, owner, endpoint_policy)
                 if refusal is None and action in ("s3:PutObject", "s3:GetObject") and on_object:
-                    bucket_name, _, object_key = resource.split(":::", 1)[-1].partition("/")
-                    refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, unquote(object_key), account, region,
+                    bucket_name, _, quoted_key = resource.split(":::", 1)[-1].partition("/")
+                    object_key = unquote(quoted_key)
+                    refusal = _first_refusal(access_key, s3_on_behalf(action, bucket_name, object_key, account, region,
                                                                       dict(response.headers)))
-                    if refusal is None and action == "s3:GetObject" and _missing(account, bucket_name, unquote(object_key)):
+                    if refusal is None and action == "s3:GetObject" and _missing(account, bucket_name, object_key):
                         # S3 tells a missing key (404) only to a caller who may list the bucket; anyone else gets 403
                         listing = Authorization("s3:ListBucket", (f"arn:aws:s3:::{bucket_name}",), request.context)
                         refusal = AUTHORIZER.check(access_key, listing, policy, owner, endpoint_policy)
